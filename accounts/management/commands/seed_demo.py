@@ -1,0 +1,71 @@
+"""Load the demo data `make run` starts with. Safe to run again: nothing is duplicated."""
+
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.roles import Role
+from accounts.services import assign_role
+from config.env import env_str
+from contacts.models import Contact, ContactGroup
+
+# Fictional numbers (555-01xx is reserved for fiction in North America).
+DEMO_CONTACTS = [
+    ("Ada Lovelace", "+14255550101", ""),
+    ("Grace Hopper", "+14255550102", ""),
+    ("Alan Turing", "+14255550103", ""),
+    ("Margaret Hamilton", "+14255550104", "8:acs:demo_margaret-hamilton"),
+    ("Katherine Johnson", "", "8:acs:demo_katherine-johnson"),
+]
+DEMO_GROUPS = {
+    "On-call engineers": ["Ada Lovelace", "Grace Hopper", "Alan Turing"],
+    "Facilities": ["Margaret Hamilton", "Katherine Johnson", "Ada Lovelace"],
+}
+DEMO_USERS = [("operator", Role.OPERATOR), ("viewer", Role.VIEWER)]
+
+
+class Command(BaseCommand):
+    help = "Create the demo superuser, operator and viewer accounts, contacts and groups."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = env_str("DJANGO_SUPERUSER_PASSWORD")
+        with transaction.atomic():
+            created, password = self._ensure_users(password)
+            self._ensure_contacts()
+        if created:
+            self.stdout.write(self.style.SUCCESS("Demo accounts created:"))
+            self.stdout.write(f"  admin / operator / viewer, password: {password}")
+        else:
+            self.stdout.write(
+                "Demo data already present. Passwords are unchanged unless "
+                "DJANGO_SUPERUSER_PASSWORD is set."
+            )
+
+    def _ensure_users(self, password: str) -> tuple[bool, str]:
+        User = get_user_model()
+        demo_users = User.objects.filter(username__in=["admin", *(u for u, _ in DEMO_USERS)])
+        if demo_users.filter(username="admin").exists():
+            if password:  # An explicit password wins, also on later runs.
+                for user in demo_users:
+                    user.set_password(password)
+                    user.save(update_fields=["password"])
+            return False, ""
+        password = password or secrets.token_urlsafe(12)
+        User.objects.create_superuser("admin", "admin@example.com", password)
+        for username, role in DEMO_USERS:
+            user = User.objects.create_user(username, f"{username}@example.com", password)
+            assign_role(user=user, role=role)
+        return True, password
+
+    def _ensure_contacts(self) -> None:
+        contacts = {}
+        for name, phone, acs_id in DEMO_CONTACTS:
+            contacts[name], _ = Contact.objects.get_or_create(
+                name=name, defaults={"phone_number": phone, "acs_user_id": acs_id}
+            )
+        for group_name, members in DEMO_GROUPS.items():
+            group, _ = ContactGroup.objects.get_or_create(name=group_name)
+            group.members.add(*(contacts[name] for name in members))

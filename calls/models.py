@@ -1,0 +1,150 @@
+"""Calls placed through the provider, the people on them, and every event the provider sent."""
+
+import secrets
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from contacts.models import Contact
+from incidents.models import Incident
+
+
+class CallMode(models.TextChoices):
+    BRIDGE = "bridge", "Bridge (everyone on one call)"
+    BROADCAST = "broadcast", "Broadcast (one call per person)"
+
+
+class CallState(models.TextChoices):
+    """The provider's call states, plus the two the app needs before the provider knows the call."""
+
+    PENDING = "pending", "Not placed yet"
+    FAILED = "failed", "Provider refused"
+    ESTABLISHING = "establishing", "Establishing"
+    ESTABLISHED = "established", "Established"
+    TERMINATING = "terminating", "Terminating"
+    TERMINATED = "terminated", "Terminated"
+
+
+# Provider events arrive out of order; a call's state only ever moves up this ladder.
+CALL_STATE_RANK: dict[str, int] = {
+    CallState.PENDING: 0,
+    CallState.FAILED: 1,
+    CallState.ESTABLISHING: 2,
+    CallState.ESTABLISHED: 3,
+    CallState.TERMINATING: 4,
+    CallState.TERMINATED: 5,
+}
+
+
+def new_callback_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Call(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="calls")
+    mode = models.CharField(max_length=16, choices=CallMode.choices, default=CallMode.BRIDGE)
+    state = models.CharField(max_length=16, choices=CallState.choices, default=CallState.PENDING)
+    provider_call_id = models.CharField("provider call-leg id", max_length=200, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    # Part of the callback URL: only the provider that placed the call knows it.
+    callback_secret = models.CharField(
+        max_length=64, unique=True, default=new_callback_secret, editable=False
+    )
+    # Sent as Repeatability-Request-ID so a retried create-call never rings anyone twice.
+    create_request_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=CallState.values), name="call_state_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=CallMode.values), name="call_mode_is_known"
+            ),
+            models.UniqueConstraint(
+                fields=["provider_call_id"],
+                condition=~Q(provider_call_id=""),
+                name="unique_provider_call_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} call for incident #{self.incident_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in (CallState.ESTABLISHING, CallState.ESTABLISHED)
+
+
+class ParticipantState(models.TextChoices):
+    INVITED = "invited", "Invited"
+    RINGING = "ringing", "Ringing"
+    JOINED = "joined", "Joined"
+    LEFT = "left", "Left"
+    FAILED = "failed", "Did not answer"
+    REMOVED = "removed", "Removed"
+
+
+class Participant(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="participants")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="participations"
+    )
+    # What the provider dials and reports: "+E164" or "8:acs:...".
+    identifier = models.CharField(max_length=200)
+    provider_participant_id = models.CharField(max_length=200, blank=True)
+    state = models.CharField(
+        max_length=16, choices=ParticipantState.choices, default=ParticipantState.INVITED
+    )
+    joined_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    keys_pressed = models.CharField(max_length=200, blank=True)
+    acknowledged = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "identifier"], name="participant_called_once_per_call"
+            ),
+            models.UniqueConstraint(
+                fields=["call", "provider_participant_id"],
+                condition=~Q(provider_participant_id=""),
+                name="unique_provider_participant_id_per_call",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ParticipantState.values), name="participant_state_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True)
+                | Q(joined_at__isnull=False, left_at__gte=models.F("joined_at")),
+                name="participant_leaves_after_joining",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.contact.name if self.contact else self.identifier
+
+
+class CallEvent(models.Model):
+    """A provider callback event exactly as received; stored before it is applied."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events")
+    event_type = models.CharField(max_length=120)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Preview events often carry "id": null, so redeliveries are recognised by content.
+    digest = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} at {self.received_at:%H:%M:%S}"

@@ -1,0 +1,71 @@
+import importlib
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from accounts.roles import ROLE_PERMISSIONS, Role
+from accounts.services import assign_role
+from tests.factories import UserFactory
+
+create_role_groups = importlib.import_module("accounts.migrations.0001_create_role_groups")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_migration_created_each_role_with_exactly_its_permissions(role: Role) -> None:
+    group = Group.objects.get(name=role.value)
+    granted = {(p.content_type.app_label, p.codename) for p in group.permissions.all()}
+    assert granted == set(ROLE_PERMISSIONS[role])
+
+
+def test_frozen_migration_table_matches_the_roles_module() -> None:
+    assert {
+        role.value: list(perms) for role, perms in ROLE_PERMISSIONS.items()
+    } == create_role_groups.ROLES
+
+
+@pytest.mark.django_db
+def test_viewer_reads_but_cannot_act(viewer: User) -> None:
+    assert viewer.has_perm("incidents.view_incident")
+    assert not viewer.has_perm("incidents.add_incident")
+    assert not viewer.has_perm("calls.change_call")
+    assert not viewer.is_staff
+
+
+@pytest.mark.django_db
+def test_operator_declares_and_acts_but_does_not_configure(operator: User) -> None:
+    assert operator.has_perm("incidents.add_incident")
+    assert operator.has_perm("calls.change_call")
+    assert not operator.has_perm("contacts.change_contact")
+    assert not operator.is_staff
+
+
+@pytest.mark.django_db
+def test_admin_configures_contacts_in_the_admin_site(admin_user: User) -> None:
+    assert admin_user.has_perm("contacts.change_contactgroup")
+    client = Client()
+    client.force_login(admin_user)
+    assert client.get("/admin/contacts/contact/").status_code == 200
+    assert client.get("/admin/auth/user/").status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fixture", ["viewer", "operator"])
+def test_non_admins_are_kept_out_of_the_admin_site(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    client = Client()
+    client.force_login(request.getfixturevalue(fixture))
+    response = client.get("/admin/contacts/contact/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.django_db
+def test_assign_role_replaces_the_previous_role() -> None:
+    user = UserFactory.create()
+    assign_role(user=user, role=Role.ADMIN)
+    assign_role(user=user, role=Role.VIEWER)
+    assert list(user.groups.values_list("name", flat=True)) == ["viewers"]
+    assert not user.is_staff

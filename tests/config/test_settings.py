@@ -1,0 +1,104 @@
+"""The settings module as a deployment sees it: loaded in a fresh process from the environment."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_LIKE = {
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "incidents.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://incidents.example.com",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "DATABASE_URL": "postgres://app:secret@127.0.0.1:5432/incidents",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "VIRTUAL_ENV"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_deploy_check_is_clean_with_production_like_settings() -> None:
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_LIKE)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_about_the_in_memory_channel_layer() -> None:
+    env = {k: v for k, v in PRODUCTION_LIKE.items() if k != "REDIS_URL"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "incidents.W001" in result.stderr
+
+
+def test_secret_key_is_required_when_debug_is_off() -> None:
+    result = run_manage("check", env={})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DEBUG", "yes", "DEBUG must be one of"),
+        ("DATABASE_URL", "mysql://db/app", "DATABASE_URL must be a URL"),
+        ("CHANNEL_CAPACITY", "lots", "CHANNEL_CAPACITY must be a whole number"),
+        ("CSRF_TRUSTED_ORIGINS", "incidents.example.com", "must start with http"),
+    ],
+)
+def test_garbage_values_fail_at_start_up_with_a_clear_message(
+    name: str, value: str, message: str
+) -> None:
+    result = run_manage("check", env={"SECRET_KEY": "x" * 50, name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_embedded_defaults_need_no_environment() -> None:
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'], s.DEBUG)",
+        env={"DEBUG": "true"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "channels.layers.InMemoryChannelLayer",
+        "True",
+    ]
+
+
+def test_database_and_redis_urls_switch_to_scale_out() -> None:
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['CONN_MAX_AGE'],"
+        " s.CHANNEL_LAYERS['default']['BACKEND'],"
+        " s.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0]['max_connections'])",
+        env=PRODUCTION_LIKE,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "0",
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "5000",
+    ]

@@ -1,0 +1,79 @@
+"""One factory per model, with the smallest valid defaults."""
+
+from factory.declarations import LazyFunction, Sequence, SubFactory
+from factory.django import DjangoModelFactory, Password
+from factory.faker import Faker
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from calls.models import Call, CallEvent, Participant
+from contacts.models import Contact, ContactGroup
+from incidents.models import Incident, TimelineEntry
+
+
+class UserFactory(DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = Sequence(lambda n: f"user{n}")
+    password = Password("correct horse battery staple")
+
+
+class ContactFactory(DjangoModelFactory[Contact]):
+    class Meta:
+        model = Contact
+
+    name = Sequence(lambda n: f"Contact {n}")
+    phone_number = Sequence(lambda n: f"+1425555{n % 10000:04d}")
+
+
+class ContactGroupFactory(DjangoModelFactory[ContactGroup]):
+    class Meta:
+        model = ContactGroup
+
+    name = Sequence(lambda n: f"Group {n}")
+
+
+class IncidentFactory(DjangoModelFactory[Incident]):
+    class Meta:
+        model = Incident
+
+    title = Sequence(lambda n: f"Incident {n}")
+    declared_by = SubFactory(UserFactory)
+
+
+class TimelineEntryFactory(DjangoModelFactory[TimelineEntry]):
+    class Meta:
+        model = TimelineEntry
+
+    incident = SubFactory(IncidentFactory)
+    at = LazyFunction(timezone.now)
+    kind = "action"
+    text = "Something happened."
+
+
+class CallFactory(DjangoModelFactory[Call]):
+    class Meta:
+        model = Call
+
+    incident = SubFactory(IncidentFactory)
+    provider_call_id = Faker("uuid4")
+
+
+class ParticipantFactory(DjangoModelFactory[Participant]):
+    class Meta:
+        model = Participant
+
+    call = SubFactory(CallFactory)
+    identifier = Sequence(lambda n: f"+1206555{n % 10000:04d}")
+
+
+class CallEventFactory(DjangoModelFactory[CallEvent]):
+    class Meta:
+        model = CallEvent
+
+    call = SubFactory(CallFactory)
+    event_type = "Microsoft.Communication.CallLegStateChanged"
+    payload = LazyFunction(dict)
+    digest = Faker("sha256")
