@@ -37,6 +37,10 @@ ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("contacts", "add_contactgroup"),
     ("contacts", "change_contactgroup"),
     ("contacts", "delete_contactgroup"),
+    ("calls", "view_audioprompt"),
+    ("calls", "add_audioprompt"),
+    ("calls", "change_audioprompt"),
+    ("calls", "delete_audioprompt"),
 )
 
 ROLE_PERMISSIONS: dict[Role, tuple[tuple[str, str], ...]] = {

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from calls.models import Call, CallEvent, Participant
+from calls.models import AudioPrompt, Call, CallEvent, Participant
 
 
 class ParticipantInline(admin.TabularInline[Participant, Call]):
@@ -76,3 +76,10 @@ class CallEventAdmin(admin.ModelAdmin[CallEvent]):
     search_fields = ["event_type", "call__provider_call_id"]
     list_select_related = ["call"]
     readonly_fields = ["call", "event_type", "payload", "received_at", "digest"]
+
+
+@admin.register(AudioPrompt)
+class AudioPromptAdmin(admin.ModelAdmin[AudioPrompt]):
+    list_display = ["name", "is_default", "created_at"]
+    list_filter = ["is_default"]
+    search_fields = ["name"]

@@ -3,9 +3,12 @@
 import secrets
 import uuid
 
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import models
 from django.db.models import Q
 
+from calls.audio import MAX_PROMPT_BYTES, validate_prompt_wav
 from contacts.models import Contact
 from incidents.models import Incident
 
@@ -37,6 +40,11 @@ CALL_STATE_RANK: dict[str, int] = {
 }
 
 
+class MediaState(models.TextChoices):
+    IDLE = "idle", "Silent"
+    PLAYING = "playing", "Playing a prompt"
+
+
 def new_callback_secret() -> str:
     return secrets.token_urlsafe(32)
 
@@ -53,7 +61,16 @@ class Call(models.Model):
     )
     # Sent as Repeatability-Request-ID so a retried create-call never rings anyone twice.
     create_request_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    create_first_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.CharField(max_length=500, blank=True)
+    prompt = models.ForeignKey(
+        "AudioPrompt", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    media_state = models.CharField(
+        max_length=16, choices=MediaState.choices, default=MediaState.IDLE
+    )
+    # Event time of the roster snapshot last applied: older snapshots arriving late are ignored.
+    roster_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -131,6 +148,37 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.contact.name if self.contact else self.identifier
+
+
+def validate_prompt_file(file: File) -> None:  # type: ignore[type-arg]
+    if file.size is not None and file.size > MAX_PROMPT_BYTES:
+        raise ValidationError("Audio prompts may be at most 20 MB.", code="too_large")
+    file.seek(0)
+    validate_prompt_wav(file)
+    file.seek(0)
+
+
+class AudioPrompt(models.Model):
+    """A message the provider plays on a call, served to it at a public URL."""
+
+    name = models.CharField(max_length=200, unique=True)
+    audio = models.FileField(upload_to="prompts/", validators=[validate_prompt_file])
+    duration_ms = models.PositiveIntegerField(default=0, editable=False)
+    is_default = models.BooleanField(
+        default=False, help_text="Played when an incident is declared without choosing one."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_prompt"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class CallEvent(models.Model):

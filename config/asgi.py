@@ -1,4 +1,8 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets to the Channels consumers."""
+"""ASGI entry point: HTTP goes to Django, WebSockets to the Channels consumers.
+
+With no ACS connection string configured, the ACS emulator is served by this same process under
+/acs-emulator/ (the embedded default, like Azurite for Azure Storage).
+"""
 
 import os
 
@@ -8,6 +12,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Django must be set up before anything imports models (the routing modules do).
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from config.emulator_mount import with_embedded_emulator  # noqa: E402
+from incidents.routing import websocket_urlpatterns  # noqa: E402
+
+http_app = (
+    with_embedded_emulator(django_asgi_app) if settings.ACS_EMULATOR_ENABLED else django_asgi_app
+)
+
+application = ProtocolTypeRouter(
+    {
+        "http": http_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
+        ),
+    }
+)

@@ -45,6 +45,20 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    """Return a number of at least `minimum`; raise ImproperlyConfigured otherwise."""
+    raw = env_str(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number; got {raw!r}.") from None
+    if not value >= minimum:  # also rejects NaN
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {raw}.")
+    return value
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     """Return a comma-separated list with blanks dropped."""
     raw = env_str(name)

@@ -10,7 +10,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str, env_url
+from config.env import env_bool, env_float, env_int, env_list, env_str, env_url
 
 # Lets admin.ModelAdmin[Contact] and friends be subscripted at run time, as the stubs expect.
 django_stubs_ext.monkeypatch()
@@ -174,7 +174,25 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
 }
+
+# --- Call provider (ACS Call Automation) ---------------------------------------------------
+# Empty: the embedded ACS emulator, served by this process under /acs-emulator/.
+ACS_CONNECTION_STRING = env_str("ACS_CONNECTION_STRING")
+# The identity calls come from, and the number PSTN targets see (must belong to the resource).
+ACS_SOURCE_ID = env_str("ACS_SOURCE_ID", "8:acs:incident-reporter")
+ACS_CALLER_ID = env_str("ACS_CALLER_ID", "+14255550100")
+# How the provider reaches this app: callbacks and audio prompts are absolute URLs under it.
+PUBLIC_BASE_URL = env_url(
+    "PUBLIC_BASE_URL",
+    schemes=("http", "https"),
+    default=f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}",
+).rstrip("/")
+ACS_EMULATOR_ENABLED = not ACS_CONNECTION_STRING
+ACS_EMULATOR_PATH = "/acs-emulator"
+# Speeds up (below 1) or slows down the emulator's simulated people and audio.
+ACS_EMULATOR_TIME_SCALE = env_float("ACS_EMULATOR_TIME_SCALE", 1.0)
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {

@@ -17,5 +17,6 @@ account_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
+    path("", include("calls.urls")),
     path("", include("incidents.urls")),
 ]

@@ -51,6 +51,8 @@ class Incident(models.Model):
     declared_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Bumped with every live event so dashboards can spot a missed one and resynchronise.
+    event_seq = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = IncidentQuerySet.as_manager()
 

@@ -1,9 +1,15 @@
 """Read-side queries for incidents, scoped to what a user may see."""
 
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from calls.models import Participant
+from incidents.events import call_payload, incident_payload, participant_payload, timeline_payload
 from incidents.models import OPEN_STATUSES, Incident
+
+TIMELINE_LIMIT = 500
 
 
 def incidents_for(user: User | AnonymousUser) -> QuerySet[Incident]:
@@ -16,3 +22,28 @@ def incidents_for(user: User | AnonymousUser) -> QuerySet[Incident]:
     return Incident.objects.select_related("declared_by").order_by(
         open_first, "-declared_at", "-id"
     )
+
+
+def get_incident_for(user: User | AnonymousUser, incident_id: int) -> Incident:
+    """The only way views and consumers fetch one incident for a user.
+
+    Raises Incident.DoesNotExist whether it is missing or not visible, so ids do not leak.
+    """
+    return incidents_for(user).get(pk=incident_id)
+
+
+def incident_snapshot(incident_id: int) -> dict[str, Any]:
+    """Everything the live page shows, as JSON primitives, in a constant number of queries."""
+    incident = Incident.objects.get(pk=incident_id)
+    calls = list(incident.calls.order_by("id"))
+    participants = Participant.objects.filter(call__incident_id=incident_id).select_related(
+        "contact"
+    )
+    timeline = incident.timeline.select_related("actor").order_by("-at", "-id")[:TIMELINE_LIMIT]
+    return {
+        "seq": incident.event_seq,
+        "incident": incident_payload(incident),
+        "calls": [call_payload(c) for c in calls],
+        "participants": [participant_payload(p) for p in participants.order_by("call_id", "id")],
+        "timeline": [timeline_payload(e) for e in reversed(timeline)],
+    }

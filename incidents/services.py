@@ -4,28 +4,21 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from calls.errors import ProviderFailed
+from calls.models import AudioPrompt, CallMode, CallState
+from calls.services import hang_up_call, place_call, prepare_calls
+from calls.targets import Target
 from incidents.errors import InvalidTransition
+from incidents.events import broadcast_incident_event, incident_payload
 from incidents.models import (
     ALLOWED_TRANSITIONS,
     OPEN_STATUSES,
     Incident,
     IncidentStatus,
-    TimelineEntry,
+    Severity,
     TimelineKind,
 )
-
-
-def add_timeline_entry(
-    *,
-    incident: Incident,
-    kind: TimelineKind,
-    text: str,
-    actor: User | None = None,
-) -> TimelineEntry:
-    """Append one line to the incident's log."""
-    return TimelineEntry.objects.create(
-        incident=incident, at=timezone.now(), kind=kind, text=text[:500], actor=actor
-    )
+from incidents.timeline import actor_name, add_timeline_entry
 
 
 @transaction.atomic
@@ -43,11 +36,73 @@ def transition_incident(
     locked.status = to
     locked.closed_at = None if to in OPEN_STATUSES else timezone.now()
     locked.save(update_fields=["status", "closed_at", "updated_at"])
-    who = getattr(actor, "username", None) or "the system"
+    broadcast_incident_event(incident_id=locked.pk, kind="incident", data=incident_payload(locked))
     add_timeline_entry(
         incident=locked,
         kind=TimelineKind.STATUS,
-        text=f"Status changed to {IncidentStatus(to).label.lower()} by {who}.",
+        text=f"Status changed to {IncidentStatus(to).label.lower()} by {actor_name(actor)}.",
         actor=actor,
     )
     return locked
+
+
+def declare_incident(
+    *,
+    title: str,
+    description: str = "",
+    severity: Severity = Severity.MAJOR,
+    targets: list[Target],
+    mode: CallMode = CallMode.BRIDGE,
+    prompt: AudioPrompt | None = None,
+    declared_by: User | None,
+) -> Incident:
+    """Declare an incident and phone `targets`; the incident becomes active once a call is out.
+
+    Raises NothingToCall before anything is stored. A provider failure does not undo the
+    declaration: the failed call is recorded (state "failed", with the reason) for a retry,
+    and ProviderFailed is raised after the incident is committed.
+    """
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            title=title, description=description, severity=severity, declared_by=declared_by
+        )
+        calls = prepare_calls(incident=incident, targets=targets, mode=mode, prompt=prompt)
+        add_timeline_entry(
+            incident=incident,
+            kind=TimelineKind.STATUS,
+            text=f"Declared ({incident.get_severity_display().lower()}) by "
+            f"{actor_name(declared_by)}; calling {len(targets)} people.",
+            actor=declared_by,
+        )
+    failures = []
+    for call in calls:
+        try:
+            place_call(call=call, actor=declared_by)
+        except ProviderFailed as exc:
+            failures.append(exc)
+    if len(failures) < len(calls):
+        incident = transition_incident(incident=incident, to=IncidentStatus.ACTIVE)
+    if failures:
+        raise ProviderFailed(
+            f"Incident #{incident.pk} is declared, but {len(failures)} of {len(calls)} calls "
+            f"were not placed: {failures[0].message} Retry from the incident page."
+        )
+    return incident
+
+
+def resolve_incident(*, incident: Incident, actor: User | None) -> Incident:
+    """Resolve the incident and hang up its calls. Raises InvalidTransition, ProviderFailed."""
+    return _close_incident(incident=incident, to=IncidentStatus.RESOLVED, actor=actor)
+
+
+def cancel_incident(*, incident: Incident, actor: User | None) -> Incident:
+    """Cancel the incident (a false alarm) and hang up its calls. Raises InvalidTransition,
+    ProviderFailed."""
+    return _close_incident(incident=incident, to=IncidentStatus.CANCELLED, actor=actor)
+
+
+def _close_incident(*, incident: Incident, to: IncidentStatus, actor: User | None) -> Incident:
+    incident = transition_incident(incident=incident, to=to, actor=actor)
+    for call in incident.calls.exclude(state__in=[CallState.TERMINATING, CallState.TERMINATED]):
+        hang_up_call(call=call, actor=actor)
+    return incident

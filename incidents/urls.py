@@ -2,6 +2,18 @@ from django.urls import path
 
 from incidents import views
 
+call = "incidents/<int:incident_id>/calls/<int:call_id>"
 urlpatterns = [
     path("", views.incident_list, name="home"),
+    path("incidents/declare/", views.declare, name="declare"),
+    path("incidents/<int:incident_id>/", views.incident_detail, name="incident_detail"),
+    path("incidents/<int:incident_id>/state/", views.incident_state, name="incident_state"),
+    path("incidents/<int:incident_id>/resolve/", views.resolve, name="incident_resolve"),
+    path("incidents/<int:incident_id>/cancel/", views.cancel, name="incident_cancel"),
+    path(f"{call}/invite/", views.invite, name="call_invite"),
+    path(f"{call}/participants/<int:participant_id>/remove/", views.remove, name="call_remove"),
+    path(f"{call}/play/", views.play, name="call_play"),
+    path(f"{call}/stop-audio/", views.stop_audio, name="call_stop_audio"),
+    path(f"{call}/hang-up/", views.hang_up, name="call_hang_up"),
+    path(f"{call}/retry/", views.retry, name="call_retry"),
 ]

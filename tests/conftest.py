@@ -1,9 +1,20 @@
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 from django.test import Client
 
 from accounts.roles import Role
 from accounts.services import assign_role
+from calls.client import NO_RETRY, CallAutomationClient
+from calls.provider import install_client
+from incidents import events as incident_events
 from tests.factories import UserFactory
 
 
@@ -32,3 +43,75 @@ def operator_client(operator: User) -> Client:
     client = Client()
     client.force_login(operator)
     return client
+
+
+class FakeProvider:
+    """The provider at the transport level: records requests, answers from `responses`."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+        self.responses: list[httpx.Response] = []
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.responses:
+            return self.responses.pop(0)
+        if request.url.path.endswith("/calling/calls"):
+            return httpx.Response(200, json={"callLegId": f"leg-{len(self.requests)}"})
+        if request.url.path.endswith(("/PlayAudio", "/CancelMediaProcessing")):
+            body = {"id": "op", "status": "notStarted", "operationContext": "x"}
+            return httpx.Response(202, json=body)
+        return httpx.Response(202)
+
+    def paths(self) -> list[str]:
+        return [f"{r.method} {r.url.path}" for r in self.requests]
+
+
+@pytest.fixture
+def provider() -> Iterator[FakeProvider]:
+    fake = FakeProvider()
+    install_client(
+        CallAutomationClient(
+            "endpoint=https://acs.test/;accesskey=cHc=",
+            transport=httpx.MockTransport(fake.handle),
+            retry=NO_RETRY,
+        )
+    )
+    yield fake
+    install_client(None)
+
+
+class Listener:
+    """A channel in an incident's group on the real (in-memory) channel layer."""
+
+    def __init__(self, incident_id: int) -> None:
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+        async_to_sync(self.layer.group_add)(
+            incident_events.incident_group(incident_id), self.channel
+        )
+
+    def drain(self) -> list[dict[str, Any]]:
+        """Every message queued so far, round-tripped through JSON as Redis would."""
+
+        async def receive_all() -> list[dict[str, Any]]:
+            messages = []
+            while True:
+                try:
+                    message = await asyncio.wait_for(self.layer.receive(self.channel), 0.05)
+                except TimeoutError:
+                    return messages
+                messages.append(json.loads(json.dumps(message)))
+
+        return async_to_sync(receive_all)()
+
+
+@pytest.fixture
+def listen() -> Callable[[int], Listener]:
+    return Listener
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: Any, tmp_path: Any) -> None:
+    """Uploaded and seeded audio goes to a temporary folder, never the working tree."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")

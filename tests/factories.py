@@ -1,10 +1,10 @@
 """One factory per model, with the smallest valid defaults."""
 
+from django.contrib.auth.models import User
+from django.utils import timezone
 from factory.declarations import LazyFunction, Sequence, SubFactory
 from factory.django import DjangoModelFactory, Password
 from factory.faker import Faker
-from django.contrib.auth.models import User
-from django.utils import timezone
 
 from calls.models import Call, CallEvent, Participant
 from contacts.models import Contact, ContactGroup

@@ -1,6 +1,9 @@
 """Every model's admin pages load for a superuser."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.contrib import admin
 from django.test import Client
 
@@ -26,6 +29,7 @@ def test_changelist_add_and_change_pages_load_for_every_model() -> None:
     CallEventFactory.create(call=participant.call)
     TimelineEntryFactory.create(incident=participant.call.incident)
     ContactGroupFactory.create().members.add(contact)
+    call_command("seed_demo", stdout=io.StringIO())  # brings the default audio prompt
 
     for model in admin.site._registry:
         label = model._meta.label_lower

@@ -1,16 +1,24 @@
 """Load the demo data `make run` starts with. Safe to run again: nothing is duplicated."""
 
 import secrets
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.roles import Role
 from accounts.services import assign_role
 from config.env import env_str
+from calls.models import AudioPrompt
 from contacts.models import Contact, ContactGroup
+
+DEFAULT_PROMPT_NAME = "Incident declared: press 1 to acknowledge"
+DEFAULT_PROMPT_FILE = (
+    Path(__file__).resolve().parents[3] / "calls" / "assets" / "default-prompt.wav"
+)
 
 # Fictional numbers (555-01xx is reserved for fiction in North America).
 DEMO_CONTACTS = [
@@ -35,6 +43,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             created, password = self._ensure_users(password)
             self._ensure_contacts()
+            self._ensure_default_prompt()
         if created:
             self.stdout.write(self.style.SUCCESS("Demo accounts created:"))
             self.stdout.write(f"  admin / operator / viewer, password: {password}")
@@ -59,6 +68,14 @@ class Command(BaseCommand):
             user = User.objects.create_user(username, f"{username}@example.com", password)
             assign_role(user=user, role=role)
         return True, password
+
+    def _ensure_default_prompt(self) -> None:
+        if AudioPrompt.objects.filter(name=DEFAULT_PROMPT_NAME).exists():
+            return
+        prompt = AudioPrompt(name=DEFAULT_PROMPT_NAME, is_default=True)
+        with DEFAULT_PROMPT_FILE.open("rb") as wav:
+            prompt.audio.save(DEFAULT_PROMPT_FILE.name, File(wav), save=False)
+        prompt.save()
 
     def _ensure_contacts(self) -> None:
         contacts = {}

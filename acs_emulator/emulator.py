@@ -1,0 +1,40 @@
+"""The emulator's parts wired together, with the explicit reset and shutdown the app needs."""
+
+from acs_emulator.behaviours import Behaviour, BehaviourBook
+from acs_emulator.callbacks import CallbackDispatcher
+from acs_emulator.calls import Switchboard
+from acs_emulator.config import EmulatorConfig
+from acs_emulator.faults import FaultInjector
+from acs_emulator.media import MediaPlayer
+from acs_emulator.repeatability import RepeatabilityLedger
+from acs_emulator.tasks import TaskSet
+from acs_emulator.transport import Transport
+
+
+class Emulator:
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.tasks = TaskSet()
+        self.transport = Transport()
+        self.faults = FaultInjector()
+        self.behaviours = BehaviourBook(Behaviour(answer_after_ms=config.default_answer_after_ms))
+        self.ledger = RepeatabilityLedger()
+        self.dispatcher = CallbackDispatcher(config, self.faults, self.transport, self.tasks)
+        self.media = MediaPlayer(config, self.transport, self.dispatcher, self.tasks)
+        self.switchboard = Switchboard(
+            config, self.behaviours, self.dispatcher, self.media, self.tasks
+        )
+
+    async def reset(self) -> None:
+        """Forget calls, behaviours, faults and repeatable requests; stop all background work."""
+        await self.tasks.cancel_all()
+        self.dispatcher.clear()
+        self.switchboard.clear()
+        self.behaviours.clear()
+        self.faults.clear()
+        self.ledger.clear()
+
+    async def aclose(self) -> None:
+        """Stop background work and close the outbound HTTP client; call it in the serving loop."""
+        await self.reset()
+        await self.transport.aclose()

@@ -1,0 +1,61 @@
+"""JSON views of emulated calls for the control API: participants, media and delivered events."""
+
+from acs_emulator.events import result_info_json
+from acs_emulator.fields import JsonObject
+from acs_emulator.state import Call, Delivery, Participant, PlayOperation
+
+
+def call_json(call: Call) -> JsonObject:
+    return {
+        "callLegId": call.call_leg_id,
+        "state": call.state.value,
+        "conversationId": call.conversation_id,
+        "subject": call.subject,
+        "callbackUri": call.callback_uri,
+        "source": call.source.to_request_json(),
+        "callerId": call.caller_id.value if call.caller_id else None,
+        "requestedModalities": list(call.modalities),
+        "requestedCallEvents": sorted(e.value for e in call.requested_events),
+        "createdAt": call.created_at.isoformat(),
+        "participants": [participant_json(p) for p in call.participants.values()],
+        "media": [play_json(play) for play in call.plays.values()],
+        "events": [delivery_json(d) for d in call.deliveries],
+    }
+
+
+def participant_json(participant: Participant) -> JsonObject:
+    behaviour = participant.behaviour
+    return {
+        "participantId": participant.participant_id,
+        "identifier": participant.identifier.to_request_json(),
+        "rawId": participant.identifier.raw_id,
+        "role": participant.role.value,
+        "state": participant.state.value,
+        "isMuted": participant.is_muted,
+        "tonesPressed": participant.tones,
+        "behaviour": behaviour.to_json() if behaviour else None,
+    }
+
+
+def play_json(play: PlayOperation) -> JsonObject:
+    return {
+        "id": play.id,
+        "audioFileUri": play.audio_file_uri,
+        "audioFileId": play.audio_file_id,
+        "loop": play.loop,
+        "operationContext": play.operation_context,
+        "status": play.status.value,
+        "durationMs": None if play.duration_s is None else round(play.duration_s * 1000),
+        "resultInfo": result_info_json(play.result),
+    }
+
+
+def delivery_json(delivery: Delivery) -> JsonObject:
+    return {
+        "eventType": delivery.envelope.get("eventType"),
+        "subject": delivery.envelope.get("subject"),
+        "status": delivery.status.value,
+        "attempts": delivery.attempts,
+        "copies": delivery.copies,
+        "envelope": delivery.envelope,
+    }

@@ -1,0 +1,148 @@
+"""In-memory state of emulated calls: plain data, changed by the switchboard and media player."""
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from acs_emulator.behaviours import Behaviour
+from acs_emulator.identifiers import Identifier
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class CallState(StrEnum):
+    ESTABLISHING = "Establishing"
+    ESTABLISHED = "Established"
+    TERMINATING = "Terminating"
+    TERMINATED = "Terminated"
+
+
+class Role(StrEnum):
+    APP = "app"  # the call's source: the application's own leg
+    TARGET = "target"
+    INVITEE = "invitee"
+
+
+class ParticipantState(StrEnum):
+    RINGING = "ringing"
+    CONNECTED = "connected"
+    BUSY = "busy"
+    DECLINED = "declined"
+    NO_ANSWER = "noAnswer"
+    LEFT = "left"
+    REMOVED = "removed"
+
+    @property
+    def is_live(self) -> bool:
+        return self in (ParticipantState.RINGING, ParticipantState.CONNECTED)
+
+
+class PlayStatus(StrEnum):
+    NOT_STARTED = "notStarted"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    STOPPED = "stopped"  # the call ended under it; no event is sent
+
+    @property
+    def is_pending(self) -> bool:
+        return self in (PlayStatus.NOT_STARTED, PlayStatus.RUNNING)
+
+
+class EventRequest(StrEnum):
+    """Values of `requestedCallEvents`."""
+
+    PARTICIPANTS_UPDATED = "participantsUpdated"
+    DTMF_RECEIVED = "dtmfReceived"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    DROPPED = "dropped"  # by fault injection
+
+
+@dataclass(frozen=True)
+class ResultInfo:
+    code: int
+    subcode: int
+    message: str
+
+
+@dataclass(eq=False)
+class Participant:
+    identifier: Identifier
+    role: Role
+    state: ParticipantState
+    behaviour: Behaviour | None = None
+    operation_context: str | None = None  # of the invite that brought an invitee
+    participant_id: str = field(default_factory=new_id)
+    is_muted: bool = False
+    tones: str = ""  # keys pressed so far, for the control API
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class PlayOperation:
+    audio_file_uri: str
+    loop: bool
+    operation_context: str | None
+    audio_file_id: str | None
+    id: str = field(default_factory=new_id)
+    status: PlayStatus = PlayStatus.NOT_STARTED
+    duration_s: float | None = None
+    result: ResultInfo | None = None
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class Delivery:
+    envelope: dict[str, object]
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    copies: int = 1
+
+
+@dataclass(eq=False)
+class Call:
+    source: Identifier
+    callback_uri: str
+    requested_events: frozenset[EventRequest]
+    modalities: tuple[str, ...]
+    subject: str | None = None
+    caller_id: Identifier | None = None
+    call_leg_id: str = field(default_factory=new_id)
+    state: CallState = CallState.ESTABLISHING
+    conversation_id: str | None = None
+    participants: dict[str, Participant] = field(default_factory=dict)
+    plays: dict[str, PlayOperation] = field(default_factory=dict)
+    deliveries: list[Delivery] = field(default_factory=list)
+    tone_sequence: int = 0
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def is_over(self) -> bool:
+        return self.state in (CallState.TERMINATING, CallState.TERMINATED)
+
+    def wants(self, event: EventRequest) -> bool:
+        return event in self.requested_events
+
+    def add(self, participant: Participant) -> Participant:
+        self.participants[participant.participant_id] = participant
+        return participant
+
+    def roster(self) -> list[Participant]:
+        """Who is in the call now: only connected participants appear in ParticipantsUpdated."""
+        return [p for p in self.participants.values() if p.state is ParticipantState.CONNECTED]
+
+    def remotes(self) -> list[Participant]:
+        return [p for p in self.participants.values() if p.role is not Role.APP]
+
+    def pending_plays(self) -> list[PlayOperation]:
+        return [play for play in self.plays.values() if play.status.is_pending]

@@ -1,0 +1,23 @@
+"""Every change to a call goes through these functions (split by concern below)."""
+
+from calls.services.actions import (
+    cancel_media,
+    hang_up_call,
+    invite_to_call,
+    play_prompt,
+    remove_participant,
+)
+from calls.services.ingest import ingest_callback
+from calls.services.placing import place_call, prepare_calls, retry_call
+
+__all__ = [
+    "cancel_media",
+    "hang_up_call",
+    "ingest_callback",
+    "invite_to_call",
+    "place_call",
+    "play_prompt",
+    "prepare_calls",
+    "remove_participant",
+    "retry_call",
+]

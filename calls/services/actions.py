@@ -1,0 +1,197 @@
+"""What operators do to a running call: invite, remove, play, stop the audio, hang up."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from calls.client import ProviderError, ProviderNotFound
+from calls.errors import CallNotLive, ProviderFailed
+from calls.models import (
+    CALL_STATE_RANK,
+    AudioPrompt,
+    Call,
+    CallState,
+    MediaState,
+    Participant,
+    ParticipantState,
+)
+from calls.provider import provider_client, public_url
+from calls.targets import Target
+from incidents.events import broadcast_incident_event, call_payload, participant_payload
+from incidents.models import TimelineKind
+from incidents.timeline import actor_name, add_timeline_entry
+
+# States a person can be invited again from.
+REINVITABLE = (ParticipantState.LEFT, ParticipantState.FAILED, ParticipantState.REMOVED)
+
+
+def _require_live(call: Call) -> str:
+    if not call.provider_call_id or not call.is_live:
+        raise CallNotLive("The call is not running, so it cannot be changed.")
+    return call.provider_call_id
+
+
+def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> list[Participant]:
+    """Ring `targets` into the running call; people already on it are skipped.
+
+    Raises CallNotLive, ProviderFailed.
+    """
+    provider_call_id = _require_live(call)
+    busy = set(
+        call.participants.exclude(state__in=REINVITABLE).values_list("identifier", flat=True)
+    )
+    targets = [t for t in targets if t.identifier not in busy]
+    if not targets:
+        return []
+    try:
+        provider_client().invite_participants(
+            provider_call_id,
+            targets=[t.identifier for t in targets],
+            operation_context=f"invite:{uuid.uuid4()}",
+            caller_id=settings.ACS_CALLER_ID,
+        )
+    except ProviderError as exc:
+        raise ProviderFailed(f"The provider did not invite them: {exc.message}") from exc
+    return _record_invited(call=call, targets=targets, actor=actor)
+
+
+@transaction.atomic
+def _record_invited(*, call: Call, targets: list[Target], actor: User | None) -> list[Participant]:
+    invited = []
+    for target in targets:
+        participant, created = Participant.objects.get_or_create(
+            call=call, identifier=target.identifier, defaults={"contact": target.contact}
+        )
+        if not created and participant.state in REINVITABLE:
+            participant.state = ParticipantState.INVITED
+            participant.joined_at = participant.left_at = None
+            participant.save(update_fields=["state", "joined_at", "left_at", "updated_at"])
+        invited.append(participant)
+        broadcast_incident_event(
+            incident_id=call.incident_id, kind="participant", data=participant_payload(participant)
+        )
+    names = ", ".join(str(p) for p in invited)
+    add_timeline_entry(
+        incident=call.incident,
+        kind=TimelineKind.ACTION,
+        text=f"{actor_name(actor)} invited {names}.",
+        actor=actor,
+    )
+    return invited
+
+
+def remove_participant(*, participant: Participant, actor: User | None) -> Participant:
+    """Drop a participant from the call. Raises CallNotLive, ProviderFailed."""
+    provider_call_id = _require_live(participant.call)
+    if participant.state != ParticipantState.JOINED or not participant.provider_participant_id:
+        raise CallNotLive(f"{participant} is not on the call.")
+    try:
+        provider_client().remove_participant(provider_call_id, participant.provider_participant_id)
+    except ProviderNotFound:
+        pass  # Already gone: the outcome the operator wanted.
+    except ProviderError as exc:
+        raise ProviderFailed(f"The provider did not remove {participant}: {exc.message}") from exc
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if participant.state == ParticipantState.JOINED:
+            participant.state = ParticipantState.REMOVED
+            participant.left_at = timezone.now()
+            participant.save(update_fields=["state", "left_at", "updated_at"])
+        broadcast_incident_event(
+            incident_id=participant.call.incident_id,
+            kind="participant",
+            data=participant_payload(participant),
+        )
+        add_timeline_entry(
+            incident=participant.call.incident,
+            kind=TimelineKind.ACTION,
+            text=f"{actor_name(actor)} removed {participant} from the call.",
+            actor=actor,
+        )
+    return participant
+
+
+def prompt_url(prompt: AudioPrompt) -> str:
+    return public_url(reverse("calls:prompt_audio", kwargs={"prompt_id": prompt.pk}))
+
+
+def play_prompt(*, call: Call, prompt: AudioPrompt, loop: bool, actor: User | None) -> Call:
+    """Play `prompt` to everyone on the call. Raises CallNotLive, ProviderFailed."""
+    provider_call_id = _require_live(call)
+    try:
+        provider_client().play_audio(
+            provider_call_id,
+            audio_url=prompt_url(prompt),
+            loop=loop,
+            operation_context=f"play:{prompt.pk}:{uuid.uuid4()}",
+            # The provider may cache by id: a new upload gets a new primary key, so this is safe.
+            audio_id=f"prompt-{prompt.pk}",
+        )
+    except ProviderError as exc:
+        raise ProviderFailed(f"The provider did not play {prompt}: {exc.message}") from exc
+    how = "on a loop" if loop else "once"
+    return _record_media(
+        call=call,
+        state=MediaState.PLAYING,
+        text=f"{actor_name(actor)} played {prompt} {how}.",
+        actor=actor,
+    )
+
+
+def cancel_media(*, call: Call, actor: User | None) -> Call:
+    """Stop whatever the call is playing. Raises CallNotLive, ProviderFailed."""
+    provider_call_id = _require_live(call)
+    try:
+        provider_client().cancel_media(provider_call_id, operation_context=f"cancel:{uuid.uuid4()}")
+    except ProviderError as exc:
+        raise ProviderFailed(f"The provider did not stop the audio: {exc.message}") from exc
+    return _record_media(
+        call=call,
+        state=MediaState.IDLE,
+        text=f"{actor_name(actor)} stopped the audio.",
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def _record_media(*, call: Call, state: MediaState, text: str, actor: User | None) -> Call:
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    call.media_state = state
+    call.save(update_fields=["media_state", "updated_at"])
+    broadcast_incident_event(incident_id=call.incident_id, kind="call", data=call_payload(call))
+    add_timeline_entry(incident=call.incident, kind=TimelineKind.MEDIA, text=text, actor=actor)
+    return call
+
+
+def hang_up_call(*, call: Call, actor: User | None) -> Call:
+    """End the call for everyone. Raises ProviderFailed; a call already over is left alone."""
+    if (
+        call.provider_call_id
+        and CALL_STATE_RANK[call.state] < CALL_STATE_RANK[CallState.TERMINATING]
+    ):
+        try:
+            provider_client().hang_up(call.provider_call_id)
+        except ProviderNotFound:
+            pass  # The provider already ended it.
+        except ProviderError as exc:
+            raise ProviderFailed(f"The provider did not hang up: {exc.message}") from exc
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        if CALL_STATE_RANK[call.state] < CALL_STATE_RANK[CallState.TERMINATING]:
+            # A call never placed ends here; a placed one ends when the provider says so.
+            call.state = CallState.TERMINATING if call.provider_call_id else CallState.TERMINATED
+            call.save(update_fields=["state", "updated_at"])
+            broadcast_incident_event(
+                incident_id=call.incident_id, kind="call", data=call_payload(call)
+            )
+            add_timeline_entry(
+                incident=call.incident,
+                kind=TimelineKind.ACTION,
+                text=f"{actor_name(actor)} hung up the call.",
+                actor=actor,
+            )
+    return call

@@ -1,0 +1,158 @@
+"""Creating calls in the database and asking the provider to dial them."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from calls.client import ProviderError
+from calls.errors import CannotRetry, NothingToCall, ProviderFailed
+from calls.models import (
+    CALL_STATE_RANK,
+    AudioPrompt,
+    Call,
+    CallMode,
+    CallState,
+    Participant,
+    ParticipantState,
+)
+from calls.provider import callback_url, provider_client
+from calls.targets import Target
+from incidents.events import broadcast_incident_event, call_payload, participant_payload
+from incidents.models import Incident, TimelineKind
+from incidents.timeline import actor_name, add_timeline_entry
+
+# Leave a margin under the provider's five minutes for the request to travel.
+REPEATABILITY_WINDOW = timedelta(minutes=4, seconds=30)
+
+
+def prepare_calls(
+    *, incident: Incident, targets: list[Target], mode: CallMode, prompt: AudioPrompt | None
+) -> list[Call]:
+    """Create the calls (one bridge, or one per target) and their participants, not yet dialled.
+
+    Raises NothingToCall when `targets` is empty.
+    """
+    if not targets:
+        raise NothingToCall("Choose at least one active contact, group or number to call.")
+    groups = [targets] if mode == CallMode.BRIDGE else [[target] for target in targets]
+    calls = []
+    for group in groups:
+        call = Call.objects.create(
+            incident=incident, mode=mode, prompt=prompt, subject=incident.title[:200]
+        )
+        Participant.objects.bulk_create(
+            Participant(call=call, contact=t.contact, identifier=t.identifier) for t in group
+        )
+        calls.append(call)
+    return calls
+
+
+def place_call(*, call: Call, actor: User | None = None) -> Call:
+    """Ask the provider to dial every participant of `call`. Raises ProviderFailed.
+
+    Runs outside any transaction: the HTTP request must not hold the database's write lock,
+    and the callbacks it triggers may arrive before it returns.
+    """
+    identifiers = list(call.participants.values_list("identifier", flat=True))
+    if call.create_first_sent_at is None:
+        # Persist the first-sent time before sending, so every repeat carries the same one.
+        call.create_first_sent_at = timezone.now()
+        Call.objects.filter(pk=call.pk).update(create_first_sent_at=call.create_first_sent_at)
+    try:
+        leg = provider_client().create_call(
+            source=settings.ACS_SOURCE_ID,
+            targets=identifiers,
+            callback_url=callback_url(call_id=call.pk, secret=call.callback_secret),
+            subject=call.subject,
+            caller_id=settings.ACS_CALLER_ID,
+            subscribe_participants=True,
+            subscribe_tones=True,
+            request_id=call.create_request_id,
+            first_sent=call.create_first_sent_at,
+        )
+    except ProviderError as exc:
+        _record_refusal(call=call, error=exc, actor=actor)
+        raise ProviderFailed(f"The provider did not place the call: {exc.message}") from exc
+    return _record_placed(call=call, provider_call_id=leg.call_id, actor=actor)
+
+
+@transaction.atomic
+def _record_placed(*, call: Call, provider_call_id: str, actor: User | None) -> Call:
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    call.provider_call_id = provider_call_id
+    call.last_error = ""
+    # A callback may already have moved the call on; only move it forward.
+    if CALL_STATE_RANK[call.state] < CALL_STATE_RANK[CallState.ESTABLISHING]:
+        call.state = CallState.ESTABLISHING
+    call.save(update_fields=["provider_call_id", "last_error", "state", "updated_at"])
+    # The provider is dialling everyone now (its Establishing event may have come first).
+    for participant in call.participants.select_related("contact").filter(
+        state=ParticipantState.INVITED
+    ):
+        participant.state = ParticipantState.RINGING
+        participant.save(update_fields=["state", "updated_at"])
+        broadcast_incident_event(
+            incident_id=call.incident_id, kind="participant", data=participant_payload(participant)
+        )
+    broadcast_incident_event(incident_id=call.incident_id, kind="call", data=call_payload(call))
+    add_timeline_entry(
+        incident=call.incident,
+        kind=TimelineKind.CALL,
+        text=f"Call placed by {actor_name(actor)}: ringing {call.participants.count()} people.",
+        actor=actor,
+    )
+    return call
+
+
+@transaction.atomic
+def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> None:
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.state != CallState.PENDING:
+        return  # A callback proved the call exists after all.
+    call.state = CallState.FAILED
+    call.last_error = error.message[:500]
+    if not error.retryable:
+        # A definite refusal: the next attempt is a new request, not a repeat of this one.
+        call.create_request_id = uuid.uuid4()
+        call.create_first_sent_at = None
+    call.save(
+        update_fields=[
+            "state",
+            "last_error",
+            "create_request_id",
+            "create_first_sent_at",
+            "updated_at",
+        ]
+    )
+    broadcast_incident_event(incident_id=call.incident_id, kind="call", data=call_payload(call))
+    add_timeline_entry(
+        incident=call.incident,
+        kind=TimelineKind.ERROR,
+        text=f"The provider did not place the call: {error.message}",
+        actor=actor,
+    )
+
+
+def retry_call(*, call: Call, actor: User | None) -> Call:
+    """Place a call the provider refused once more. Raises CannotRetry, ProviderFailed."""
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if locked.state != CallState.FAILED:
+            raise CannotRetry("Only a call the provider refused can be placed again.")
+        locked.state = CallState.PENDING
+        first_sent = locked.create_first_sent_at
+        if first_sent is None or timezone.now() - first_sent > REPEATABILITY_WINDOW:
+            # The provider forgets request ids after five minutes and answers 412 to them.
+            locked.create_request_id = uuid.uuid4()
+            locked.create_first_sent_at = None
+        locked.save(
+            update_fields=["state", "create_request_id", "create_first_sent_at", "updated_at"]
+        )
+        broadcast_incident_event(
+            incident_id=locked.incident_id, kind="call", data=call_payload(locked)
+        )
+    return place_call(call=locked, actor=actor)

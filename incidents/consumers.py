@@ -1,0 +1,62 @@
+"""The live incident page's WebSocket: a thin relay of events that services broadcast."""
+
+from typing import Any, cast
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth.models import User
+
+from incidents.events import incident_group
+from incidents.models import Incident
+from incidents.selectors import get_incident_for, incident_snapshot
+
+
+class IncidentConsumer(AsyncJsonWebsocketConsumer):
+    """Sends a snapshot on connect and on request ({"type": "resync"}), then every event.
+
+    Refuses (HTTP 403 at the handshake) anonymous users and incidents the user may not see.
+    """
+
+    group_name = ""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        incident_id = int(self.scope["url_route"]["kwargs"]["incident_id"])
+        if user is None or not user.is_authenticated:
+            await self.close()
+            return
+        try:
+            await database_sync_to_async(get_incident_for)(cast(User, user), incident_id)
+        except Incident.DoesNotExist:
+            await self.close()
+            return
+        self.incident_id = incident_id
+        self.group_name = incident_group(incident_id)
+        # Join before taking the snapshot, so no event falls between the two.
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.accept()
+        await self._send_snapshot()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group_name:
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "resync":
+            await self._send_snapshot()
+        else:
+            await self.send_json({"type": "error", "code": "unknown_message_type"})
+
+    async def incident_event(self, message: dict[str, Any]) -> None:
+        await self.send_json(
+            {
+                "type": "event",
+                "kind": message["kind"],
+                "seq": message["seq"],
+                "data": message["data"],
+            }
+        )
+
+    async def _send_snapshot(self) -> None:
+        snapshot = await database_sync_to_async(incident_snapshot)(self.incident_id)
+        await self.send_json({"type": "snapshot", **snapshot})

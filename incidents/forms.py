@@ -1,0 +1,83 @@
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from calls.models import AudioPrompt, CallMode
+from calls.targets import Target, resolve_targets
+from contacts.models import Contact, ContactGroup
+from contacts.phone import normalize_target
+from incidents.models import IncidentStatus, Severity
+
+
+class TargetsForm(forms.Form):
+    """Who to call: groups, contacts and ad-hoc numbers (one per line)."""
+
+    groups = forms.ModelMultipleChoiceField(
+        queryset=ContactGroup.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    contacts = forms.ModelMultipleChoiceField(
+        queryset=Contact.objects.active(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    numbers = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "+14255550123"}),
+        help_text="Other numbers or ACS user ids, one per line.",
+    )
+
+    def clean_numbers(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["numbers"].splitlines()]
+        numbers, errors = [], []
+        for line in filter(None, lines):
+            try:
+                numbers.append(normalize_target(line))
+            except ValidationError as exc:
+                errors.append(f"{line}: {exc.messages[0]}")
+        if errors:
+            raise ValidationError(errors)
+        return numbers
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors and not self.targets():
+            raise ValidationError("Choose at least one active contact, group or number to call.")
+        return cleaned
+
+    def targets(self) -> list[Target]:
+        return resolve_targets(
+            groups=self.cleaned_data.get("groups") or [],
+            contacts=self.cleaned_data.get("contacts") or [],
+            numbers=self.cleaned_data.get("numbers") or [],
+        )
+
+
+class DeclareIncidentForm(TargetsForm):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.MAJOR)
+    mode = forms.ChoiceField(choices=CallMode.choices, initial=CallMode.BRIDGE)
+    prompt = forms.ModelChoiceField(
+        queryset=AudioPrompt.objects.all(),
+        required=False,
+        empty_label="No message",
+        help_text="Played on a loop once the call connects.",
+    )
+
+    field_order = ["title", "description", "severity", "groups", "contacts", "numbers"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["prompt"].initial = AudioPrompt.objects.filter(is_default=True).first()
+
+
+class PlayPromptForm(forms.Form):
+    prompt = forms.ModelChoiceField(queryset=AudioPrompt.objects.all())
+    loop = forms.BooleanField(required=False, initial=True)
+
+
+class IncidentFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *IncidentStatus.choices],
+        required=False,
+    )
+    severity = forms.ChoiceField(choices=[("", "Any severity"), *Severity.choices], required=False)

@@ -1,0 +1,154 @@
+"""The provider's callback endpoint, driven through Django's test client."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from calls.models import Call, CallEvent, CallState, ParticipantState
+from tests.factories import CallFactory, ParticipantFactory
+
+LEG = "0a1f0000-1111-2222-3333-444455556666"
+T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def envelope(kind: str, event_type: str, data: dict[str, Any], at: datetime) -> dict[str, Any]:
+    return {
+        "id": None,
+        "topic": None,
+        "subject": f"callLeg/{LEG}/{kind}",
+        "eventType": f"Microsoft.Communication.{event_type}",
+        "eventTime": at.strftime("%Y-%m-%dT%H:%M:%S.%f0Z"),
+        "data": {"CallLegId": LEG, **data},
+        "metadataVersion": None,
+        "dataVersion": None,
+    }
+
+
+def state_event(state: str, at: datetime = T0) -> dict[str, Any]:
+    return envelope("callState", "CallLegStateChanged", {"CallState": state}, at)
+
+
+def roster_event(numbers: list[str], at: datetime) -> dict[str, Any]:
+    people = [
+        {
+            "Identifier": {"RawId": "4:" + n, "PhoneNumber": {"Value": n}},
+            "ParticipantId": f"pid-{n}",
+            "IsMuted": False,
+        }
+        for n in numbers
+    ]
+    return envelope("participantsUpdated", "ParticipantsUpdated", {"Participants": people}, at)
+
+
+def post(call: Call, body: Any, secret: str | None = None) -> Any:
+    return Client().post(
+        f"/calls/{call.pk}/events/{secret or call.callback_secret}/",
+        data=json.dumps(body),
+        content_type="application/json",
+    )
+
+
+@pytest.fixture
+def call(db: None) -> Call:
+    call = CallFactory.create(provider_call_id=LEG, state=CallState.ESTABLISHING)
+    for number in ("+14255550101", "+14255550102"):
+        ParticipantFactory.create(call=call, identifier=number, state=ParticipantState.RINGING)
+    return call
+
+
+def test_wrong_secret_is_refused_and_nothing_is_stored(call: Call) -> None:
+    response = post(call, [state_event("Established")], secret="not-the-secret")
+    assert response.status_code == 401
+    assert response.json()["code"] == "bad_secret"
+    assert not CallEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_unknown_call_gets_404() -> None:
+    response = Client().post("/calls/999/events/x/", data="[]", content_type="application/json")
+    assert response.status_code == 404
+    assert set(response.json()) == {"code", "message"}
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", '[{"eventType": 3}]', '{"data": {}}'])
+def test_malformed_body_gets_400_and_changes_nothing(call: Call, body: str) -> None:
+    response = Client().post(
+        f"/calls/{call.pk}/events/{call.callback_secret}/",
+        data=body,
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"code", "message"}
+    assert not CallEvent.objects.exists()
+
+
+def test_event_for_another_call_leg_is_refused(call: Call) -> None:
+    event = state_event("Established")
+    event["data"]["CallLegId"] = "another-leg"
+    response = post(call, [event])
+    assert response.status_code == 400
+    assert response.json()["code"] == "wrong_call"
+    assert not CallEvent.objects.exists()
+
+
+def test_a_redelivered_event_is_stored_and_applied_once(call: Call) -> None:
+    body = [roster_event(["+14255550101"], T0)]
+    assert post(call, body).json() == {"stored": 1, "received": 1}
+    assert post(call, body).json() == {"stored": 0, "received": 1}
+    assert CallEvent.objects.count() == 1
+    assert call.incident.timeline.filter(text__contains="joined").count() == 1
+
+
+def test_a_bare_object_is_accepted_like_an_array(call: Call) -> None:
+    assert post(call, state_event("Established")).status_code == 200
+    call.refresh_from_db()
+    assert call.state == CallState.ESTABLISHED
+
+
+def test_out_of_order_roster_snapshots_end_in_the_newest_state(call: Call) -> None:
+    both = roster_event(["+14255550101", "+14255550102"], T0 + timedelta(seconds=1))
+    one_left = roster_event(["+14255550101"], T0 + timedelta(seconds=5))
+    post(call, [one_left])
+    post(call, [both])  # older, arrives late
+    states = dict(call.participants.values_list("identifier", "state"))
+    assert states == {
+        "+14255550101": ParticipantState.JOINED,
+        "+14255550102": ParticipantState.RINGING,
+    }
+
+
+def test_call_state_never_moves_back(call: Call) -> None:
+    post(call, [state_event("Terminated", T0 + timedelta(seconds=9))])
+    post(call, [state_event("Established", T0 + timedelta(seconds=1))])
+    call.refresh_from_db()
+    assert call.state == CallState.TERMINATED
+    assert set(call.participants.values_list("state", flat=True)) == {ParticipantState.FAILED}
+
+
+def test_leaving_and_termination_close_the_roster(call: Call) -> None:
+    post(call, [roster_event(["+14255550101", "+14255550102"], T0)])
+    post(call, [roster_event(["+14255550101"], T0 + timedelta(seconds=3))])
+    post(call, [state_event("Terminated", T0 + timedelta(seconds=6))])
+    first, second = call.participants.order_by("identifier")
+    assert (first.state, second.state) == (ParticipantState.LEFT, ParticipantState.LEFT)
+    assert second.left_at == T0 + timedelta(seconds=3)
+    assert first.left_at == T0 + timedelta(seconds=6)
+
+
+def test_a_key_press_from_the_only_person_on_the_call_acknowledges(call: Call) -> None:
+    post(call, [roster_event(["+14255550101"], T0)])
+    tone = envelope("dtmf", "DtmfReceived", {"ToneInfo": {"SequenceId": 1, "Tone": "Tone1"}}, T0)
+    post(call, [tone])
+    participant = call.participants.get(identifier="+14255550101")
+    assert participant.keys_pressed == "1"
+    assert participant.acknowledged
+
+
+def test_events_before_the_create_response_adopt_the_call_leg(db: None) -> None:
+    call = CallFactory.create(provider_call_id="", state=CallState.PENDING)
+    post(call, [state_event("Establishing")])
+    call.refresh_from_db()
+    assert (call.provider_call_id, call.state) == (LEG, CallState.ESTABLISHING)

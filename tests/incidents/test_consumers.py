@@ -1,0 +1,92 @@
+"""The incident WebSocket, driven through the real ASGI application."""
+
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
+from django.test import Client
+
+from incidents.models import IncidentStatus
+from incidents.services import transition_incident
+from tests.factories import IncidentFactory, UserFactory
+
+# serialized_rollback keeps the role groups the data migration made.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def application() -> Any:
+    # Imported here: AllowedHostsOriginValidator reads ALLOWED_HOSTS at import time.
+    from config.asgi import application
+
+    return application
+
+
+async def connect(
+    application: Any, incident_id: int, user: User | None, origin: str = "http://testserver"
+) -> WebsocketCommunicator:
+    headers = [(b"origin", origin.encode())]
+    if user is not None:
+        client = Client()
+        await sync_to_async(client.force_login)(user)
+        cookie = f"sessionid={client.cookies['sessionid'].value}"
+        headers.append((b"cookie", cookie.encode()))
+    return WebsocketCommunicator(application, f"/ws/incidents/{incident_id}/", headers=headers)
+
+
+async def test_anonymous_connection_is_refused(application: Any) -> None:
+    incident = await sync_to_async(IncidentFactory.create)()
+    communicator = await connect(application, incident.pk, None)
+    connected, _ = await communicator.connect()
+    assert not connected
+    await communicator.disconnect()
+
+
+async def test_foreign_origin_is_refused(application: Any, viewer: User) -> None:
+    incident = await sync_to_async(IncidentFactory.create)()
+    communicator = await connect(application, incident.pk, viewer, origin="https://evil.example")
+    connected, _ = await communicator.connect()
+    assert not connected
+    await communicator.disconnect()
+
+
+async def test_user_without_the_view_permission_is_refused(application: Any) -> None:
+    nobody = await sync_to_async(UserFactory.create)()
+    incident = await sync_to_async(IncidentFactory.create)()
+    communicator = await connect(application, incident.pk, nobody)
+    connected, _ = await communicator.connect()
+    assert not connected
+    await communicator.disconnect()
+
+
+async def test_viewer_gets_a_snapshot_then_live_events_and_can_resync(
+    application: Any, viewer: User
+) -> None:
+    incident = await sync_to_async(IncidentFactory.create)()
+    communicator = await connect(application, incident.pk, viewer)
+    connected, _ = await communicator.connect()
+    assert connected
+    snapshot = await communicator.receive_json_from()
+    assert snapshot["type"] == "snapshot" and snapshot["seq"] == 0
+    assert snapshot["incident"]["status"] == "declared"
+
+    await sync_to_async(transition_incident)(incident=incident, to=IncidentStatus.ACTIVE)
+    first = await communicator.receive_json_from()
+    second = await communicator.receive_json_from()
+    assert (first["kind"], first["seq"]) == ("incident", 1)
+    assert first["data"]["status"] == "active"
+    assert (second["kind"], second["seq"]) == ("timeline", 2)
+
+    await communicator.send_json_to({"type": "resync"})
+    resync = await communicator.receive_json_from()
+    assert resync["type"] == "snapshot" and resync["seq"] == 2
+    assert [e["text"] for e in resync["timeline"]] == [second["data"]["text"]]
+
+    await communicator.send_json_to({"type": "hangup-everyone"})
+    assert await communicator.receive_json_from() == {
+        "type": "error",
+        "code": "unknown_message_type",
+    }
+    await communicator.disconnect()
