@@ -30,7 +30,7 @@ class Behaviour:
     answer_after_ms: int = 2_000
     tones: str = ""
     tones_after_ms: int = 1_000
-    hang_up_after_ms: int | None = None  # counted from the answer; None stays until the call ends
+    hang_up_after_ms: int | None = None  # None: stays until the call ends
 
     def to_json(self) -> JsonObject:
         return {
@@ -101,6 +101,7 @@ class Line(Protocol):
     """One ringing phone, as the person holding it sees it."""
 
     def answer(self) -> None: ...
+    async def connected(self) -> None: ...
     def refuse(self, outcome: Outcome) -> None: ...
     def press(self, tone: str) -> None: ...
     def hang_up(self) -> None: ...
@@ -125,6 +126,8 @@ async def live(behaviour: Behaviour, line: Line, pause: Pause, ring_timeout_ms: 
         line.refuse(Outcome.DECLINE)
         return
     line.answer()
+    # Media set-up takes a moment after the answer; keys and hang-up count from Established.
+    await line.connected()
     await _after_answer(behaviour, line, pause)
 
 

@@ -216,6 +216,7 @@ class Switchboard:
         call.conversation_id = conversation_id()
         self._send(call, events.call_leg_state_changed(call))
         self._roster_changed(call)
+        call.established.set()
 
     def _refused(self, call: Call, participant: Participant, outcome: Outcome) -> None:
         if call.is_over or participant.state is not ParticipantState.RINGING:
@@ -308,6 +309,9 @@ class _Line:
 
     def answer(self) -> None:
         self._board._answered(self._call, self._participant)
+
+    async def connected(self) -> None:
+        await self._call.established.wait()
 
     def refuse(self, outcome: Outcome) -> None:
         self._board._refused(self._call, self._participant, outcome)

@@ -124,6 +124,8 @@ class Call:
     plays: dict[str, PlayOperation] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     tone_sequence: int = 0
+    # Set once Established: a person who answered waits for it before pressing keys or leaving.
+    established: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property

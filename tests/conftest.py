@@ -85,7 +85,9 @@ class Listener:
     """A channel in an incident's group on the real (in-memory) channel layer."""
 
     def __init__(self, incident_id: int) -> None:
-        self.layer = get_channel_layer()
+        layer = get_channel_layer()
+        assert layer is not None
+        self.layer = layer
         self.channel = async_to_sync(self.layer.new_channel)()
         async_to_sync(self.layer.group_add)(
             incident_events.incident_group(incident_id), self.channel
@@ -95,7 +97,7 @@ class Listener:
         """Every message queued so far, round-tripped through JSON as Redis would."""
 
         async def receive_all() -> list[dict[str, Any]]:
-            messages = []
+            messages: list[dict[str, Any]] = []
             while True:
                 try:
                     message = await asyncio.wait_for(self.layer.receive(self.channel), 0.05)

@@ -3,8 +3,8 @@
 import io
 
 import pytest
-from django.core.management import call_command
 from django.contrib import admin
+from django.core.management import call_command
 from django.test import Client
 
 from tests.factories import (

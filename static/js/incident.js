@@ -43,7 +43,9 @@
       const actions = document.createElement("td");
       if (p.state === "joined") {
         const form = template.content.firstElementChild.cloneNode(true);
-        form.action = form.action.replace(/\/participants\/0\//, `/participants/${p.id}/`);
+        // The attribute, not the `action` property: a clone from <template> content belongs to the
+        // template's inert document, where the property does not resolve to this page's URL.
+        form.setAttribute("action", form.getAttribute("action").replace(/\/participants\/0\//, `/participants/${p.id}/`));
         form.setAttribute("aria-label", `Remove ${p.name || p.identifier}`);
         bindAction(form);
         actions.appendChild(form);

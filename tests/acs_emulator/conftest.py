@@ -1,6 +1,7 @@
 """Fixtures: the emulator and a callback receiver, both served over real HTTP on 127.0.0.1."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from typing import Protocol
 
 import httpx  # noqa: TID251 - tests talk HTTP to the emulator
 import pytest
@@ -10,7 +11,9 @@ from tests.acs_emulator.scenarios import ACCESS_KEY, TIME_SCALE
 from tests.acs_emulator.servers import Receiver, ServerThread, mount_under
 from tests.acs_emulator.signing import HmacAuth
 
-StartEmulator = Callable[[EmulatorConfig, str | None], str]
+
+class StartEmulator(Protocol):
+    def __call__(self, config: EmulatorConfig, prefix: str | None = None) -> str: ...
 
 
 @pytest.fixture(scope="session")

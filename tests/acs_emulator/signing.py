@@ -1,4 +1,4 @@
-"""A test-only ACS HMAC signer, written from the reference (section 2) independently of the emulator.
+"""A test-only ACS HMAC signer, written from the reference (section 2) apart from the emulator.
 
 The app's own client is written elsewhere; these tests sign with this small httpx.Auth instead.
 """

@@ -32,7 +32,7 @@ ENVELOPE_KEYS = {
 
 def states(receiver: Receiver, call_leg_id: str) -> list[object]:
     return [
-        e["data"]["CallState"]  # type: ignore[index]
+        e["data"]["CallState"]
         for e in receiver.events(call_leg_id)
         if e["eventType"] == "Microsoft.Communication.CallLegStateChanged"
     ]
@@ -63,8 +63,8 @@ def test_answered_call_is_establishing_then_established_with_a_conversation_id(
         "CallLegId": call_leg_id,
         "CallState": "Establishing",
     }
-    assert second["data"]["CallState"] == "Established"  # type: ignore[index]
-    assert re.match(r"^[A-Za-z0-9_-]+$", second["data"]["ConversationId"])  # type: ignore[index]
+    assert second["data"]["CallState"] == "Established"
+    assert re.match(r"^[A-Za-z0-9_-]+$", second["data"]["ConversationId"])
 
 
 def test_callbacks_are_posted_as_a_one_element_array_to_the_callback_uri(
@@ -130,7 +130,7 @@ def test_hangup_answers_202_then_terminating_and_terminated(
         "Terminated",
     ]
     last = receiver.events(call_leg_id)[-1]["data"]
-    assert last["ConversationId"]  # type: ignore[index]
+    assert last["ConversationId"]
 
 
 def test_bare_calls_path_serves_the_same_operations(acs: httpx.Client, receiver: Receiver) -> None:
@@ -158,7 +158,7 @@ def test_callee_hanging_up_updates_the_roster_then_ends_the_call(
         "CallLegStateChanged",
     ]
     rosters = [
-        [p["Identifier"]["RawId"] for p in e["data"]["Participants"]]  # type: ignore[index]
+        [p["Identifier"]["RawId"] for p in e["data"]["Participants"]]
         for e in receiver.events(call_leg_id)
         if e["eventType"] == "Microsoft.Communication.ParticipantsUpdated"
     ]
@@ -172,7 +172,7 @@ def test_scripted_tones_arrive_as_dtmf_with_increasing_sequence_ids(
     call_leg_id = place_call(acs, call_body(receiver.url))
 
     receiver.wait_for(call_leg_id, "DtmfReceived", lambda d: d["ToneInfo"]["SequenceId"] == 3)
-    dtmf = [e for e in receiver.events(call_leg_id) if e["subject"].endswith("/dtmf")]  # type: ignore[union-attr]
+    dtmf = [e for e in receiver.events(call_leg_id) if e["subject"].endswith("/dtmf")]
     assert [e["data"] for e in dtmf] == [
         {"ToneInfo": {"SequenceId": 1, "Tone": "Tone1"}, "CallLegId": call_leg_id},
         {"ToneInfo": {"SequenceId": 2, "Tone": "Star"}, "CallLegId": call_leg_id},
@@ -204,7 +204,7 @@ def test_requested_events_are_matched_without_regard_to_case(
     call_leg_id = place_call(acs, body)
 
     event = receiver.wait_for(call_leg_id, "DtmfReceived")
-    assert event["data"]["ToneInfo"]["Tone"] == "Tone5"  # type: ignore[index]
+    assert event["data"]["ToneInfo"]["Tone"] == "Tone5"
 
 
 def test_acs_user_target_is_called_and_listed_by_raw_id(
@@ -216,7 +216,7 @@ def test_acs_user_target_is_called_and_listed_by_raw_id(
     call_leg_id = established_call(acs, receiver, body)
 
     event = receiver.wait_for(call_leg_id, "ParticipantsUpdated")
-    callee = event["data"]["Participants"][1]["Identifier"]  # type: ignore[index]
+    callee = event["data"]["Participants"][1]["Identifier"]
     assert callee == {
         "RawId": user,
         "CommunicationUser": {"Id": user},
@@ -235,5 +235,5 @@ def test_second_target_answering_later_is_added_to_the_roster(
     event = receiver.wait_for(
         call_leg_id, "ParticipantsUpdated", lambda d: len(d["Participants"]) == 3
     )
-    raw_ids = [p["Identifier"]["RawId"] for p in event["data"]["Participants"]]  # type: ignore[index]
+    raw_ids = [p["Identifier"]["RawId"] for p in event["data"]["Participants"]]
     assert raw_ids == [APP_ID, f"4:{CALLEE}", f"4:{other}"]

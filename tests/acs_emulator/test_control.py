@@ -119,8 +119,10 @@ def test_pressing_keys_for_a_participant_sends_dtmf(
     response = control.post(person_url(call_leg_id, callee, "tones"), json={"tones": "12"})
 
     assert response.status_code == 200 and response.json()["tonesPressed"] == "12"
-    event = receiver.wait_for(call_leg_id, "DtmfReceived", lambda d: d["ToneInfo"]["SequenceId"] == 2)
-    assert event["data"]["ToneInfo"]["Tone"] == "Tone2"  # type: ignore[index]
+    event = receiver.wait_for(
+        call_leg_id, "DtmfReceived", lambda d: d["ToneInfo"]["SequenceId"] == 2
+    )
+    assert event["data"]["ToneInfo"]["Tone"] == "Tone2"
 
 
 @pytest.mark.parametrize("body", [{"tones": ""}, {"tones": "9x"}, {}])
@@ -209,11 +211,13 @@ def test_page_form_presses_a_key_and_redirects_back(
     call_leg_id = established_call(acs, receiver, call_body(receiver.url))
     callee = remote_participant(control, call_leg_id)
 
-    response = control.post(person_url(call_leg_id, callee, "tones"), content=b"tones=%23", headers=FORM)
+    response = control.post(
+        person_url(call_leg_id, callee, "tones"), content=b"tones=%23", headers=FORM
+    )
 
     assert response.status_code == 303 and response.headers["location"] == "/emulator/"
     event = receiver.wait_for(call_leg_id, "DtmfReceived")
-    assert event["data"]["ToneInfo"]["Tone"] == "Pound"  # type: ignore[index]
+    assert event["data"]["ToneInfo"]["Tone"] == "Pound"
 
 
 def test_page_form_hangs_up_and_redirects_back(

@@ -16,7 +16,7 @@ from tests.acs_emulator.scenarios import (
     established_call,
     wav_bytes,
 )
-from tests.acs_emulator.servers import Receiver
+from tests.acs_emulator.servers import Event, Receiver
 from tests.acs_emulator.signing import HmacAuth
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -27,9 +27,9 @@ def play(acs: httpx.Client, call_leg_id: str, uri: str, **fields: object) -> htt
     return acs.post(f"{CALLS}/{call_leg_id}/PlayAudio", json=body)
 
 
-def play_results(receiver: Receiver, call_leg_id: str) -> list[dict[str, object]]:
+def play_results(receiver: Receiver, call_leg_id: str) -> list[Event]:
     return [
-        e["data"]  # type: ignore[misc]
+        e["data"]
         for e in receiver.events(call_leg_id)
         if e["eventType"] == "Microsoft.Communication.PlayAudioResult"
     ]
@@ -142,7 +142,7 @@ def test_plays_run_in_order_and_cancel_reports_the_queued_ones_too(
 
     receiver.wait_for(call_leg_id, "PlayAudioResult", lambda d: d["OperationContext"] == "second")
     results = play_results(receiver, call_leg_id)
-    assert [(r["OperationContext"], r["ResultInfo"]["Subcode"]) for r in results] == [  # type: ignore[index]
+    assert [(r["OperationContext"], r["ResultInfo"]["Subcode"]) for r in results] == [
         ("first", 8508),
         ("second", 8508),
     ]
@@ -198,8 +198,8 @@ def test_play_of_a_file_that_cannot_be_downloaded_fails_with_8536(
     play(acs, call_leg_id, uri)
 
     event = receiver.wait_for(call_leg_id, "PlayAudioResult")["data"]
-    assert event["Status"] == "Failed"  # type: ignore[index]
-    assert event["ResultInfo"]["Subcode"] == 8536  # type: ignore[index]
+    assert event["Status"] == "Failed"
+    assert event["ResultInfo"]["Subcode"] == 8536
 
 
 def test_play_of_a_file_over_the_size_cap_fails(
@@ -212,7 +212,7 @@ def test_play_of_a_file_over_the_size_cap_fails(
         play(client, call_leg_id, prompt)
 
     event = receiver.wait_for(call_leg_id, "PlayAudioResult")["data"]
-    assert "larger than 1024 bytes" in event["ResultInfo"]["Message"]  # type: ignore[index]
+    assert "larger than 1024 bytes" in event["ResultInfo"]["Message"]
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from tests.acs_emulator.servers import Receiver
 INVITEE = "+14255550155"
 UNKNOWN = "00000000-0000-0000-0000-00000000dead"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-PLAY = {"audioFileUri": "http://127.0.0.1:9/prompt.wav", "operationContext": "p"}
+PLAY: dict[str, object] = {"audioFileUri": "http://127.0.0.1:9/prompt.wav", "operationContext": "p"}
 
 
 def call_operations(call_leg_id: str) -> list[tuple[str, str, dict[str, object] | None]]:
@@ -41,8 +41,8 @@ def participant_id(receiver: Receiver, call_leg_id: str, raw_id: str) -> str:
     event = receiver.wait_for(call_leg_id, "ParticipantsUpdated")
     data = event["data"]
     assert isinstance(data, dict)
-    return next(
-        p["ParticipantId"] for p in data["Participants"] if p["Identifier"]["RawId"] == raw_id
+    return str(
+        next(p["ParticipantId"] for p in data["Participants"] if p["Identifier"]["RawId"] == raw_id)
     )
 
 
@@ -111,7 +111,7 @@ def test_hanging_up_a_ringing_call_ends_it_without_establishing(
 
     assert acs.post(f"{CALLS}/{call_leg_id}/Hangup").status_code == 202
     receiver.wait_for(call_leg_id, "CallLegStateChanged", lambda d: d["CallState"] == "Terminated")
-    states = [e["data"]["CallState"] for e in receiver.events(call_leg_id)]  # type: ignore[index]
+    states = [e["data"]["CallState"] for e in receiver.events(call_leg_id)]
     assert states == ["Establishing", "Terminating", "Terminated"]
 
 
@@ -177,7 +177,7 @@ def test_invite_of_an_acs_user_needs_no_caller_id(acs: httpx.Client, receiver: R
 
     assert response.status_code == 202
     data = receiver.wait_for(call_leg_id, "InviteParticipantResult")["data"]
-    assert data["Participants"][0]["CommunicationUser"] == {"Id": user}  # type: ignore[index]
+    assert data["Participants"][0]["CommunicationUser"] == {"Id": user}
 
 
 @pytest.mark.parametrize(
@@ -210,7 +210,7 @@ def test_removing_a_participant_updates_the_roster(acs: httpx.Client, receiver: 
         "ParticipantsUpdated",
         lambda d: [p["Identifier"]["RawId"] for p in d["Participants"]] == [APP_ID, f"4:{INVITEE}"],
     )
-    assert roster["data"]["CallLegId"] == call_leg_id  # type: ignore[index]
+    assert roster["data"]["CallLegId"] == call_leg_id
 
 
 def test_removing_the_last_remote_participant_ends_the_call(

@@ -14,7 +14,7 @@ OTHER = "+14255550188"
 
 def call_states(receiver: Receiver, call_leg_id: str) -> list[object]:
     receiver.wait_for(call_leg_id, "CallLegStateChanged", lambda d: d["CallState"] == "Terminated")
-    return [e["data"]["CallState"] for e in receiver.events(call_leg_id)]  # type: ignore[index]
+    return [e["data"]["CallState"] for e in receiver.events(call_leg_id)]
 
 
 def participant_states(control: httpx.Client, call_leg_id: str) -> list[str]:

@@ -11,8 +11,8 @@ from django.db import transaction
 
 from accounts.roles import Role
 from accounts.services import assign_role
-from config.env import env_str
 from calls.models import AudioPrompt
+from config.env import env_str
 from contacts.models import Contact, ContactGroup
 
 DEFAULT_PROMPT_NAME = "Incident declared: press 1 to acknowledge"
