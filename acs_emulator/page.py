@@ -25,10 +25,14 @@ def render_page(calls: list[Call], base: str) -> str:
         f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
         f"<title>ACS emulator: calls</title><style>{STYLE}</style></head><body>"
         "<h1>ACS emulator</h1>"
-        f'<p class="muted">Simulated calls, newest first. JSON: <a href="{escape(base)}calls">'
-        "calls</a>, behaviours, faults.</p>"
+        f'<p class="muted">Simulated calls, newest first. JSON: {_links(base)}.</p>'
         f"{body}</body></html>"
     )
+
+
+def _links(base: str) -> str:
+    names = ("calls", "behaviours", "faults")
+    return ", ".join(f'<a href="{escape(base + name)}">{name}</a>' for name in names)
 
 
 def _call(call: Call, base: str) -> str:

@@ -29,15 +29,15 @@ class TaskSet:
             logger.error("emulator task %s failed", task.get_name(), exc_info=task.exception())
 
     async def cancel_all(self) -> None:
-        current = asyncio.current_task()
-        tasks = [task for task in self._tasks if task is not current]
-        for task in tasks:
-            task.cancel()
-        # Tasks from a loop that is gone (an embedding test that changed loops) cannot be awaited.
         loop = asyncio.get_running_loop()
-        mine = [task for task in tasks if task.get_loop() is loop]
+        current = asyncio.current_task()
+        mine = [t for t in self._tasks if t.get_loop() is loop and t is not current]
+        for task in mine:
+            task.cancel()
         await asyncio.gather(*mine, return_exceptions=True)
-        self._tasks.difference_update(tasks)
+        # Tasks of another loop (an embedding test that switched loops) cannot be cancelled from
+        # here; by the time that loop closed, asyncio.run had already cancelled them.
+        self._tasks.clear()
 
     def __len__(self) -> int:
         return len(self._tasks)

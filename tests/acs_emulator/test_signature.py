@@ -12,6 +12,7 @@ from acs_emulator.signature import (
     SignedRequest,
     content_hash,
     hmac_sha256,
+    request_target,
     string_to_sign,
     verify,
 )
@@ -141,3 +142,25 @@ def test_verify_rejects_a_date_too_far_from_the_clock(skew: timedelta) -> None:
             WHEN + skew,
             timedelta(minutes=15),
         )
+
+
+@pytest.mark.parametrize(
+    ("scope", "target"),
+    [
+        (
+            {"raw_path": b"/acs-emulator/calls/a%20b", "query_string": b"x=1"},
+            "/acs-emulator/calls/a%20b?x=1",
+        ),
+        (
+            {"path": "/acs-emulator/calls/a b", "root_path": "/acs-emulator"},
+            "/acs-emulator/calls/a%20b",
+        ),
+        ({"path": "/calls/a", "root_path": "/acs-emulator"}, "/acs-emulator/calls/a"),
+        ({"path": "/", "query_string": b"testQuery=yes"}, "/?testQuery=yes"),
+    ],
+    ids=["raw path", "full path", "stripped path", "root"],
+)
+def test_request_target_is_the_path_and_query_as_sent(
+    scope: dict[str, object], target: str
+) -> None:
+    assert request_target({"type": "http", "path": "/", **scope}) == target

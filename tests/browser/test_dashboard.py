@@ -102,6 +102,13 @@ def expect_state(page: Page, name: str, state: str) -> None:
     expect(row(page, name)).to_have_attribute("data-state", state, timeout=EVENT_TIMEOUT_MS)
 
 
+def expect_action_succeeded(page: Page) -> None:
+    message = page.locator("#action-message")
+    expect(message).to_be_visible(timeout=EVENT_TIMEOUT_MS)
+    expect(message).not_to_have_text("Working…", timeout=EVENT_TIMEOUT_MS)
+    expect(message).not_to_have_class(re.compile(r"\berror\b"))
+
+
 def mark_no_reload(page: Page) -> None:
     """Tag the document: a reload or navigation loses the tag, which the end of the test checks."""
     page.evaluate("window.__sameDocument = true")
@@ -115,7 +122,8 @@ def test_operator_and_viewer_follow_the_call_live(
     browser: Browser, live_server_url: str, emulator: httpx.Client
 ) -> None:
     script(emulator, ADA[1], outcome="answer", answerAfterMs=10_000)
-    script(emulator, GRACE[1], outcome="answer", answerAfterMs=15_000)
+    # Slow enough (2 s real) to be seen ringing first; under the 30 s ring timeout.
+    script(emulator, GRACE[1], outcome="answer", answerAfterMs=20_000)
     script(emulator, ALAN[1], outcome="no-answer")
     script(emulator, MARGARET[1], outcome="answer", answerAfterMs=5_000)
 
@@ -128,6 +136,7 @@ def test_operator_and_viewer_follow_the_call_live(
     expect(operator).to_have_url(re.compile(r"/incidents/\d+/$"))
     incident_url = operator.url
     mark_no_reload(operator)
+    expect(row(operator, GRACE[0])).to_have_attribute("data-state", "ringing")
     expect(operator.locator("#live-indicator")).to_have_text("Live")
 
     viewer = sign_in(browser, live_server_url, "viewer")
@@ -156,11 +165,13 @@ def test_operator_and_viewer_follow_the_call_live(
     invite = operator.locator("form[data-invite-form]")
     invite.get_by_role("group", name="Contacts").get_by_label(MARGARET[0]).check()
     invite.get_by_role("button", name="Invite").click()
+    expect_action_succeeded(operator)
     for page in pages:
         expect_state(page, MARGARET[0], "joined")
 
     # The operator removes Grace.
     row(operator, GRACE[0]).get_by_role("button", name="Remove").click()
+    expect_action_succeeded(operator)
     for page in pages:
         expect_state(page, GRACE[0], "removed")
     expect(row(operator, GRACE[0]).get_by_role("button", name="Remove")).to_have_count(0)
