@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -29,7 +30,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--ring-timeout-ms", type=int, default=30_000)
     parser.add_argument("--create-call-status", type=int, choices=(200, 201), default=200)
-    parser.add_argument("--log-level", default="info")
+    parser.add_argument(
+        "--log-level", default="info", choices=("debug", "info", "warning", "error")
+    )
     args = parser.parse_args(argv)
     if args.access_key is None:
         args.access_key = generate_access_key()
@@ -53,6 +56,9 @@ async def serve(app: EmulatorApp, host: str, port: int, log_level: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     config = EmulatorConfig(
         access_key=args.access_key,
         time_scale=args.time_scale,

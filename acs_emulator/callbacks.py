@@ -65,6 +65,7 @@ class CallbackDispatcher:
                 return
             if copy == 0:
                 delivery.status = DeliveryStatus.DELIVERED
+                logger.info("%s %s delivered", delivery.envelope["eventType"], _subject(delivery))
 
     async def _post_with_retries(self, uri: str, body: bytes, delivery: Delivery) -> bool:
         attempts = self._config.callback_attempts
@@ -76,8 +77,9 @@ class CallbackDispatcher:
             if attempt == attempts:
                 delivery.status = DeliveryStatus.FAILED
                 logger.warning(
-                    "giving up on %s to %s after %d attempts: %s",
-                    delivery.envelope.get("eventType"),
+                    "giving up on %s %s to %s after %d attempts: %s",
+                    delivery.envelope["eventType"],
+                    _subject(delivery),
                     uri,
                     attempts,
                     problem,
@@ -97,3 +99,7 @@ class CallbackDispatcher:
     def clear(self) -> None:
         """Forget queued events (their drain tasks are cancelled by the owner of the TaskSet)."""
         self._queues.clear()
+
+
+def _subject(delivery: Delivery) -> object:
+    return delivery.envelope["subject"]

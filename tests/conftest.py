@@ -9,6 +9,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from accounts.roles import Role
 from accounts.services import assign_role
@@ -16,6 +18,13 @@ from calls.client import NO_RETRY, CallAutomationClient
 from calls.provider import install_client
 from incidents import events as incident_events
 from tests.factories import UserFactory
+
+# CI machines are shared and noisy: time limits would fail tests for the machine's load, not
+# for a bug. The properties themselves are unchanged.
+hypothesis_settings.register_profile(
+    "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("shared-machine")
 
 
 def _user_with_role(role: Role) -> User:
