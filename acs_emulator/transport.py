@@ -6,7 +6,7 @@ the loop it first ran in and the embedding server offers no startup hook to buil
 
 import asyncio
 
-import httpx  # noqa: TID251 - the emulator is the provider side and must speak HTTP itself
+import httpx
 
 
 class FetchError(Exception):

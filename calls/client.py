@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Self
 from urllib.parse import quote
 
-import httpx  # noqa: TID251 - this module is the app's one HTTP chokepoint
+import httpx
 import tenacity
 
 from calls import signing

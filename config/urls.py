@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from config import health
+
 # Password reset is left out on purpose: it needs outgoing e-mail, which the app does not set up.
 account_patterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -15,6 +17,7 @@ account_patterns = [
 ]
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
     path("", include("calls.urls")),

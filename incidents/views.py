@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import ACT_ON_INCIDENTS
 from calls import services as call_services
@@ -23,6 +23,7 @@ from incidents.selectors import get_incident_for, incident_snapshot, incidents_f
 act_permission = permission_required(ACT_ON_INCIDENTS, raise_exception=True)
 
 
+@require_safe
 def incident_list(request: HttpRequest) -> HttpResponse:
     filters = IncidentFilterForm(request.GET or None)
     incidents = incidents_for(request.user)
@@ -60,6 +61,7 @@ def declare(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/declare.html", {"form": form})
 
 
+@require_safe
 def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident_or_404(request, incident_id)
     context = {
@@ -74,6 +76,7 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
     return render(request, "incidents/detail.html", context)
 
 
+@require_safe
 def incident_state(request: HttpRequest, incident_id: int) -> JsonResponse:
     """The live page's snapshot as JSON (the WebSocket sends the same on connect)."""
     incident = _incident_or_404(request, incident_id)

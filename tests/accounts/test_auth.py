@@ -1,10 +1,12 @@
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Pages anyone may open: signing in, and the admin site's own sign-in page.
-PUBLIC = {"/accounts/login/", "/admin/login/"}
+PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz"}
 
 
 def _static_paths(patterns: list[URLPattern | URLResolver], prefix: str = "") -> list[str]:
@@ -62,3 +64,10 @@ def test_sign_out_ends_the_session(viewer: User) -> None:
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_health_check_is_public_and_cheap(django_assert_num_queries: Any) -> None:
+    with django_assert_num_queries(0):
+        response = Client().get("/healthz")
+    assert (response.status_code, response.content) == (200, b"ok")

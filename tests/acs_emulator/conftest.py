@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from typing import Protocol
 
-import httpx  # noqa: TID251 - tests talk HTTP to the emulator
+import httpx
 import pytest
 
 from acs_emulator import EmulatorApp, EmulatorConfig, build_app

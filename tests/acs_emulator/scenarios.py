@@ -4,7 +4,7 @@ import base64
 import io
 import wave
 
-import httpx  # noqa: TID251 - tests talk HTTP to the emulator
+import httpx
 
 from tests.acs_emulator.servers import Receiver
 

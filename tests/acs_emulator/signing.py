@@ -10,7 +10,7 @@ from collections.abc import Generator
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
-import httpx  # noqa: TID251 - tests talk HTTP to the emulator
+import httpx
 
 
 def rfc1123(moment: datetime) -> str:

@@ -4,7 +4,7 @@ import base64
 from collections.abc import Generator
 from datetime import UTC, datetime, timedelta
 
-import httpx  # noqa: TID251 - tests talk HTTP to the emulator
+import httpx
 import pytest
 
 from acs_emulator import EmulatorConfig

@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx  # noqa: TID251 - tests talk HTTP to the emulator
+import httpx
 import pytest
 
 from acs_emulator import EmulatorConfig

@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-import httpx  # noqa: TID251 - tests talk HTTP to the emulator
+import httpx
 
 from acs_emulator import EmulatorApp, EmulatorConfig, build_app
 from tests.acs_emulator.scenarios import ACCESS_KEY, CALLS, TIME_SCALE, call_body

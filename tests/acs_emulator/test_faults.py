@@ -3,7 +3,7 @@
 import time
 from typing import Any
 
-import httpx  # noqa: TID251 - tests talk HTTP to the emulator
+import httpx
 import pytest
 
 from tests.acs_emulator.scenarios import CALLEE, CALLS, call_body, place_call

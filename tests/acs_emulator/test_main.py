@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx  # noqa: TID251 - tests talk HTTP to the emulator
+import httpx
 import pytest
 
 from acs_emulator.__main__ import connection_string, parse_args

@@ -3,7 +3,7 @@
 import re
 import time
 
-import httpx  # noqa: TID251 - tests talk HTTP to the emulator
+import httpx
 import pytest
 
 from acs_emulator import EmulatorConfig

@@ -2,7 +2,7 @@
 
 import re
 
-import httpx  # noqa: TID251 - tests talk HTTP to the emulator
+import httpx
 import pytest
 
 from tests.acs_emulator.scenarios import (

@@ -2,7 +2,7 @@
 
 import time
 
-import httpx  # noqa: TID251 - tests talk HTTP to the emulator
+import httpx
 import pytest
 
 from tests.acs_emulator.scenarios import CALLEE, TIME_SCALE, call_body, phone, place_call

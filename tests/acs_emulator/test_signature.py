@@ -3,7 +3,7 @@ and the tests' own signer, and the verifier's rules."""
 
 from datetime import UTC, datetime, timedelta
 
-import httpx  # noqa: TID251 - tests talk HTTP to the emulator
+import httpx
 import pytest
 
 from acs_emulator.config import decode_access_key

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx  # noqa: TID251 - the client's tests fake the provider at the transport
+import httpx
 import pytest
 import time_machine
 
