@@ -119,6 +119,8 @@ class Participant(models.Model):
     state = models.CharField(
         max_length=16, choices=ParticipantState.choices, default=ParticipantState.INVITED
     )
+    # When the provider started dialling them: the ring timeout counts from here.
+    ringing_since = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(null=True, blank=True)
     left_at = models.DateTimeField(null=True, blank=True)
     keys_pressed = models.CharField(max_length=200, blank=True)

@@ -17,18 +17,27 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from calls.sweeper import with_ring_sweeper  # noqa: E402
 from config.emulator_mount import with_embedded_emulator  # noqa: E402
 from incidents.routing import websocket_urlpatterns  # noqa: E402
+
+if settings.DEBUG:
+    # daphne serves no static files itself; in production `collectstatic` and a proxy do.
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
 
 http_app = (
     with_embedded_emulator(django_asgi_app) if settings.ACS_EMULATOR_ENABLED else django_asgi_app
 )
 
-application = ProtocolTypeRouter(
-    {
-        "http": http_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
-        ),
-    }
+application = with_ring_sweeper(
+    ProtocolTypeRouter(
+        {
+            "http": http_app,
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
+            ),
+        }
+    )
 )

@@ -10,7 +10,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from config.env import env_bool, env_float, env_int, env_list, env_rate, env_str, env_url
 
 # Lets admin.ModelAdmin[Contact] and friends be subscripted at run time, as the stubs expect.
 django_stubs_ext.monkeypatch()
@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "channels",
     "accounts",
     "contacts",
@@ -171,10 +173,36 @@ X_FRAME_OPTIONS = "DENY"
 # --- Django REST framework ----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its WWW-Authenticate header is what makes "not signed in" a 401, not 403.
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "config.api_pagination.PageNumber",
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.ApiSchema",
     "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
+}
+# Declarations per user (a token belongs to one user) through the API: "<count>/<s|min|h|day>".
+DECLARE_RATE = env_rate("DECLARE_RATE", "30/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Incident Reporter API",
+    "DESCRIPTION": (
+        "Declare incidents, phone responders and steer their calls. Authenticate with "
+        "`Authorization: Token <key>`. Every error is `{\"code\", \"message\"}`, plus `\"errors\"` "
+        "(field by field) when the request is not valid."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema describes shapes, never data: integrators and tools may read it signed out.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Uploads (prompts) need multipart request bodies distinct from the JSON responses.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.IncidentStatus",
+        "SeverityEnum": "incidents.models.Severity",
+        "CallStateEnum": "calls.models.CallState",
+        "ParticipantStateEnum": "calls.models.ParticipantState",
+    },
 }
 
 # --- Call provider (ACS Call Automation) ---------------------------------------------------
@@ -189,6 +217,10 @@ PUBLIC_BASE_URL = env_url(
     schemes=("http", "https"),
     default=f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}",
 ).rstrip("/")
+# How long a phone may ring before the person counts as not answering (the preview API never
+# reports unanswered first dial-outs), and how often the server process checks.
+RING_TIMEOUT_SECONDS = env_int("RING_TIMEOUT_SECONDS", 60, minimum=5)
+RING_SWEEP_SECONDS = env_int("RING_SWEEP_SECONDS", 5, minimum=0)
 ACS_EMULATOR_ENABLED = not ACS_CONNECTION_STRING
 ACS_EMULATOR_PATH = "/acs-emulator"
 # Speeds up (below 1) or slows down the emulator's simulated people and audio.

@@ -9,9 +9,11 @@ from calls.services.actions import (
 )
 from calls.services.ingest import ingest_callback
 from calls.services.placing import place_call, prepare_calls, retry_call
+from calls.services.ringing import expire_unanswered
 
 __all__ = [
     "cancel_media",
+    "expire_unanswered",
     "hang_up_call",
     "ingest_callback",
     "invite_to_call",

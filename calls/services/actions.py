@@ -20,6 +20,7 @@ from calls.models import (
     ParticipantState,
 )
 from calls.provider import provider_client, public_url
+from calls.services.ringing import start_ringing
 from calls.targets import Target
 from incidents.events import broadcast_incident_event, call_payload, participant_payload
 from incidents.models import TimelineKind
@@ -71,9 +72,10 @@ def _record_invited(*, call: Call, targets: list[Target], actor: User | None) ->
             participant.joined_at = participant.left_at = None
             participant.save(update_fields=["state", "joined_at", "left_at", "updated_at"])
         invited.append(participant)
-        broadcast_incident_event(
-            incident_id=call.incident_id, kind="participant", data=participant_payload(participant)
-        )
+    # The provider dials them straight away (a roster snapshot may already have joined them).
+    invited_ids = [p.pk for p in invited]
+    start_ringing(Participant.objects.filter(pk__in=invited_ids))
+    invited = list(Participant.objects.select_related("contact").filter(pk__in=invited_ids))
     names = ", ".join(str(p) for p in invited)
     add_timeline_entry(
         incident=call.incident,

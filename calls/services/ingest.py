@@ -26,6 +26,7 @@ from calls.models import (
     ParticipantState,
 )
 from calls.services.actions import play_prompt
+from calls.services.ringing import start_ringing
 from config.errors import DomainError
 from incidents.events import broadcast_incident_event, call_payload, participant_payload
 from incidents.models import TimelineKind
@@ -94,7 +95,7 @@ def _apply_call_state(call: Call, event: cb.CallStateChanged) -> None:
         incident=call.incident, kind=TimelineKind.CALL, text=f"Call {state.label.lower()}."
     )
     if state == CallState.ESTABLISHING:
-        _move_participants(call, ParticipantState.INVITED, ParticipantState.RINGING, None)
+        start_ringing(call.participants.all())
     elif state == CallState.ESTABLISHED and call.prompt_id:
         _play_welcome_prompt_after_commit(call)
     elif state == CallState.TERMINATED:

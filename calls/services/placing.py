@@ -17,11 +17,11 @@ from calls.models import (
     CallMode,
     CallState,
     Participant,
-    ParticipantState,
 )
 from calls.provider import callback_url, provider_client
+from calls.services.ringing import start_ringing
 from calls.targets import Target
-from incidents.events import broadcast_incident_event, call_payload, participant_payload
+from incidents.events import broadcast_incident_event, call_payload
 from incidents.models import Incident, TimelineKind
 from incidents.timeline import actor_name, add_timeline_entry
 
@@ -90,14 +90,7 @@ def _record_placed(*, call: Call, provider_call_id: str, actor: User | None) -> 
         call.state = CallState.ESTABLISHING
     call.save(update_fields=["provider_call_id", "last_error", "state", "updated_at"])
     # The provider is dialling everyone now (its Establishing event may have come first).
-    for participant in call.participants.select_related("contact").filter(
-        state=ParticipantState.INVITED
-    ):
-        participant.state = ParticipantState.RINGING
-        participant.save(update_fields=["state", "updated_at"])
-        broadcast_incident_event(
-            incident_id=call.incident_id, kind="participant", data=participant_payload(participant)
-        )
+    start_ringing(call.participants.all())
     broadcast_incident_event(incident_id=call.incident_id, kind="call", data=call_payload(call))
     add_timeline_entry(
         incident=call.incident,

@@ -74,6 +74,9 @@ def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PORT": str(port),
         "PUBLIC_BASE_URL": base_url,
         "ACS_EMULATOR_TIME_SCALE": TIME_SCALE,
+        # Unanswered phones give up after 5 s, checked every second.
+        "RING_TIMEOUT_SECONDS": "5",
+        "RING_SWEEP_SECONDS": "1",
     }
     for name in ("DATABASE_URL", "REDIS_URL", "ACS_CONNECTION_STRING"):
         env.pop(name, None)

@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from tests.browser.conftest import CHROMIUM_ARGS, PASSWORD, ROOT
+from tests.browser.conftest import CHROMIUM_ARGS, PASSWORD
 
 ADA = ("Ada Lovelace", "+14255550101")
 GRACE = ("Grace Hopper", "+14255550102")
@@ -61,30 +61,8 @@ def hang_up_in_emulator(emulator: httpx.Client, number: str) -> None:
     emulator.post(f"/calls/{call_leg_id}/participants/{participant_id}/hangup").raise_for_status()
 
 
-def serve_static_if_missing(route: Route) -> None:
-    """Stand-in for the server's static files while daphne does not serve `/static/` itself.
-
-    `make run` serves `config.asgi:application` with daphne, which (unlike `runserver`) has no
-    static files handler, so the page's script 404s. Only a 404 is replaced, from `static/`: once
-    the server serves its files, this passes every response through untouched.
-    """
-    response = route.fetch()
-    path = route.request.url.split("/static/", 1)[1].split("?", 1)[0]
-    source = (ROOT / "static" / path).resolve()
-    if response.status != 404 or not source.is_relative_to(ROOT / "static") or not source.is_file():
-        route.fulfill(response=response)
-        return
-    types = {".js": "text/javascript", ".css": "text/css"}
-    route.fulfill(
-        status=200,
-        body=source.read_bytes(),
-        content_type=types.get(source.suffix, "application/octet-stream"),
-    )
-
-
 def sign_in(browser: Browser, base_url: str, username: str) -> Page:
     context = browser.new_context(base_url=base_url)
-    context.route("**/static/**", serve_static_if_missing)
     page = context.new_page()
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
@@ -176,6 +154,10 @@ def test_operator_and_viewer_follow_the_call_live(
         expect_state(page, GRACE[0], "removed")
     expect(row(operator, GRACE[0]).get_by_role("button", name="Remove")).to_have_count(0)
     expect(row(operator, MARGARET[0]).get_by_role("button", name="Remove")).to_be_visible()
+
+    # Alan's phone rang past the ring timeout: he counts as not answering.
+    for page in pages:
+        expect_state(page, ALAN[0], "failed")
 
     # The viewer saw it all but can steer nothing.
     expect(viewer.locator("section.call").get_by_role("button")).to_have_count(0)

@@ -1,0 +1,71 @@
+"""Phones that ring, and phones that ring too long.
+
+The preview API reports nobody who fails to answer the first dial-out (only invitations get a
+result event), so the app gives up on them itself after RING_TIMEOUT_SECONDS.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from calls.models import Call, CallState, Participant, ParticipantState
+from incidents.events import broadcast_incident_event, participant_payload
+from incidents.models import TimelineKind
+from incidents.timeline import add_timeline_entry
+
+
+def start_ringing(participants: QuerySet[Participant]) -> None:
+    """Mark `participants` (invited, not yet ringing) as ringing from now, and announce it."""
+    now = timezone.now()
+    for participant in participants.select_related("contact", "call").filter(
+        state=ParticipantState.INVITED
+    ):
+        participant.state = ParticipantState.RINGING
+        participant.ringing_since = now
+        participant.save(update_fields=["state", "ringing_since", "updated_at"])
+        broadcast_incident_event(
+            incident_id=participant.call.incident_id,
+            kind="participant",
+            data=participant_payload(participant),
+        )
+
+
+def expire_unanswered(*, now: datetime | None = None) -> int:
+    """Mark people who have rung longer than the ring timeout as not answering; return how many.
+
+    Safe to run from several processes at once: each call is locked while it is swept.
+    """
+    deadline = (now or timezone.now()) - timedelta(seconds=settings.RING_TIMEOUT_SECONDS)
+    overdue_calls = (
+        Participant.objects.filter(state=ParticipantState.RINGING, ringing_since__lt=deadline)
+        .exclude(call__state=CallState.TERMINATED)
+        .values_list("call_id", flat=True)
+        .distinct()
+    )
+    return sum(_expire_call(call_id, deadline) for call_id in list(overdue_calls))
+
+
+@transaction.atomic
+def _expire_call(call_id: int, deadline: datetime) -> int:
+    call = Call.objects.select_for_update().select_related("incident").get(pk=call_id)
+    overdue = call.participants.select_related("contact").filter(
+        state=ParticipantState.RINGING, ringing_since__lt=deadline
+    )
+    expired = 0
+    for participant in overdue:
+        participant.call = call
+        participant.state = ParticipantState.FAILED
+        participant.save(update_fields=["state", "updated_at"])
+        broadcast_incident_event(
+            incident_id=call.incident_id, kind="participant", data=participant_payload(participant)
+        )
+        add_timeline_entry(
+            incident=call.incident,
+            kind=TimelineKind.PARTICIPANT,
+            text=f"{participant} did not answer.",
+        )
+        expired += 1
+    return expired
