@@ -1,6 +1,12 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
 
 from calls.models import AudioPrompt, Call, CallEvent, Participant
+from calls.services.prompts import save_prompt
 
 
 class ParticipantInline(admin.TabularInline[Participant, Call]):
@@ -78,8 +84,39 @@ class CallEventAdmin(admin.ModelAdmin[CallEvent]):
     readonly_fields = ["call", "event_type", "payload", "received_at", "digest"]
 
 
+class AudioPromptForm(forms.ModelForm[AudioPrompt]):
+    # Not the model field itself: the form would refuse a second default before save_prompt
+    # could hand the role over from the old one.
+    make_default = forms.BooleanField(
+        required=False,
+        label="Default",
+        help_text=AudioPrompt._meta.get_field("is_default").help_text,
+    )
+
+    class Meta:
+        model = AudioPrompt
+        fields = ["name", "audio"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["make_default"].initial = self.instance.is_default
+
+
 @admin.register(AudioPrompt)
 class AudioPromptAdmin(admin.ModelAdmin[AudioPrompt]):
-    list_display = ["name", "is_default", "created_at"]
+    form = AudioPromptForm
+    list_display = ["name", "is_default", "duration", "created_at"]
     list_filter = ["is_default"]
     search_fields = ["name"]
+    readonly_fields = ["duration", "created_at"]
+
+    @admin.display(description="duration")
+    def duration(self, prompt: AudioPrompt) -> str:
+        return f"{prompt.duration_ms / 1000:.1f} s"
+
+    def save_model(
+        self, request: HttpRequest, obj: AudioPrompt, form: ModelForm[AudioPrompt], change: bool
+    ) -> None:
+        uploaded = form.files.get("audio") if "audio" in form.changed_data else None
+        obj.is_default = form.cleaned_data["make_default"]
+        save_prompt(prompt=obj, audio=uploaded)

@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts.roles import Role
 from accounts.services import assign_role
 from calls.models import AudioPrompt
+from calls.services.prompts import save_prompt
 from config.env import env_str
 from contacts.models import Contact, ContactGroup
 
@@ -74,8 +75,7 @@ class Command(BaseCommand):
             return
         prompt = AudioPrompt(name=DEFAULT_PROMPT_NAME, is_default=True)
         with DEFAULT_PROMPT_FILE.open("rb") as wav:
-            prompt.audio.save(DEFAULT_PROMPT_FILE.name, File(wav), save=False)
-        prompt.save()
+            save_prompt(prompt=prompt, audio=File(wav, name=DEFAULT_PROMPT_FILE.name))
 
     def _ensure_contacts(self) -> None:
         contacts = {}
