@@ -6,7 +6,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import User
 
-from incidents.events import incident_group
+from incidents.events import INCIDENT_EVENTS, incident_group
 from incidents.models import Incident
 from incidents.selectors import get_incident_for, incident_snapshot
 
@@ -47,15 +47,16 @@ class IncidentConsumer(AsyncJsonWebsocketConsumer):
         else:
             await self.send_json({"type": "error", "code": "unknown_message_type"})
 
-    async def incident_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(
-            {
-                "type": "event",
-                "kind": message["kind"],
-                "seq": message["seq"],
-                "data": message["data"],
-            }
-        )
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every handler, a round trip to
+        # the sync thread per frame per socket; relaying events touches no database.
+        if message["type"] == INCIDENT_EVENTS:
+            await self.incident_events(message)
+        else:
+            await super().dispatch(message)
+
+    async def incident_events(self, message: dict[str, Any]) -> None:
+        await self.send_json({"type": "events", "events": message["events"]})
 
     async def _send_snapshot(self) -> None:
         snapshot = await database_sync_to_async(incident_snapshot)(self.incident_id)

@@ -5,12 +5,15 @@ layer drops messages silently when a channel is full) asks the consumer for a fr
 Payloads hold JSON primitives only: the Redis layer serialises with msgpack.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from incidents.models import Incident
 
@@ -18,8 +21,11 @@ if TYPE_CHECKING:
     from calls.models import Call, Participant
     from incidents.models import TimelineEntry
 
-# Handled by IncidentConsumer.incident_event.
-INCIDENT_EVENT = "incident.event"
+# Handled by IncidentConsumer.incident_events: one message carries one or more events.
+INCIDENT_EVENTS = "incident.events"
+
+Pending = list[tuple[int, str, dict[str, Any]]]
+_outbox: ContextVar[Pending | None] = ContextVar("incident_outbox", default=None)
 
 
 def incident_group(incident_id: int) -> str:
@@ -30,12 +36,63 @@ def broadcast_incident_event(*, incident_id: int, kind: str, data: dict[str, Any
     """Queue `kind` for the incident's dashboards; it is sent only if the transaction commits.
 
     Must run inside the transaction that made the change, so the sequence number and the change
-    commit together.
+    commit together. Inside `batched_broadcasts()` the event waits for the end of the block.
     """
-    Incident.objects.filter(pk=incident_id).update(event_seq=F("event_seq") + 1)
-    seq = Incident.objects.values_list("event_seq", flat=True).get(pk=incident_id)
-    message = {"type": INCIDENT_EVENT, "kind": kind, "seq": seq, "data": data}
-    transaction.on_commit(lambda: _send(incident_group(incident_id), message))
+    pending = _outbox.get()
+    if pending is None:
+        _queue([(incident_id, kind, data)])
+    else:
+        pending.append((incident_id, kind, data))
+
+
+@contextmanager
+def batched_broadcasts() -> Iterator[None]:
+    """Send the events of this block as one message per incident, numbered in one update.
+
+    For hot paths (a callback often changes a participant and the timeline at once): one
+    sequence update and one channel-layer send instead of one per event.
+    """
+    if _outbox.get() is not None:
+        yield  # The outer block sends.
+        return
+    pending: Pending = []
+    token = _outbox.set(pending)
+    try:
+        yield
+    finally:
+        _outbox.reset(token)
+    _queue(pending)
+
+
+def _queue(pending: Pending) -> None:
+    by_incident: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    for incident_id, kind, data in pending:
+        by_incident.setdefault(incident_id, []).append((kind, data))
+    for incident_id, events in by_incident.items():
+        last = _take_sequence_numbers(incident_id, len(events))
+        first = last - len(events) + 1
+        message = {
+            "type": INCIDENT_EVENTS,
+            "events": [
+                {"kind": kind, "seq": first + i, "data": data}
+                for i, (kind, data) in enumerate(events)
+            ],
+        }
+        transaction.on_commit(partial(_send, incident_group(incident_id), message))
+
+
+def _take_sequence_numbers(incident_id: int, count: int) -> int:
+    """Reserve `count` numbers for the incident and return the last (one row lock until commit)."""
+    table = Incident._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET event_seq = event_seq + %s WHERE id = %s RETURNING event_seq",  # noqa: S608 (table name from the model)
+            [count, incident_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Incident.DoesNotExist(f"No incident {incident_id}.")
+    return int(row[0])
 
 
 def _send(group: str, message: dict[str, Any]) -> None:

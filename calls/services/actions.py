@@ -22,7 +22,12 @@ from calls.models import (
 from calls.provider import provider_client, public_url
 from calls.services.ringing import start_ringing
 from calls.targets import Target
-from incidents.events import broadcast_incident_event, call_payload, participant_payload
+from incidents.events import (
+    batched_broadcasts,
+    broadcast_incident_event,
+    call_payload,
+    participant_payload,
+)
 from incidents.models import TimelineKind
 from incidents.timeline import actor_name, add_timeline_entry
 
@@ -61,6 +66,7 @@ def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> 
 
 
 @transaction.atomic
+@batched_broadcasts()
 def _record_invited(*, call: Call, targets: list[Target], actor: User | None) -> list[Participant]:
     invited = []
     for target in targets:

@@ -28,7 +28,12 @@ from calls.models import (
 from calls.services.actions import play_prompt
 from calls.services.ringing import start_ringing
 from config.errors import DomainError
-from incidents.events import broadcast_incident_event, call_payload, participant_payload
+from incidents.events import (
+    batched_broadcasts,
+    broadcast_incident_event,
+    call_payload,
+    participant_payload,
+)
 from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry
 
@@ -68,8 +73,9 @@ def ingest_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> i
     CallEvent.objects.bulk_create(
         CallEvent(call=call, event_type=e.event_type, payload=e.raw, digest=d) for d, e in fresh
     )
-    for _, event in fresh:
-        _APPLY.get(type(event), _ignore)(call, event)
+    with batched_broadcasts():
+        for _, event in fresh:
+            _APPLY.get(type(event), _ignore)(call, event)
     return len(fresh)
 
 

@@ -21,7 +21,7 @@ from calls.models import (
 from calls.provider import callback_url, provider_client
 from calls.services.ringing import start_ringing
 from calls.targets import Target
-from incidents.events import broadcast_incident_event, call_payload
+from incidents.events import batched_broadcasts, broadcast_incident_event, call_payload
 from incidents.models import Incident, TimelineKind
 from incidents.timeline import actor_name, add_timeline_entry
 
@@ -81,6 +81,7 @@ def place_call(*, call: Call, actor: User | None = None) -> Call:
 
 
 @transaction.atomic
+@batched_broadcasts()
 def _record_placed(*, call: Call, provider_call_id: str, actor: User | None) -> Call:
     call = Call.objects.select_for_update().get(pk=call.pk)
     call.provider_call_id = provider_call_id

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from calls.models import Call, CallState, Participant, ParticipantState
-from incidents.events import broadcast_incident_event, participant_payload
+from incidents.events import batched_broadcasts, broadcast_incident_event, participant_payload
 from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry
 
@@ -49,6 +49,7 @@ def expire_unanswered(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
+@batched_broadcasts()
 def _expire_call(call_id: int, deadline: datetime) -> int:
     call = Call.objects.select_for_update().select_related("incident").get(pk=call_id)
     overdue = call.participants.select_related("contact").filter(

@@ -112,14 +112,17 @@
 
   function onMessage(message) {
     if (message.type === "snapshot") { applySnapshot(message); return; }
-    if (message.type !== "event" || message.seq <= lastSeq) return;
-    if (message.seq > lastSeq + 1) {
-      // Missed something: the snapshot that comes back includes this event too.
-      socket.send(JSON.stringify({ type: "resync" }));
-      return;
+    if (message.type !== "events") return;
+    for (const event of message.events) {
+      if (event.seq <= lastSeq) continue;
+      if (event.seq > lastSeq + 1) {
+        // Missed something: the snapshot that comes back includes this event too.
+        socket.send(JSON.stringify({ type: "resync" }));
+        return;
+      }
+      lastSeq = event.seq;
+      (handlers[event.kind] || (() => {}))(event.data);
     }
-    lastSeq = message.seq;
-    (handlers[message.kind] || (() => {}))(message.data);
   }
 
   function connect() {

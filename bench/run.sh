@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Run both benchmarks against daphne on loopback (about a minute per database).
+# SQLite always; PostgreSQL too when TEST_POSTGRES_URL names a server (a database is created
+# for the run and dropped after). Extra arguments go to both, e.g. `bench/run.sh --db sqlite`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=.venv/bin/python
+command -v wrk >/dev/null || { echo "bench needs wrk (apt-get install wrk)" >&2; exit 1; }
+command -v taskset >/dev/null || { echo "bench needs taskset (util-linux)" >&2; exit 1; }
+[ "$(nproc)" -ge 2 ] || { echo "bench needs 2 cores: server on core 0, load on core 1" >&2; exit 1; }
+"$python" -m bench.ingest "$@"
+echo
+"$python" -m bench.fanout "$@"

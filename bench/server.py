@@ -1,0 +1,186 @@
+"""Serve the app on daphne for one benchmark run: a throw-away database, pinned to one core.
+
+The server gets production-like settings (DEBUG off, a random SECRET_KEY) and a dummy ACS
+connection string, so the embedded emulator is not mounted and nothing dials out.
+"""
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_CORE = 0
+LOAD_CORE = 1
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Lines in the server's stderr that mean a request went wrong.
+_PROBLEM_MARKS = ("database is locked", "Traceback", " ERROR ", "ChannelFull", "over capacity")
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """What bench.data prepared: one incident with an established call."""
+
+    incident_id: int
+    call_id: int
+    secret: str
+    session_cookie: str
+
+
+@dataclass(frozen=True)
+class Server:
+    database: str  # "sqlite" or "postgres"
+    port: int
+    pid: int
+    fixture: Fixture
+    env: dict[str, str]
+    stderr_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def callback_url(self) -> str:
+        return f"{self.base_url}/calls/{self.fixture.call_id}/events/{self.fixture.secret}/"
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+    def stored_events(self) -> int:
+        output = _django(self.env, "count", str(self.fixture.call_id))
+        return int(output.strip())
+
+    def problems(self) -> list[str]:
+        text = self.stderr_path.read_text(errors="replace")
+        return [line for line in text.splitlines() if any(m in line for m in _PROBLEM_MARKS)]
+
+
+def databases_to_run(requested: str) -> list[str]:
+    """`auto` is SQLite, plus PostgreSQL when TEST_POSTGRES_URL names a server."""
+    if requested == "auto":
+        return ["sqlite", "postgres"] if os.environ.get("TEST_POSTGRES_URL") else ["sqlite"]
+    return [requested]
+
+
+@contextmanager
+def serve(database: str) -> Iterator[Server]:
+    """Migrate a fresh database, prepare the fixture, and run daphne on SERVER_CORE."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, _database_url(database, tmp) as db:
+        port = _free_port()
+        env = _server_env(Path(tmp), port, db)
+        _manage(env, "migrate", "--noinput", "-v", "0")
+        fixture = Fixture(**json.loads(_django(env, "prepare")))
+        stderr_path = Path(tmp) / "daphne.stderr"
+        with stderr_path.open("wb") as stderr:
+            process = subprocess.Popen(
+                ["taskset", "-c", str(SERVER_CORE), str(Path(sys.executable).with_name("daphne"))]
+                + ["-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,  # the access log
+                stderr=stderr,
+            )
+        try:
+            _wait_until_healthy(port, process)
+            yield Server(database, port, process.pid, fixture, env, stderr_path)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _server_env(tmp: Path, port: int, database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        SECURE_SSL_REDIRECT="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        SQLITE_PATH=str(tmp / "db.sqlite3"),
+        MEDIA_ROOT=str(tmp / "media"),
+        ACS_CONNECTION_STRING="endpoint=http://127.0.0.1:9/;accesskey=cHc=",
+        PORT=str(port),
+        LOG_LEVEL="WARNING",
+    )
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+@contextmanager
+def _database_url(database: str, tmp: str) -> Iterator[str]:
+    """ "" for SQLite (the file lives in `tmp`); for PostgreSQL a database made for this run."""
+    if database == "sqlite":
+        yield ""
+        return
+    admin_url = os.environ.get("TEST_POSTGRES_URL", "")
+    if database != "postgres" or not admin_url:
+        raise SystemExit(f"Unknown database {database!r} (postgres needs TEST_POSTGRES_URL).")
+    name = f"bench_{secrets.token_hex(4)}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    return _run([sys.executable, "manage.py", *args], env)
+
+
+def _django(env: dict[str, str], *args: str) -> str:
+    return _run([sys.executable, "-m", "bench.data", *args], env)
+
+
+def _run(command: list[str], env: dict[str, str]) -> str:
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_healthy(port: int, process: "subprocess.Popen[bytes]") -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"daphne exited with {process.returncode} before serving.")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("daphne did not answer /healthz within 30 s.")
+
+
+def pin_to_load_core() -> None:
+    """Keep this (load-generating) process off the server's core."""
+    os.sched_setaffinity(0, {LOAD_CORE})
