@@ -22,6 +22,8 @@ VIEWER_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("calls", "view_callevent"),
     ("contacts", "view_contact"),
     ("contacts", "view_contactgroup"),
+    # Everyone sees which prompts exist: operators choose one when they declare or play.
+    ("calls", "view_audioprompt"),
 )
 OPERATOR_PERMISSIONS: tuple[tuple[str, str], ...] = VIEWER_PERMISSIONS + (
     ("incidents", "add_incident"),
@@ -37,7 +39,6 @@ ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("contacts", "add_contactgroup"),
     ("contacts", "change_contactgroup"),
     ("contacts", "delete_contactgroup"),
-    ("calls", "view_audioprompt"),
     ("calls", "add_audioprompt"),
     ("calls", "change_audioprompt"),
     ("calls", "delete_audioprompt"),

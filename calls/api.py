@@ -1,21 +1,40 @@
-"""The provider's callback endpoint."""
+"""The calls API (read a call, invite, remove, play, stop the audio, hang up, retry; prompts)
+and the provider's callback endpoint."""
 
 import hmac
 import logging
+from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import QuerySet
 from django.utils.decorators import method_decorator
-from rest_framework import status
-from rest_framework.parsers import BaseParser
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from accounts.permissions import RolePermissions, acting_user
+from calls import services
 from calls.callbacks import CallbackParseError, UnknownEvent, parse_callback
-from calls.models import Call
+from calls.models import AudioPrompt, Call, Participant
+from calls.selectors import calls_for
+from calls.serializers import (
+    AudioPromptInput,
+    AudioPromptOutput,
+    CallOutput,
+    ParticipantOutput,
+    PlayInput,
+    TargetsInput,
+)
 from calls.services import ingest_callback
-from config.api_errors import error_response
+from calls.services.prompts import save_prompt
+from config.api_errors import ErrorOutput, error_response
 
 logger = logging.getLogger(__name__)
 
@@ -60,3 +79,143 @@ class ProviderCallbackView(APIView):
                 logger.warning("Stored an event type we do not apply: %s", event.event_type)
         stored = ingest_callback(call=call, events=events)
         return Response({"stored": stored, "received": len(events)})
+
+
+CALL_ACTION_RESPONSES = {
+    200: CallOutput,
+    409: OpenApiResponse(ErrorOutput, description="The call is not running."),
+    503: OpenApiResponse(ErrorOutput, description="The provider refused or is unreachable."),
+}
+
+
+class CallViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Call]):
+    """A call with its participants, and what operators do to it while it runs."""
+
+    serializer_class = CallOutput
+    permission_classes = [RolePermissions]
+    action_permissions = {
+        "retrieve": ("calls.view_call", "calls.view_participant"),
+        "invite": ("calls.add_participant",),
+        "remove": ("calls.change_participant",),
+        "play": ("calls.change_call",),
+        "cancel_media": ("calls.change_call",),
+        "hangup": ("calls.change_call",),
+        "retry": ("calls.change_call",),
+    }
+
+    def get_queryset(self) -> QuerySet[Call]:
+        return calls_for(self.request.user)
+
+    @extend_schema(request=TargetsInput, responses=CALL_ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="participants")
+    def invite(self, request: Request, pk: str) -> Response:
+        """Ring more people into the call; people already on it are skipped."""
+        call = self.get_object()
+        targets = self._valid(TargetsInput, request)["targets"]
+        services.invite_to_call(call=call, targets=targets, actor=acting_user(request))
+        return self._call(call)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ParticipantOutput,
+            409: OpenApiResponse(ErrorOutput, description="The person is not on the call."),
+            503: CALL_ACTION_RESPONSES[503],
+        },
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"participants/(?P<participant_id>[0-9]+)",
+    )
+    def remove(self, request: Request, pk: str, participant_id: str) -> Response:
+        """Drop one person from the call (the participant stays listed, as `removed`)."""
+        call = self.get_object()
+        participant = self._participant(call, int(participant_id))
+        participant = services.remove_participant(
+            participant=participant, actor=acting_user(request)
+        )
+        return Response(ParticipantOutput(participant).data)
+
+    @extend_schema(request=PlayInput, responses=CALL_ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def play(self, request: Request, pk: str) -> Response:
+        call = self.get_object()
+        data = self._valid(PlayInput, request)
+        services.play_prompt(
+            call=call, prompt=data["prompt"], loop=data["loop"], actor=acting_user(request)
+        )
+        return self._call(call)
+
+    @extend_schema(request=None, responses=CALL_ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="cancel-media")
+    def cancel_media(self, request: Request, pk: str) -> Response:
+        call = self.get_object()
+        services.cancel_media(call=call, actor=acting_user(request))
+        return self._call(call)
+
+    @extend_schema(request=None, responses=CALL_ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def hangup(self, request: Request, pk: str) -> Response:
+        call = self.get_object()
+        services.hang_up_call(call=call, actor=acting_user(request))
+        return self._call(call)
+
+    @extend_schema(
+        request=None,
+        responses={
+            **CALL_ACTION_RESPONSES,
+            409: OpenApiResponse(ErrorOutput, description="Only a failed call can be retried."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str) -> Response:
+        """Place a call the provider refused once more."""
+        call = self.get_object()
+        services.retry_call(call=call, actor=acting_user(request))
+        return self._call(call)
+
+    def _valid(self, serializer_class: type[BaseSerializer[Any]], request: Request) -> Any:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _participant(self, call: Call, participant_id: int) -> Participant:
+        participant = next((p for p in call.participants.all() if p.pk == participant_id), None)
+        if participant is None:
+            raise NotFound("No such participant on this call.")
+        participant.call = call
+        return participant
+
+    def _call(self, call: Call) -> Response:
+        return Response(CallOutput(self.get_queryset().get(pk=call.pk)).data)
+
+
+class AudioPromptViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[AudioPrompt],
+):
+    """Messages calls can play. Everyone lists them; admins upload (mono 16-bit 16 kHz WAV)."""
+
+    queryset = AudioPrompt.objects.all()
+    permission_classes = [RolePermissions]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        return AudioPromptInput if self.action == "create" else AudioPromptOutput
+
+    @extend_schema(request=AudioPromptInput, responses={201: AudioPromptOutput})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        return Response(AudioPromptOutput(serializer.instance).data, status=status.HTTP_201_CREATED)
+
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        data = serializer.validated_data
+        serializer.instance = save_prompt(
+            prompt=AudioPrompt(name=data["name"], is_default=data["is_default"]),
+            audio=data["audio"],
+        )

@@ -192,9 +192,18 @@ class CallEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Preview events often carry "id": null, so redeliveries are recognised by content.
     digest = models.CharField(max_length=64, unique=True)
+    # Empty until the event has changed the call: stored first, applied after (in order).
+    applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["received_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["call", "id"],
+                condition=Q(applied_at__isnull=True),
+                name="callevent_pending",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} at {self.received_at:%H:%M:%S}"

@@ -5,10 +5,13 @@ Validation errors add `"errors"`: the field-by-field messages DRF produced.
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from config.errors import DomainError
@@ -18,7 +21,20 @@ DOMAIN_STATUS = {
     "call_not_live": status.HTTP_409_CONFLICT,
     "cannot_retry": status.HTTP_409_CONFLICT,
     "provider_failed": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "idempotency_key_reused": status.HTTP_422_UNPROCESSABLE_ENTITY,
+    "idempotency_request_in_flight": status.HTTP_409_CONFLICT,
 }
+
+
+class ErrorOutput(serializers.Serializer[None]):
+    """The body of every error response (documented once in the OpenAPI schema)."""
+
+    code = serializers.CharField(help_text="Stable and machine-readable, e.g. `not_found`.")
+    message = serializers.CharField(help_text="For people; may change.")
+    errors = serializers.JSONField(  # type: ignore[assignment]  # the field, not Serializer.errors
+        required=False,
+        help_text="Validation errors only: the messages for each field that was not valid.",
+    )
 
 
 def error_response(code: str, message: str, http_status: int, **extra: Any) -> Response:
@@ -28,7 +44,13 @@ def error_response(code: str, message: str, http_status: int, **extra: Any) -> R
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return error_response(exc.code, exc.message, DOMAIN_STATUS.get(exc.code, 400))
-    if isinstance(exc, Http404):
+    if isinstance(exc, DjangoValidationError):
+        # A model's own rules (full_clean in a service) answer like a serializer's.
+        detail = as_serializer_error(exc)
+        if NON_FIELD_ERRORS in detail:
+            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -18,7 +18,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from calls.sweeper import with_ring_sweeper  # noqa: E402
+from calls.background import with_background_work  # noqa: E402
 from config.emulator_mount import with_embedded_emulator  # noqa: E402
 from incidents.routing import websocket_urlpatterns  # noqa: E402
 
@@ -38,7 +38,7 @@ http_app = (
 gc.freeze()
 gc.set_threshold(100_000, 50, 1000)
 
-application = with_ring_sweeper(
+application = with_background_work(
     ProtocolTypeRouter(
         {
             "http": http_app,

@@ -77,3 +77,21 @@ def env_url(name: str, *, schemes: tuple[str, ...], default: str = "") -> str:
         allowed = ", ".join(f"{scheme}://" for scheme in schemes)
         raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}; got {raw!r}.")
     return raw
+
+
+_RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def env_rate(name: str, default: str) -> str:
+    """Return a request rate such as "30/min" (count/second, minute, hour or day).
+
+    The spelling is DRF's throttle rate; checking it here turns a typo into a start-up error
+    instead of a KeyError on the first throttled request.
+    """
+    raw = env_str(name, default)
+    count, _, period = raw.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period in _RATE_PERIODS):
+        raise ImproperlyConfigured(
+            f"{name} must look like 30/min (a count per s, min, hour or day); got {raw!r}."
+        )
+    return raw

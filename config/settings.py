@@ -188,7 +188,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Incident Reporter API",
     "DESCRIPTION": (
         "Declare incidents, phone responders and steer their calls. Authenticate with "
-        "`Authorization: Token <key>`. Every error is `{\"code\", \"message\"}`, plus `\"errors\"` "
+        '`Authorization: Token <key>`. Every error is `{"code", "message"}`, plus `"errors"` '
         "(field by field) when the request is not valid."
     ),
     "VERSION": "1",
@@ -197,6 +197,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     # Uploads (prompts) need multipart request bodies distinct from the JSON responses.
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["config.api_schema.only_the_api"],
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.models.IncidentStatus",
         "SeverityEnum": "incidents.models.Severity",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
+    path("api/", include("config.api_urls")),
     path("", include("calls.urls")),
     path("", include("incidents.urls")),
 ]

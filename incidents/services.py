@@ -8,7 +8,7 @@ from calls.errors import ProviderFailed
 from calls.models import AudioPrompt, CallMode, CallState
 from calls.services import hang_up_call, place_call, prepare_calls
 from calls.targets import Target
-from incidents.errors import InvalidTransition
+from incidents.errors import CallsNotPlaced, InvalidTransition
 from incidents.events import broadcast_incident_event, incident_payload
 from incidents.models import (
     ALLOWED_TRANSITIONS,
@@ -60,7 +60,7 @@ def declare_incident(
 
     Raises NothingToCall before anything is stored. A provider failure does not undo the
     declaration: the failed call is recorded (state "failed", with the reason) for a retry,
-    and ProviderFailed is raised after the incident is committed.
+    and CallsNotPlaced (a ProviderFailed carrying the incident) is raised after the commit.
     """
     with transaction.atomic():
         incident = Incident.objects.create(
@@ -83,9 +83,10 @@ def declare_incident(
     if len(failures) < len(calls):
         incident = transition_incident(incident=incident, to=IncidentStatus.ACTIVE)
     if failures:
-        raise ProviderFailed(
+        raise CallsNotPlaced(
             f"Incident #{incident.pk} is declared, but {len(failures)} of {len(calls)} calls "
-            f"were not placed: {failures[0].message} Retry from the incident page."
+            f"were not placed: {failures[0].message} Retry from the incident page.",
+            incident=incident,
         )
     return incident
 

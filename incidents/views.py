@@ -16,6 +16,7 @@ from calls import services as call_services
 from calls.models import AudioPrompt, Call, Participant
 from config.errors import DomainError
 from incidents import services
+from incidents.errors import CallsNotPlaced
 from incidents.forms import DeclareIncidentForm, IncidentFilterForm, PlayPromptForm, TargetsForm
 from incidents.models import Incident
 from incidents.selectors import get_incident_for, incident_snapshot, incidents_for
@@ -50,12 +51,13 @@ def declare(request: HttpRequest) -> HttpResponse:
                 prompt=data["prompt"],
                 declared_by=_user(request),
             )
+        except CallsNotPlaced as exc:
+            # Declared all the same: show the incident, where its failed calls can be retried.
+            messages.error(request, exc.message)
+            return redirect("incident_detail", incident_id=exc.incident.pk)
         except DomainError as exc:
             messages.error(request, exc.message)
-            latest = Incident.objects.filter(declared_by=_user(request)).first()
-            if latest is None:
-                return render(request, "incidents/declare.html", {"form": form})
-            return redirect("incident_detail", incident_id=latest.pk)
+            return render(request, "incidents/declare.html", {"form": form})
         messages.success(request, f"Incident #{incident.pk} declared; calling now.")
         return redirect("incident_detail", incident_id=incident.pk)
     return render(request, "incidents/declare.html", {"form": form})

@@ -8,9 +8,12 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from accounts.services import assign_role
@@ -127,3 +130,18 @@ def listen() -> Callable[[int], Listener]:
 def media_root(settings: Any, tmp_path: Any) -> None:
     """Uploaded and seeded audio goes to a temporary folder, never the working tree."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """API throttles count in the cache: every test starts with a clean slate."""
+    cache.clear()
+
+
+def token_client(user: User | None) -> APIClient:
+    """An API client that authenticates like a script: a token header, no session."""
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client

@@ -1,12 +1,14 @@
 """One factory per model, with the smallest valid defaults."""
 
+from pathlib import Path
+
 from django.contrib.auth.models import User
 from django.utils import timezone
 from factory.declarations import LazyFunction, Sequence, SubFactory
-from factory.django import DjangoModelFactory, Password
+from factory.django import DjangoModelFactory, FileField, Password
 from factory.faker import Faker
 
-from calls.models import Call, CallEvent, Participant
+from calls.models import AudioPrompt, Call, CallEvent, Participant
 from contacts.models import Contact, ContactGroup
 from incidents.models import Incident, TimelineEntry
 
@@ -77,3 +79,14 @@ class CallEventFactory(DjangoModelFactory[CallEvent]):
     event_type = "Microsoft.Communication.CallLegStateChanged"
     payload = LazyFunction(dict)
     digest = Faker("sha256")
+
+
+DEFAULT_PROMPT_WAV = Path(__file__).resolve().parents[1] / "calls/assets/default-prompt.wav"
+
+
+class AudioPromptFactory(DjangoModelFactory[AudioPrompt]):
+    class Meta:
+        model = AudioPrompt
+
+    name = Sequence(lambda n: f"Prompt {n}")
+    audio = FileField(from_path=str(DEFAULT_PROMPT_WAV), filename="prompt.wav")

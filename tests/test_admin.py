@@ -6,6 +6,7 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.test import Client
+from rest_framework.authtoken.models import Token
 
 from tests.factories import (
     CallEventFactory,
@@ -23,7 +24,9 @@ NO_ADD_PAGE = {"incidents.timelineentry", "calls.call", "calls.participant", "ca
 @pytest.mark.django_db
 def test_changelist_add_and_change_pages_load_for_every_model() -> None:
     client = Client()
-    client.force_login(UserFactory.create(username="root", is_superuser=True, is_staff=True))
+    root = UserFactory.create(username="root", is_superuser=True, is_staff=True)
+    client.force_login(root)
+    Token.objects.create(user=root)  # API tokens are managed here too
     contact = ContactFactory.create()
     participant = ParticipantFactory.create(contact=contact)
     CallEventFactory.create(call=participant.call)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from calls import callbacks as cb
 from calls.models import (
@@ -55,28 +56,79 @@ def event_digest(call: Call, event: cb.AnyCallbackEvent) -> str:
     return hashlib.sha256(f"{call.pk}:{canonical}".encode()).hexdigest()
 
 
-@transaction.atomic
-def ingest_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> int:
-    """Store and apply the provider's events for `call`; return how many were new.
+# Set by calls.background in a server process: wakes its applier instead of applying here.
+_wake_background_applier: Callable[[], None] | None = None
 
+
+def use_background_applier(wake: Callable[[], None] | None) -> None:
+    global _wake_background_applier
+    _wake_background_applier = wake
+
+
+def ingest_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> int:
+    """Store the provider's events for `call` and have them applied; return how many were new.
+
+    In a server process the background applier applies them after the provider has its answer;
+    elsewhere (management commands, tests) they are applied before this returns.
     Raises EventForAnotherCall (nothing is stored) when an event names a different call leg.
     """
-    # One writer per call at a time: events for a call are applied in arrival order.
-    call = Call.objects.select_for_update().select_related("incident").get(pk=call.pk)
+    stored = record_callback(call=call, events=events)
+    if _wake_background_applier is not None:
+        _wake_background_applier()
+    else:
+        apply_pending_events(call_ids=[call.pk])
+    return stored
+
+
+def record_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> int:
+    """Store each event once (by digest) for later application; return how many were new.
+
+    The provider gets its answer as soon as this commits; applying happens after, in arrival
+    order (apply_pending_events), so a slow or failing apply never loses an accepted event.
+    Raises EventForAnotherCall (nothing is stored) when an event names a different call leg.
+    """
     for event in events:
         leg = getattr(event, "call_id", None)
         if leg and call.provider_call_id and leg != call.provider_call_id:
             raise EventForAnotherCall(f"The event is for call leg {leg}, not this call.")
     digests = {event_digest(call, e): e for e in events}
-    seen = set(CallEvent.objects.filter(digest__in=digests).values_list("digest", flat=True))
-    fresh = [(d, e) for d, e in digests.items() if d not in seen]
-    CallEvent.objects.bulk_create(
-        CallEvent(call=call, event_type=e.event_type, payload=e.raw, digest=d) for d, e in fresh
-    )
-    with batched_broadcasts():
-        for _, event in fresh:
-            _APPLY.get(type(event), _ignore)(call, event)
+    with transaction.atomic():
+        seen = set(CallEvent.objects.filter(digest__in=digests).values_list("digest", flat=True))
+        fresh = [(d, e) for d, e in digests.items() if d not in seen]
+        # ignore_conflicts: a redelivery racing this one stores nothing twice.
+        CallEvent.objects.bulk_create(
+            (
+                CallEvent(call=call, event_type=e.event_type, payload=e.raw, digest=d)
+                for d, e in fresh
+            ),
+            ignore_conflicts=True,
+        )
     return len(fresh)
+
+
+def apply_pending_events(*, call_ids: list[int] | None = None, batch: int = 500) -> int:
+    """Apply stored events not applied yet, per call in arrival order; return how many."""
+    pending = CallEvent.objects.filter(applied_at__isnull=True)
+    if call_ids is not None:
+        pending = pending.filter(call_id__in=call_ids)
+    applied = 0
+    for call_id in list(pending.values_list("call_id", flat=True).distinct()):
+        while count := _apply_call_events(call_id, batch):
+            applied += count
+    return applied
+
+
+@transaction.atomic
+@batched_broadcasts()
+def _apply_call_events(call_id: int, batch: int) -> int:
+    # One writer per call at a time: its events are applied in the order they arrived.
+    call = Call.objects.select_for_update().select_related("incident").get(pk=call_id)
+    stored = list(call.events.filter(applied_at__isnull=True).order_by("id")[:batch])
+    for row in stored:
+        for event in cb.parse_callback(json.dumps(row.payload).encode()):
+            _APPLY.get(type(event), _ignore)(call, event)
+    CallEvent.objects.filter(pk__in=[row.pk for row in stored]).update(applied_at=timezone.now())
+    return len(stored)
 
 
 def _ignore(call: Call, event: Any) -> None:

@@ -10,7 +10,9 @@ from tests.factories import UserFactory
 
 create_role_groups = importlib.import_module("accounts.migrations.0001_create_role_groups")
 grant_audio_prompts = importlib.import_module("accounts.migrations.0002_grant_admins_audio_prompts")
-grant_audio_prompts = importlib.import_module("accounts.migrations.0002_grant_admins_audio_prompts")
+grant_view_prompts = importlib.import_module(
+    "accounts.migrations.0003_grant_everyone_view_audioprompt"
+)
 
 
 @pytest.mark.django_db
@@ -24,6 +26,8 @@ def test_migration_created_each_role_with_exactly_its_permissions(role: Role) ->
 def test_frozen_migration_tables_match_the_roles_module() -> None:
     frozen = {role: set(perms) for role, perms in create_role_groups.ROLES.items()}
     frozen["admins"] |= {("calls", c) for c in grant_audio_prompts.CODENAMES}
+    for role in grant_view_prompts.ROLES:
+        frozen[role].add(("calls", grant_view_prompts.CODENAME))
     assert frozen == {role.value: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
 
 

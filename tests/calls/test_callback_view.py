@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from calls.callbacks import parse_callback
 from calls.models import Call, CallEvent, CallState, ParticipantState
+from calls.services import apply_pending_events, record_callback
 from tests.factories import CallFactory, ParticipantFactory
 
 LEG = "0a1f0000-1111-2222-3333-444455556666"
@@ -152,3 +154,22 @@ def test_events_before_the_create_response_adopt_the_call_leg(db: None) -> None:
     post(call, [state_event("Establishing")])
     call.refresh_from_db()
     assert (call.provider_call_id, call.state) == (LEG, CallState.ESTABLISHING)
+
+
+def test_events_are_stored_before_they_are_applied_and_applied_in_order(call: Call) -> None:
+    joined = roster_event(["+14255550101", "+14255550102"], T0)
+    one_left = roster_event(["+14255550101"], T0 + timedelta(seconds=2))
+    for body in (joined, one_left):
+        (event,) = parse_callback(json.dumps(body).encode())
+        assert record_callback(call=call, events=(event,)) == 1
+    # Stored, answered, not applied yet: nothing about the call has changed.
+    assert CallEvent.objects.filter(applied_at__isnull=True).count() == 2
+    assert set(call.participants.values_list("state", flat=True)) == {ParticipantState.RINGING}
+
+    assert apply_pending_events() == 2
+    states = dict(call.participants.values_list("identifier", "state"))
+    assert states == {
+        "+14255550101": ParticipantState.JOINED,
+        "+14255550102": ParticipantState.LEFT,
+    }
+    assert apply_pending_events() == 0  # each event is applied once

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str, env_url
+from config.env import env_bool, env_int, env_list, env_rate, env_str, env_url
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,16 @@ def test_env_url_rejects_wrong_scheme_or_empty_url(
 def test_env_url_accepts_a_good_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     assert env_url("REDIS_URL", schemes=("redis",)) == "redis://127.0.0.1:6379/0"
+
+
+@pytest.mark.parametrize("rate", ["30/min", "1/s", "1000/day", "5/hour"])
+def test_env_rate_accepts_drf_rates(monkeypatch: pytest.MonkeyPatch, rate: str) -> None:
+    monkeypatch.setenv("RATE", rate)
+    assert env_rate("RATE", "1/s") == rate
+
+
+@pytest.mark.parametrize("garbage", ["30", "0/min", "-1/min", "30/week", "ten/min", "30/"])
+def test_env_rate_rejects_garbage(monkeypatch: pytest.MonkeyPatch, garbage: str) -> None:
+    monkeypatch.setenv("RATE", garbage)
+    with pytest.raises(ImproperlyConfigured, match="RATE must look like 30/min"):
+        env_rate("RATE", "30/min")

@@ -1,0 +1,53 @@
+"""Everything under /api/: the resources, the OpenAPI schema and its browsable docs.
+
+DRF authenticates these views itself (token or session) and answers 401/403 in the API's
+error shape, so LoginRequiredMiddleware, which would redirect to the login page, steps aside.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import URLPattern, URLResolver, path, re_path
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+
+from calls.api import AudioPromptViewSet, CallViewSet
+from contacts.api import ContactGroupViewSet, ContactViewSet
+from incidents.api import IncidentViewSet
+
+app_name = "api"
+
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("groups", ContactGroupViewSet, basename="group")
+router.register("incidents", IncidentViewSet, basename="incident")
+router.register("calls", CallViewSet, basename="call")
+router.register("prompts", AudioPromptViewSet, basename="prompt")
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+def no_such_endpoint(request: Request, path: str) -> Response:
+    """Anything else under /api/ is a 404 in the API's error shape, not Django's HTML page."""
+    raise NotFound("No such endpoint.")
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *router.urls,
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    re_path(r"^(?P<path>[\s\S]*)$", no_such_endpoint),
+]
+
+for pattern in urlpatterns:
+    if isinstance(pattern, URLPattern):
+        login_not_required(pattern.callback)
