@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint typecheck migrate check-migrations clean
+.PHONY: run test lint typecheck bench migrate check-migrations clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(STAMP)
 typecheck: export DEBUG ?= true
 typecheck: $(STAMP)
 	$(BIN)/mypy .
+
+# On demand, never part of `make test`: needs wrk, taskset and two cores (see README).
+bench: $(STAMP)
+	bench/run.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles
