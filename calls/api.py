@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -54,16 +55,22 @@ class ProviderCallbackView(APIView):
     """POST /calls/<call_id>/events/<secret>/: the provider's events for one call.
 
     The secret in the URL is the only credential the preview API offers; it is compared in
-    constant time. 401 wrong secret, 404 unknown call, 400 malformed body, 200 stored.
+    constant time. 401 wrong secret, 404 unknown call, 400 malformed body, 200 stored (a
+    redelivered event is answered 200 and stored once).
     """
 
     authentication_classes = []
     permission_classes = [AllowAny]
     parser_classes = [RawBodyParser]
+    renderer_classes = [JSONRenderer]  # The provider reads JSON; no browsable-API negotiation.
     throttle_classes = []
 
     def post(self, request: Request, call_id: int, secret: str) -> Response:
-        call = Call.objects.filter(pk=call_id).only("pk", "callback_secret").first()
+        call = (
+            Call.objects.filter(pk=call_id)
+            .only("pk", "callback_secret", "provider_call_id")
+            .first()
+        )
         if call is None:
             return error_response("unknown_call", "No such call.", status.HTTP_404_NOT_FOUND)
         if not hmac.compare_digest(call.callback_secret.encode(), secret.encode()):
@@ -77,8 +84,8 @@ class ProviderCallbackView(APIView):
         for event in events:
             if isinstance(event, UnknownEvent):
                 logger.warning("Stored an event type we do not apply: %s", event.event_type)
-        stored = ingest_callback(call=call, events=events)
-        return Response({"stored": stored, "received": len(events)})
+        ingest_callback(call=call, events=events)
+        return Response({"received": len(events)})
 
 
 CALL_ACTION_RESPONSES = {

@@ -65,23 +65,22 @@ def use_background_applier(wake: Callable[[], None] | None) -> None:
     _wake_background_applier = wake
 
 
-def ingest_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> int:
-    """Store the provider's events for `call` and have them applied; return how many were new.
+def ingest_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> None:
+    """Store the provider's events for `call` and have them applied.
 
     In a server process the background applier applies them after the provider has its answer;
     elsewhere (management commands, tests) they are applied before this returns.
     Raises EventForAnotherCall (nothing is stored) when an event names a different call leg.
     """
-    stored = record_callback(call=call, events=events)
+    record_callback(call=call, events=events)
     if _wake_background_applier is not None:
         _wake_background_applier()
     else:
         apply_pending_events(call_ids=[call.pk])
-    return stored
 
 
-def record_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> int:
-    """Store each event once (by digest) for later application; return how many were new.
+def record_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> None:
+    """Store each event once (by digest) for later application; a redelivery stores nothing.
 
     The provider gets its answer as soon as this commits; applying happens after, in arrival
     order (apply_pending_events), so a slow or failing apply never loses an accepted event.
@@ -91,19 +90,16 @@ def record_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> i
         leg = getattr(event, "call_id", None)
         if leg and call.provider_call_id and leg != call.provider_call_id:
             raise EventForAnotherCall(f"The event is for call leg {leg}, not this call.")
-    digests = {event_digest(call, e): e for e in events}
-    with transaction.atomic():
-        seen = set(CallEvent.objects.filter(digest__in=digests).values_list("digest", flat=True))
-        fresh = [(d, e) for d, e in digests.items() if d not in seen]
-        # ignore_conflicts: a redelivery racing this one stores nothing twice.
-        CallEvent.objects.bulk_create(
-            (
-                CallEvent(call=call, event_type=e.event_type, payload=e.raw, digest=d)
-                for d, e in fresh
-            ),
-            ignore_conflicts=True,
-        )
-    return len(fresh)
+    # One INSERT, atomic on its own; the digest's unique index turns a redelivery into a no-op.
+    CallEvent.objects.bulk_create(
+        [
+            CallEvent(
+                call=call, event_type=e.event_type, payload=e.raw, digest=event_digest(call, e)
+            )
+            for e in events
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def apply_pending_events(*, call_ids: list[int] | None = None, batch: int = 500) -> int:
