@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from calls.services import apply_pending_events, expire_unanswered
-from calls.services.ingest import use_background_applier
+from calls.services.ingest import has_pending_events, use_background_applier
 
 logger = logging.getLogger(__name__)
 ASGIApp = Any
@@ -59,10 +59,13 @@ async def sweep_forever(interval: float, applier: Applier) -> None:
 
 def with_background_work(app: ASGIApp) -> ASGIApp:
     """Start the applier and the sweeper on the serving loop with the first HTTP request
-    (daphne runs no ASGI lifespan)."""
+    (daphne runs no ASGI lifespan). With APPLY_IN_WORKER the process only stores events."""
     tasks: list[asyncio.Task[None]] = []
 
     def start() -> None:
+        if settings.APPLY_IN_WORKER:
+            use_background_applier(lambda: None)  # `manage.py run_worker` applies them.
+            return
         loop = asyncio.get_running_loop()
         applier = Applier(loop)
         tasks.append(loop.create_task(applier.run()))
@@ -70,12 +73,33 @@ def with_background_work(app: ASGIApp) -> ASGIApp:
             tasks.append(loop.create_task(sweep_forever(settings.RING_SWEEP_SECONDS, applier)))
         use_background_applier(applier.wake)
 
+    started = False
+
     async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and (not tasks or any(t.done() for t in tasks)):
+        nonlocal started
+        if scope["type"] == "http" and (not started or any(t.done() for t in tasks)):
             for task in tasks:
                 task.cancel()
             tasks.clear()
             start()
+            started = True
         await app(scope, receive, send)
 
     return wrapped
+
+
+async def run_worker(poll_seconds: float) -> None:
+    """A worker process's life: apply what web processes stored (polling, as they may run on
+    other machines) and sweep unanswered phones. Runs until cancelled."""
+    applier = Applier(asyncio.get_running_loop())
+    background = [asyncio.create_task(applier.run())]
+    if settings.RING_SWEEP_SECONDS:
+        background.append(asyncio.create_task(sweep_forever(settings.RING_SWEEP_SECONDS, applier)))
+    try:
+        while True:
+            await asyncio.sleep(poll_seconds)
+            if await database_sync_to_async(has_pending_events)():
+                applier.wake()
+    finally:
+        for task in background:
+            task.cancel()

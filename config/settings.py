@@ -222,6 +222,16 @@ PUBLIC_BASE_URL = env_url(
 # reports unanswered first dial-outs), and how often the server process checks.
 RING_TIMEOUT_SECONDS = env_int("RING_TIMEOUT_SECONDS", 60, minimum=5)
 RING_SWEEP_SECONDS = env_int("RING_SWEEP_SECONDS", 5, minimum=0)
+# Where stored provider events are applied: by the daphne process that stored them (default),
+# or only by `manage.py run_worker` processes, so that web processes just verify and store.
+# Workers broadcast to dashboards served by other processes: that needs the Redis layer.
+APPLY_IN_WORKER = env_bool("APPLY_IN_WORKER", default=False)
+WORKER_POLL_MS = env_int("WORKER_POLL_MS", 25, minimum=1)
+if APPLY_IN_WORKER and not _REDIS_URL:
+    raise ImproperlyConfigured(
+        "APPLY_IN_WORKER needs REDIS_URL: workers reach dashboards through the Redis layer."
+    )
+
 ACS_EMULATOR_ENABLED = not ACS_CONNECTION_STRING
 ACS_EMULATOR_PATH = "/acs-emulator"
 # Speeds up (below 1) or slows down the emulator's simulated people and audio.

@@ -102,6 +102,11 @@ def record_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> N
     )
 
 
+def has_pending_events() -> bool:
+    """Whether any stored event waits to be applied (a cheap look at a partial index)."""
+    return CallEvent.objects.filter(applied_at__isnull=True).exists()
+
+
 def apply_pending_events(*, call_ids: list[int] | None = None, batch: int = 500) -> int:
     """Apply stored events not applied yet, per call in arrival order; return how many."""
     pending = CallEvent.objects.filter(applied_at__isnull=True)
