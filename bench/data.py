@@ -2,6 +2,7 @@
 
     python -m bench.data prepare   -> JSON: ids, the callback secret and a signed-in session
     python -m bench.data count ID  -> how many CallEvent rows call ID has
+    python -m bench.data pending   -> how many stored events wait to be applied
 
 Kept apart from the load generators, which never import Django.
 """
@@ -68,6 +69,8 @@ def main(argv: list[str]) -> None:
         print(json.dumps(prepare()))
     elif argv[:1] == ["count"] and len(argv) == 2:
         print(CallEvent.objects.filter(call_id=int(argv[1])).count())
+    elif argv[:1] == ["pending"]:
+        print(CallEvent.objects.filter(applied_at__isnull=True).count())
     else:
         sys.exit(__doc__)
 

@@ -1,6 +1,6 @@
 """Benchmark 1: callback ingest throughput as a ratio of GET /healthz on the same server.
 
-    python -m bench.ingest [--db auto|sqlite|postgres] [--seconds 8] [--connections 32]
+    python -m bench.ingest [--db auto|sqlite|postgres] [--seconds 8] [--connections 32] [--worker]
 
 One daphne process on core 0, wrk on core 1. Each callback is a distinct event (three DTMF key
 presses to one roster snapshot), so every request is verified, parsed, stored, applied and
@@ -26,10 +26,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="scale-out mode: daphne only stores; `manage.py run_worker` (core 1) applies",
+    )
     args = parser.parse_args()
-    print(f"ingest: wrk -t1 -c{args.connections} -d{args.seconds:g}s, server core 0, wrk core 1")
+    mode = "store only, run_worker applies on core 1" if args.worker else "store and apply"
+    print(
+        f"ingest ({mode}): wrk -t1 -c{args.connections} -d{args.seconds:g}s,"
+        " server core 0, wrk core 1"
+    )
     for database in databases_to_run(args.db):
-        with serve(database) as server:
+        with serve(database, worker=args.worker) as server:
             _bench(server, seconds=args.seconds, warmup=args.warmup, connections=args.connections)
 
 
@@ -93,10 +102,19 @@ def _report(server: Server, rows: list[tuple[str, WrkResult, float]], accepted: 
         f"  CallEvent rows: {stored} for {accepted} accepted callbacks"
         f" (lost: {lost}; rows beyond the count were still in flight at wrk's cutoff)"
     )
+    pending = _wait_until_applied(server)
+    print(f"  stored events still unapplied 10 s after the run: {pending}")
     problems = server.problems()
     print(f"  server log problems: {len(problems)}")
     for line in problems[:5]:
         print(f"    {line}")
+
+
+def _wait_until_applied(server: Server, seconds: float = 10) -> int:
+    deadline = time.monotonic() + seconds
+    while (pending := server.pending_events()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return pending
 
 
 if __name__ == "__main__":

@@ -62,6 +62,9 @@ class Server:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
+    def pending_events(self) -> int:
+        return int(_django(self.env, "pending").strip())
+
     def stored_events(self) -> int:
         output = _django(self.env, "count", str(self.fixture.call_id))
         return int(output.strip())
@@ -79,11 +82,17 @@ def databases_to_run(requested: str) -> list[str]:
 
 
 @contextmanager
-def serve(database: str) -> Iterator[Server]:
-    """Migrate a fresh database, prepare the fixture, and run daphne on SERVER_CORE."""
+def serve(database: str, *, worker: bool = False) -> Iterator[Server]:
+    """Migrate a fresh database, prepare the fixture, and run daphne on SERVER_CORE.
+
+    With `worker`, daphne only stores callbacks (APPLY_IN_WORKER) and a `manage.py run_worker`
+    on LOAD_CORE applies them; that needs TEST_REDIS_URL for the channel layer.
+    """
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, _database_url(database, tmp) as db:
         port = _free_port()
         env = _server_env(Path(tmp), port, db)
+        if worker:
+            env.update(APPLY_IN_WORKER="true", REDIS_URL=_redis_url())
         _manage(env, "migrate", "--noinput", "-v", "0")
         fixture = Fixture(**json.loads(_django(env, "prepare")))
         stderr_path = Path(tmp) / "daphne.stderr"
@@ -96,10 +105,24 @@ def serve(database: str) -> Iterator[Server]:
                 stdout=subprocess.DEVNULL,  # the access log
                 stderr=stderr,
             )
+        applier = (
+            subprocess.Popen(
+                ["taskset", "-c", str(LOAD_CORE), sys.executable, "manage.py", "run_worker"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if worker
+            else None
+        )
         try:
             _wait_until_healthy(port, process)
             yield Server(database, port, process.pid, fixture, env, stderr_path)
         finally:
+            if applier is not None:
+                applier.terminate()
+                applier.wait(timeout=10)
             process.terminate()
             try:
                 process.wait(timeout=10)
@@ -159,6 +182,13 @@ def _run(command: list[str], env: dict[str, str]) -> str:
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr}")
     return result.stdout
+
+
+def _redis_url() -> str:
+    url = os.environ.get("TEST_REDIS_URL", "")
+    if not url:
+        raise SystemExit("--worker needs TEST_REDIS_URL (workers reach dashboards through Redis).")
+    return url
 
 
 def _free_port() -> int:

@@ -27,7 +27,7 @@ def transition_incident(
 ) -> Incident:
     """Move the incident to status `to`; raises InvalidTransition when the move is not allowed."""
     # Lock the row: two operators resolving at once must not both pass the guard.
-    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    locked = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
     if to not in ALLOWED_TRANSITIONS[locked.status]:
         raise InvalidTransition(
             f"An incident that is {locked.get_status_display().lower()} cannot become "

@@ -104,7 +104,7 @@ def remove_participant(*, participant: Participant, actor: User | None) -> Parti
     except ProviderError as exc:
         raise ProviderFailed(f"The provider did not remove {participant}: {exc.message}") from exc
     with transaction.atomic():
-        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        participant = Participant.objects.select_for_update(no_key=True).get(pk=participant.pk)
         if participant.state == ParticipantState.JOINED:
             participant.state = ParticipantState.REMOVED
             participant.left_at = timezone.now()
@@ -167,7 +167,7 @@ def cancel_media(*, call: Call, actor: User | None) -> Call:
 
 @transaction.atomic
 def _record_media(*, call: Call, state: MediaState, text: str, actor: User | None) -> Call:
-    call = Call.objects.select_for_update().get(pk=call.pk)
+    call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
     call.media_state = state
     call.save(update_fields=["media_state", "updated_at"])
     broadcast_incident_event(incident_id=call.incident_id, kind="call", data=call_payload(call))
@@ -188,7 +188,7 @@ def hang_up_call(*, call: Call, actor: User | None) -> Call:
         except ProviderError as exc:
             raise ProviderFailed(f"The provider did not hang up: {exc.message}") from exc
     with transaction.atomic():
-        call = Call.objects.select_for_update().get(pk=call.pk)
+        call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
         if CALL_STATE_RANK[call.state] < CALL_STATE_RANK[CallState.TERMINATING]:
             # A call never placed ends here; a placed one ends when the provider says so.
             call.state = CallState.TERMINATING if call.provider_call_id else CallState.TERMINATED

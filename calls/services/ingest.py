@@ -123,7 +123,11 @@ def apply_pending_events(*, call_ids: list[int] | None = None, batch: int = 500)
 @batched_broadcasts()
 def _apply_call_events(call_id: int, batch: int) -> int:
     # One writer per call at a time: its events are applied in the order they arrived.
-    call = Call.objects.select_for_update().select_related("incident").get(pk=call_id)
+    call = (
+        Call.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("incident")
+        .get(pk=call_id)
+    )
     stored = list(call.events.filter(applied_at__isnull=True).order_by("id")[:batch])
     for row in stored:
         for event in cb.parse_callback(json.dumps(row.payload).encode()):

@@ -83,7 +83,7 @@ def place_call(*, call: Call, actor: User | None = None) -> Call:
 @transaction.atomic
 @batched_broadcasts()
 def _record_placed(*, call: Call, provider_call_id: str, actor: User | None) -> Call:
-    call = Call.objects.select_for_update().get(pk=call.pk)
+    call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
     call.provider_call_id = provider_call_id
     call.last_error = ""
     # A callback may already have moved the call on; only move it forward.
@@ -104,7 +104,7 @@ def _record_placed(*, call: Call, provider_call_id: str, actor: User | None) -> 
 
 @transaction.atomic
 def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> None:
-    call = Call.objects.select_for_update().get(pk=call.pk)
+    call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
     if call.state != CallState.PENDING:
         return  # A callback proved the call exists after all.
     call.state = CallState.FAILED
@@ -134,7 +134,7 @@ def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> 
 def retry_call(*, call: Call, actor: User | None) -> Call:
     """Place a call the provider refused once more. Raises CannotRetry, ProviderFailed."""
     with transaction.atomic():
-        locked = Call.objects.select_for_update().get(pk=call.pk)
+        locked = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
         if locked.state != CallState.FAILED:
             raise CannotRetry("Only a call the provider refused can be placed again.")
         locked.state = CallState.PENDING

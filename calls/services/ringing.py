@@ -51,7 +51,11 @@ def expire_unanswered(*, now: datetime | None = None) -> int:
 @transaction.atomic
 @batched_broadcasts()
 def _expire_call(call_id: int, deadline: datetime) -> int:
-    call = Call.objects.select_for_update().select_related("incident").get(pk=call_id)
+    call = (
+        Call.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("incident")
+        .get(pk=call_id)
+    )
     overdue = call.participants.select_related("contact").filter(
         state=ParticipantState.RINGING, ringing_since__lt=deadline
     )

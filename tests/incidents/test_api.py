@@ -130,7 +130,8 @@ def _shape(incident: Incident) -> Any:
     return incident.status, calls
 
 
-@pytest.mark.django_db
+# Listeners must exist before the incident does, so its id must be predictable.
+@pytest.mark.django_db(transaction=True, reset_sequences=True, serialized_rollback=True)
 def test_declare_through_the_api_matches_the_dashboard(
     operator: User,
     operator_client: Any,

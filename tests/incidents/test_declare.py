@@ -89,7 +89,8 @@ def test_resolving_hangs_up_the_calls(operator: User, provider: FakeProvider) ->
     assert Call.objects.get().state == CallState.TERMINATING
 
 
-@pytest.mark.django_db
+# Listeners must exist before the incident does, so its id must be predictable.
+@pytest.mark.django_db(transaction=True, reset_sequences=True, serialized_rollback=True)
 def test_declare_broadcasts_after_commit_with_rising_sequence_numbers(
     operator: User, provider: FakeProvider, listen: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
