@@ -28,6 +28,7 @@ from calls.models import (
 )
 from calls.services.actions import play_prompt
 from calls.services.ringing import start_ringing
+from calls.services.write_queue import serialized_writes
 from config.errors import DomainError
 from incidents.events import (
     batched_broadcasts,
@@ -91,15 +92,16 @@ def record_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> N
         if leg and call.provider_call_id and leg != call.provider_call_id:
             raise EventForAnotherCall(f"The event is for call leg {leg}, not this call.")
     # One INSERT, atomic on its own; the digest's unique index turns a redelivery into a no-op.
-    CallEvent.objects.bulk_create(
-        [
-            CallEvent(
-                call=call, event_type=e.event_type, payload=e.raw, digest=event_digest(call, e)
-            )
-            for e in events
-        ],
-        ignore_conflicts=True,
-    )
+    with serialized_writes():
+        CallEvent.objects.bulk_create(
+            [
+                CallEvent(
+                    call=call, event_type=e.event_type, payload=e.raw, digest=event_digest(call, e)
+                )
+                for e in events
+            ],
+            ignore_conflicts=True,
+        )
 
 
 def has_pending_events() -> bool:
@@ -114,7 +116,11 @@ def apply_pending_events(*, call_ids: list[int] | None = None, batch: int = 500)
         pending = pending.filter(call_id__in=call_ids)
     applied = 0
     for call_id in list(pending.values_list("call_id", flat=True).distinct()):
-        while count := _apply_call_events(call_id, batch):
+        while True:
+            with serialized_writes():
+                count = _apply_call_events(call_id, batch)
+            if not count:
+                break
             applied += count
     return applied
 
