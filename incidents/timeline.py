@@ -11,8 +11,9 @@ def add_timeline_entry(
     *, incident: Incident, kind: TimelineKind, text: str, actor: User | None = None
 ) -> TimelineEntry:
     """Append one line to the incident's log and announce it after commit."""
+    text = text[:1].upper() + text[1:500]  # "the system played..." starts a sentence
     entry = TimelineEntry.objects.create(
-        incident=incident, at=timezone.now(), kind=kind, text=text[:500], actor=actor
+        incident=incident, at=timezone.now(), kind=kind, text=text, actor=actor
     )
     broadcast_incident_event(incident_id=incident.pk, kind="timeline", data=timeline_payload(entry))
     return entry

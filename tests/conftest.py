@@ -127,6 +127,12 @@ def listen() -> Callable[[int], Listener]:
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Tests create many users; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings: Any, tmp_path: Any) -> None:
     """Uploaded and seeded audio goes to a temporary folder, never the working tree."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
