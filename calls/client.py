@@ -16,15 +16,28 @@ import uuid
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
 import tenacity
 
 from calls import signing
+from calls.provider_types import (
+    CallLeg,
+    InvalidIdentifier,
+    MediaOperation,
+    OperationStatus,
+    ProviderError,
+    ProviderNotFound,
+    ProviderProtocolError,
+    ProviderRejected,
+    ProviderThrottled,
+    ProviderUnauthorized,
+    ProviderUnavailable,
+    ProviderUnreachable,
+)
 
 API_VERSION = "2021-04-15-preview1"
 
@@ -35,90 +48,6 @@ _PHONE_NUMBER = re.compile(r"\+[1-9][0-9]{1,14}")  # E.164
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-# --- Results -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CallLeg:
-    call_id: str
-
-
-class OperationStatus(StrEnum):
-    NOT_STARTED = "not_started"
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    UNKNOWN = "unknown"  # absent or new; the request itself was accepted
-
-
-@dataclass(frozen=True)
-class MediaOperation:
-    operation_id: str | None
-    status: OperationStatus
-    operation_context: str  # what the result event will carry
-
-
-# --- Errors --------------------------------------------------------------------------------
-
-
-class InvalidIdentifier(ValueError):
-    """Not "+E164" or "8:..."; raised before anything is sent."""
-
-
-class ProviderError(Exception):
-    """A provider operation failed. `retryable` says whether the failure is transient, not
-    whether the operation may be repeated: each operation decides that (see `_request`)."""
-
-    retryable: ClassVar[bool] = False
-
-    def __init__(
-        self,
-        operation: str,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        self.operation = operation
-        self.message = message
-        self.status = status  # None when no response came back
-        self.code = code  # the provider's own code, e.g. "8501"
-        self.retry_after = retry_after  # seconds, from a Retry-After header
-        where = f"HTTP {status}" if status is not None else "no response"
-        super().__init__(f"{operation}: {where}" + (f" [{code}]" if code else "") + f": {message}")
-
-
-class ProviderRejected(ProviderError):
-    """400 and other 4xx not below: the request or the call's state was wrong."""
-
-
-class ProviderUnauthorized(ProviderError):
-    """401/403: bad access key, bad signature or clock skew."""
-
-
-class ProviderNotFound(ProviderError):
-    """404: unknown call or participant (a call that already ended, too)."""
-
-
-class ProviderProtocolError(ProviderError):
-    """A response the contract does not allow, e.g. a created call without its id."""
-
-
-class ProviderUnavailable(ProviderError):
-    """5xx, 408, a timeout or a broken connection: the request may or may not have taken effect."""
-
-    retryable = True
-
-
-class ProviderUnreachable(ProviderUnavailable):
-    """No connection was made, so the request certainly did not take effect."""
-
-
-class ProviderThrottled(ProviderUnavailable):
-    """429: refused before it was processed; `retry_after` says when to come back."""
 
 
 # --- Signing -------------------------------------------------------------------------------

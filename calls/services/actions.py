@@ -8,7 +8,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from calls.client import ProviderError, ProviderNotFound
 from calls.errors import CallNotLive, ProviderFailed
 from calls.models import (
     CALL_STATE_RANK,
@@ -20,6 +19,7 @@ from calls.models import (
     ParticipantState,
 )
 from calls.provider import provider_client, public_url
+from calls.provider_types import ProviderError, ProviderNotFound
 from calls.services.ringing import start_ringing
 from calls.targets import Target
 from incidents.events import (

@@ -8,7 +8,6 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from calls.client import ProviderError
 from calls.errors import CannotRetry, NothingToCall, ProviderFailed
 from calls.models import (
     CALL_STATE_RANK,
@@ -19,6 +18,7 @@ from calls.models import (
     Participant,
 )
 from calls.provider import callback_url, provider_client
+from calls.provider_types import ProviderError
 from calls.services.ringing import start_ringing
 from calls.targets import Target
 from incidents.events import batched_broadcasts, broadcast_incident_event, call_payload

@@ -11,13 +11,8 @@ import httpx
 import pytest
 
 from calls import callbacks as cb
-from calls.client import (
-    CallAutomationClient,
-    ProviderNotFound,
-    ProviderRejected,
-    ProviderUnauthorized,
-    RetryPolicy,
-)
+from calls.client import CallAutomationClient, RetryPolicy
+from calls.provider_types import ProviderNotFound, ProviderRejected, ProviderUnauthorized
 from tests.acs_emulator.scenarios import ACCESS_KEY, APP_ID, CALLER_ID, wav_bytes
 from tests.acs_emulator.servers import Receiver
 

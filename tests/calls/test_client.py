@@ -11,11 +11,9 @@ import httpx
 import pytest
 import time_machine
 
-from calls.client import (
-    NO_RETRY,
-    CallAutomationClient,
+from calls.client import NO_RETRY, CallAutomationClient, HmacAuth, RetryPolicy
+from calls.provider_types import (
     CallLeg,
-    HmacAuth,
     InvalidIdentifier,
     MediaOperation,
     OperationStatus,
@@ -27,7 +25,6 @@ from calls.client import (
     ProviderUnauthorized,
     ProviderUnavailable,
     ProviderUnreachable,
-    RetryPolicy,
 )
 from calls.signing import ConnectionStringError, compute_signature, content_hash
 
