@@ -72,10 +72,13 @@ def test_callbacks_are_posted_as_a_one_element_array_to_the_callback_uri(
 ) -> None:
     call_leg_id = established_call(acs, receiver, call_body(receiver.url))
 
-    post = receiver.posts[0]
-    assert post.path == "/callbacks/acs" and post.query == "secret=s3cret"
-    assert isinstance(post.body, list) and len(post.body) == 1
-    assert post.body[0]["data"]["CallLegId"] == call_leg_id
+    # The receiver outlives tests: a late callback for an earlier test's call may be in it too.
+    posts = [p for p in receiver.posts if call_leg_id in str(p.body)]
+    assert posts
+    for post in posts:
+        assert post.path == "/callbacks/acs" and post.query == "secret=s3cret"
+        assert isinstance(post.body, list) and len(post.body) == 1
+        assert post.body[0]["data"]["CallLegId"] == call_leg_id
 
 
 def test_participants_updated_lists_the_app_leg_and_the_callee_in_full(
