@@ -1,5 +1,6 @@
 """The incident WebSocket, driven through the real ASGI application."""
 
+import json
 from typing import Any
 
 import pytest
@@ -8,9 +9,13 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.test import Client
 
+from calls.callbacks import parse_callback
+from calls.models import CallState, ParticipantState
+from calls.services import ingest_callback
 from incidents.models import IncidentStatus
 from incidents.services import transition_incident
-from tests.factories import IncidentFactory, UserFactory
+from tests.calls.test_callback_view import LEG, T0, roster_event
+from tests.factories import CallFactory, IncidentFactory, ParticipantFactory, UserFactory
 
 # serialized_rollback keeps the role groups the data migration made.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -94,3 +99,29 @@ async def test_viewer_gets_a_snapshot_then_live_events_and_can_resync(
         "code": "unknown_message_type",
     }
     await communicator.disconnect()
+
+
+async def test_a_dashboard_that_reconnects_sees_what_happened_while_it_was_away(
+    application: Any, viewer: User
+) -> None:
+    call = await sync_to_async(CallFactory.create)(
+        provider_call_id=LEG, state=CallState.ESTABLISHED
+    )
+    await sync_to_async(ParticipantFactory.create)(
+        call=call, identifier="+14255550101", state=ParticipantState.RINGING
+    )
+    first = await connect(application, call.incident_id, viewer)
+    assert (await first.connect())[0]
+    before = await first.receive_json_from()
+    await first.disconnect()  # the network drops
+
+    (joined,) = parse_callback(json.dumps([roster_event(["+14255550101"], T0)]).encode())
+    await sync_to_async(ingest_callback)(call=call, events=(joined,))
+
+    again = await connect(application, call.incident_id, viewer)
+    assert (await again.connect())[0]
+    after = await again.receive_json_from()
+    assert after["type"] == "snapshot" and after["seq"] > before["seq"]
+    (person,) = after["participants"]
+    assert (person["identifier"], person["state"]) == ("+14255550101", "joined")
+    await again.disconnect()
