@@ -82,6 +82,7 @@ class CallOutput(serializers.ModelSerializer[Call]):
             "id",
             "incident",
             "mode",
+            "provider_call_id",
             "state",
             "media_state",
             "prompt",

@@ -22,6 +22,8 @@ from calls.provider import install_client
 from incidents import events as incident_events
 from tests.factories import UserFactory
 
+pytest_plugins = ["tests.live_server"]
+
 # CI machines are shared and noisy: time limits would fail tests for the machine's load, not
 # for a bug. The properties themselves are unchanged.
 hypothesis_settings.register_profile(

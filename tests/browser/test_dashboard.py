@@ -14,7 +14,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from tests.browser.conftest import CHROMIUM_ARGS, PASSWORD
+from tests.browser.conftest import CHROMIUM_ARGS
+from tests.live_server import PASSWORD
 
 ADA = ("Ada Lovelace", "+14255550101")
 GRACE = ("Grace Hopper", "+14255550102")
