@@ -64,6 +64,20 @@ def batched_broadcasts() -> Iterator[None]:
     _queue(pending)
 
 
+def broadcast_call(call: "Call") -> None:
+    """Announce the call's new state, media state or error (see broadcast_incident_event)."""
+    broadcast_incident_event(incident_id=call.incident_id, kind="call", data=call_payload(call))
+
+
+def broadcast_participant(participant: "Participant") -> None:
+    """Announce a participant's new state (see broadcast_incident_event)."""
+    broadcast_incident_event(
+        incident_id=participant.call.incident_id,
+        kind="participant",
+        data=participant_payload(participant),
+    )
+
+
 def _queue(pending: Pending) -> None:
     by_incident: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     for incident_id, kind, data in pending:

@@ -7,7 +7,6 @@ urlpatterns = [
     path("", views.incident_list, name="home"),
     path("incidents/declare/", views.declare, name="declare"),
     path("incidents/<int:incident_id>/", views.incident_detail, name="incident_detail"),
-    path("incidents/<int:incident_id>/state/", views.incident_state, name="incident_state"),
     path("incidents/<int:incident_id>/resolve/", views.resolve, name="incident_resolve"),
     path("incidents/<int:incident_id>/cancel/", views.cancel, name="incident_cancel"),
     path(f"{call}/invite/", views.invite, name="call_invite"),

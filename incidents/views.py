@@ -78,13 +78,6 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
     return render(request, "incidents/detail.html", context)
 
 
-@require_safe
-def incident_state(request: HttpRequest, incident_id: int) -> JsonResponse:
-    """The live page's snapshot as JSON (the WebSocket sends the same on connect)."""
-    incident = _incident_or_404(request, incident_id)
-    return JsonResponse(incident_snapshot(incident.pk))
-
-
 # --- Actions: one view per action, each one service call ---------------------------------
 
 
@@ -139,7 +132,6 @@ def remove(
         participant = call.participants.select_related("contact").get(pk=participant_id)
     except Participant.DoesNotExist:
         raise Http404 from None
-    participant.call = call
     return _act(
         request,
         call.incident,

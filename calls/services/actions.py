@@ -24,9 +24,8 @@ from calls.services.ringing import start_ringing
 from calls.targets import Target
 from incidents.events import (
     batched_broadcasts,
-    broadcast_incident_event,
-    call_payload,
-    participant_payload,
+    broadcast_call,
+    broadcast_participant,
 )
 from incidents.models import TimelineKind
 from incidents.timeline import actor_name, add_timeline_entry
@@ -109,11 +108,7 @@ def remove_participant(*, participant: Participant, actor: User | None) -> Parti
             participant.state = ParticipantState.REMOVED
             participant.left_at = timezone.now()
             participant.save(update_fields=["state", "left_at", "updated_at"])
-        broadcast_incident_event(
-            incident_id=participant.call.incident_id,
-            kind="participant",
-            data=participant_payload(participant),
-        )
+        broadcast_participant(participant)
         add_timeline_entry(
             incident=participant.call.incident,
             kind=TimelineKind.ACTION,
@@ -170,7 +165,7 @@ def _record_media(*, call: Call, state: MediaState, text: str, actor: User | Non
     call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
     call.media_state = state
     call.save(update_fields=["media_state", "updated_at"])
-    broadcast_incident_event(incident_id=call.incident_id, kind="call", data=call_payload(call))
+    broadcast_call(call)
     add_timeline_entry(incident=call.incident, kind=TimelineKind.MEDIA, text=text, actor=actor)
     return call
 
@@ -193,9 +188,7 @@ def hang_up_call(*, call: Call, actor: User | None) -> Call:
             # A call never placed ends here; a placed one ends when the provider says so.
             call.state = CallState.TERMINATING if call.provider_call_id else CallState.TERMINATED
             call.save(update_fields=["state", "updated_at"])
-            broadcast_incident_event(
-                incident_id=call.incident_id, kind="call", data=call_payload(call)
-            )
+            broadcast_call(call)
             add_timeline_entry(
                 incident=call.incident,
                 kind=TimelineKind.ACTION,

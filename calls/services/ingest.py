@@ -32,9 +32,8 @@ from calls.services.write_queue import serialized_writes
 from config.errors import DomainError
 from incidents.events import (
     batched_broadcasts,
-    broadcast_incident_event,
-    call_payload,
-    participant_payload,
+    broadcast_call,
+    broadcast_participant,
 )
 from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry
@@ -159,7 +158,7 @@ def _apply_call_state(call: Call, event: cb.CallStateChanged) -> None:
         call.ended_at = event.event_time
         call.media_state = MediaState.IDLE
     call.save(update_fields=["provider_call_id", "state", "ended_at", "media_state", "updated_at"])
-    broadcast_incident_event(incident_id=call.incident_id, kind="call", data=call_payload(call))
+    broadcast_call(call)
     add_timeline_entry(
         incident=call.incident, kind=TimelineKind.CALL, text=f"Call {state.label.lower()}."
     )
@@ -185,11 +184,7 @@ def _move_participants(
 
 
 def _announce(participant: Participant, text: str = "") -> None:
-    broadcast_incident_event(
-        incident_id=participant.call.incident_id,
-        kind="participant",
-        data=participant_payload(participant),
-    )
+    broadcast_participant(participant)
     if text:
         add_timeline_entry(
             incident=participant.call.incident, kind=TimelineKind.PARTICIPANT, text=text
@@ -211,7 +206,6 @@ def _apply_roster(call: Call, event: cb.ParticipantsUpdated) -> None:
         participant = participants.get(identifier) or Participant.objects.create(
             call=call, identifier=identifier
         )
-        participant.call = call
         _join(participant, entry, event.event_time)
     for identifier, participant in participants.items():
         if identifier not in present and participant.state == ParticipantState.JOINED:
@@ -263,7 +257,7 @@ def _who_pressed(call: Call) -> Participant | None:
 def _apply_play_result(call: Call, event: cb.PlayResult) -> None:
     call.media_state = MediaState.IDLE
     call.save(update_fields=["media_state", "updated_at"])
-    broadcast_incident_event(incident_id=call.incident_id, kind="call", data=call_payload(call))
+    broadcast_call(call)
     text = {
         cb.MediaOutcome.COMPLETED: "The audio finished playing.",
         cb.MediaOutcome.CANCELLED: "The audio was stopped.",

@@ -21,7 +21,10 @@ from calls.provider import callback_url, provider_client
 from calls.provider_types import ProviderError
 from calls.services.ringing import start_ringing
 from calls.targets import Target
-from incidents.events import batched_broadcasts, broadcast_incident_event, call_payload
+from incidents.events import (
+    batched_broadcasts,
+    broadcast_call,
+)
 from incidents.models import Incident, TimelineKind
 from incidents.timeline import actor_name, add_timeline_entry
 
@@ -92,7 +95,7 @@ def _record_placed(*, call: Call, provider_call_id: str, actor: User | None) -> 
     call.save(update_fields=["provider_call_id", "last_error", "state", "updated_at"])
     # The provider is dialling everyone now (its Establishing event may have come first).
     start_ringing(call.participants.all())
-    broadcast_incident_event(incident_id=call.incident_id, kind="call", data=call_payload(call))
+    broadcast_call(call)
     add_timeline_entry(
         incident=call.incident,
         kind=TimelineKind.CALL,
@@ -122,7 +125,7 @@ def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> 
             "updated_at",
         ]
     )
-    broadcast_incident_event(incident_id=call.incident_id, kind="call", data=call_payload(call))
+    broadcast_call(call)
     add_timeline_entry(
         incident=call.incident,
         kind=TimelineKind.ERROR,
@@ -146,7 +149,5 @@ def retry_call(*, call: Call, actor: User | None) -> Call:
         locked.save(
             update_fields=["state", "create_request_id", "create_first_sent_at", "updated_at"]
         )
-        broadcast_incident_event(
-            incident_id=locked.incident_id, kind="call", data=call_payload(locked)
-        )
+        broadcast_call(locked)
     return place_call(call=locked, actor=actor)

@@ -12,7 +12,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from calls.models import Call, CallState, Participant, ParticipantState
-from incidents.events import batched_broadcasts, broadcast_incident_event, participant_payload
+from incidents.events import (
+    batched_broadcasts,
+    broadcast_participant,
+)
 from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry
 
@@ -26,11 +29,7 @@ def start_ringing(participants: QuerySet[Participant]) -> None:
         participant.state = ParticipantState.RINGING
         participant.ringing_since = now
         participant.save(update_fields=["state", "ringing_since", "updated_at"])
-        broadcast_incident_event(
-            incident_id=participant.call.incident_id,
-            kind="participant",
-            data=participant_payload(participant),
-        )
+        broadcast_participant(participant)
 
 
 def expire_unanswered(*, now: datetime | None = None) -> int:
@@ -61,12 +60,9 @@ def _expire_call(call_id: int, deadline: datetime) -> int:
     )
     expired = 0
     for participant in overdue:
-        participant.call = call
         participant.state = ParticipantState.FAILED
         participant.save(update_fields=["state", "updated_at"])
-        broadcast_incident_event(
-            incident_id=call.incident_id, kind="participant", data=participant_payload(participant)
-        )
+        broadcast_participant(participant)
         add_timeline_entry(
             incident=call.incident,
             kind=TimelineKind.PARTICIPANT,
