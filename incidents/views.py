@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.roles import ACT_ON_INCIDENTS
 from calls import services as call_services
 from calls.models import AudioPrompt, Call, Participant
+from calls.selectors import get_call_for
 from config.errors import DomainError
 from incidents import services
 from incidents.errors import CallsNotPlaced
@@ -214,12 +215,12 @@ def _incident_or_404(request: HttpRequest, incident_id: int) -> Incident:
 
 
 def _call_or_404(request: HttpRequest, incident_id: int, call_id: int) -> Call:
-    incident = _incident_or_404(request, incident_id)
     try:
-        call = incident.calls.get(pk=call_id)
+        call = get_call_for(request.user, call_id)
     except Call.DoesNotExist:
         raise Http404("No such call.") from None
-    call.incident = incident
+    if call.incident_id != incident_id:
+        raise Http404("No such call.")
     return call
 
 

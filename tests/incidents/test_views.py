@@ -115,3 +115,12 @@ def test_incident_page_queries_do_not_grow_with_participants(viewer: User) -> No
     small, large = count_queries(2), count_queries(500)
     assert small == large
     assert large <= 15
+
+
+@pytest.mark.django_db
+def test_a_call_is_reached_only_through_its_own_incident(operator: User) -> None:
+    call, other_incident = CallFactory.create(), IncidentFactory.create()
+    client = client_for(operator)
+    url = f"/incidents/{other_incident.pk}/calls/{call.pk}/hang-up/"
+    assert client.post(url).status_code == 404
+    assert client.post(f"/incidents/{call.incident_id}/calls/999/hang-up/").status_code == 404
