@@ -57,32 +57,30 @@ async def sweep_forever(interval: float, applier: Applier) -> None:
                 logger.info("Marked %d unanswered participants as failed.", expired)
 
 
+def _start(loop: asyncio.AbstractEventLoop) -> tuple[Applier, list[asyncio.Task[None]]]:
+    applier = Applier(loop)
+    tasks = [loop.create_task(applier.run())]
+    if settings.RING_SWEEP_SECONDS:
+        tasks.append(loop.create_task(sweep_forever(settings.RING_SWEEP_SECONDS, applier)))
+    return applier, tasks
+
+
 def with_background_work(app: ASGIApp) -> ASGIApp:
     """Start the applier and the sweeper on the serving loop with the first HTTP request
     (daphne runs no ASGI lifespan). With APPLY_IN_WORKER the process only stores events."""
-    tasks: list[asyncio.Task[None]] = []
-
-    def start() -> None:
-        if settings.APPLY_IN_WORKER:
-            use_background_applier(lambda: None)  # `manage.py run_worker` applies them.
-            return
-        loop = asyncio.get_running_loop()
-        applier = Applier(loop)
-        tasks.append(loop.create_task(applier.run()))
-        if settings.RING_SWEEP_SECONDS:
-            tasks.append(loop.create_task(sweep_forever(settings.RING_SWEEP_SECONDS, applier)))
-        use_background_applier(applier.wake)
-
+    tasks: list[asyncio.Task[None]] = []  # The loop keeps only weak references to tasks.
     started = False
 
     async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
         nonlocal started
-        if scope["type"] == "http" and (not started or any(t.done() for t in tasks)):
-            for task in tasks:
-                task.cancel()
-            tasks.clear()
-            start()
+        if not started and scope["type"] == "http":
             started = True
+            if settings.APPLY_IN_WORKER:
+                use_background_applier(lambda: None)  # `manage.py run_worker` applies them.
+            else:
+                applier, running = _start(asyncio.get_running_loop())
+                tasks.extend(running)
+                use_background_applier(applier.wake)
         await app(scope, receive, send)
 
     return wrapped
@@ -91,10 +89,7 @@ def with_background_work(app: ASGIApp) -> ASGIApp:
 async def run_worker(poll_seconds: float) -> None:
     """A worker process's life: apply what web processes stored (polling, as they may run on
     other machines) and sweep unanswered phones. Runs until cancelled."""
-    applier = Applier(asyncio.get_running_loop())
-    background = [asyncio.create_task(applier.run())]
-    if settings.RING_SWEEP_SECONDS:
-        background.append(asyncio.create_task(sweep_forever(settings.RING_SWEEP_SECONDS, applier)))
+    applier, background = _start(asyncio.get_running_loop())
     try:
         while True:
             await asyncio.sleep(poll_seconds)
