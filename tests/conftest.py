@@ -107,8 +107,8 @@ class Listener:
             incident_events.incident_group(incident_id), self.channel
         )
 
-    def drain(self) -> list[dict[str, Any]]:
-        """Every event sent so far, round-tripped through JSON as Redis would."""
+    def messages(self) -> list[dict[str, Any]]:
+        """Every channel-layer message so far, round-tripped through JSON as Redis would."""
 
         async def receive_all() -> list[dict[str, Any]]:
             messages: list[dict[str, Any]] = []
@@ -117,10 +117,13 @@ class Listener:
                     message = await asyncio.wait_for(self.layer.receive(self.channel), 0.05)
                 except TimeoutError:
                     return messages
-                # One message may carry several events; tests look at events.
-                messages.extend(json.loads(json.dumps(message))["events"])
+                messages.append(json.loads(json.dumps(message)))
 
         return async_to_sync(receive_all)()
+
+    def drain(self) -> list[dict[str, Any]]:
+        """Every event sent so far (one message may carry several)."""
+        return [event for message in self.messages() for event in message["events"]]
 
 
 @pytest.fixture

@@ -174,3 +174,14 @@ def test_events_are_stored_before_they_are_applied_and_applied_in_order(call: Ca
         "+14255550102": ParticipantState.LEFT,
     }
     assert apply_pending_events() == 0  # each event is applied once
+
+
+def test_the_events_of_one_callback_reach_dashboards_as_one_numbered_message(
+    call: Call, listen: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    listener = listen(call.incident_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(call, [roster_event(["+14255550101"], T0)])
+    (message,) = listener.messages()
+    kinds = [(event["kind"], event["seq"]) for event in message["events"]]
+    assert kinds == [("participant", 1), ("timeline", 2)]
