@@ -225,7 +225,9 @@ def _join(participant: Participant, entry: cb.RosterEntry, at: datetime) -> None
         participant.joined_at, participant.left_at = at, None
         changed = True
     if changed:
-        participant.save()
+        participant.save(
+            update_fields=["provider_participant_id", "state", "joined_at", "left_at", "updated_at"]
+        )
         _announce(participant, f"{participant} joined the call.")
 
 

@@ -80,13 +80,19 @@ def place_call(*, call: Call, actor: User | None = None) -> Call:
     except ProviderError as exc:
         _record_refusal(call=call, error=exc, actor=actor)
         raise ProviderFailed(f"The provider did not place the call: {exc.message}") from exc
-    return _record_placed(call=call, provider_call_id=leg.call_id, actor=actor)
+    return _record_placed(
+        call=call, provider_call_id=leg.call_id, people=len(identifiers), actor=actor
+    )
 
 
 @transaction.atomic
 @batched_broadcasts()
-def _record_placed(*, call: Call, provider_call_id: str, actor: User | None) -> Call:
-    call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
+def _record_placed(*, call: Call, provider_call_id: str, people: int, actor: User | None) -> Call:
+    call = (
+        Call.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("incident")
+        .get(pk=call.pk)
+    )
     call.provider_call_id = provider_call_id
     call.last_error = ""
     # A callback may already have moved the call on; only move it forward.
@@ -99,7 +105,7 @@ def _record_placed(*, call: Call, provider_call_id: str, actor: User | None) -> 
     add_timeline_entry(
         incident=call.incident,
         kind=TimelineKind.CALL,
-        text=f"Call placed by {actor_name(actor)}: ringing {call.participants.count()} people.",
+        text=f"Call placed by {actor_name(actor)}: ringing {people} people.",
         actor=actor,
     )
     return call
