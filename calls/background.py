@@ -1,53 +1,116 @@
-"""Background work inside each ASGI process: applying stored callbacks, and the ring timeout.
+"""Background work inside each ASGI process: storing and applying provider callbacks, and the
+ring timeout.
 
-The callback view answers the provider as soon as events are stored; this process's applier
-then applies them in order (calls.services.apply_pending_events) without holding the answer
-up. Every RING_SWEEP_SECONDS the sweeper gives up on unanswered phones and also wakes the
-applier, which picks up events any process stored but did not apply (it crashed, say). Both are
-safe to run in several processes at once: the services lock each call. No task queue is needed.
+Callback requests hand their bodies to this process's CallbackPipeline and wait. On one
+long-lived thread with its own database connection, the pipeline verifies and stores every
+callback that arrived meanwhile in one transaction (a group commit: one connection and one
+INSERT for many requests, where each request would otherwise open a connection of its own),
+answers them, then applies what is stored (calls.services.apply_pending_events). Every
+RING_SWEEP_SECONDS the sweeper gives up on unanswered phones and also wakes the pipeline, which
+applies events any process stored but did not apply (it crashed, say). Several processes may
+run all this at once: the services lock each call. No task queue is needed.
 """
 
 import asyncio
+import concurrent.futures
+import contextvars
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import connection
 
-from calls.services import apply_pending_events, expire_unanswered
-from calls.services.ingest import has_pending_events, use_background_applier
+from calls.services import apply_pending_events, expire_unanswered, store_callbacks
+from calls.services.ingest import Delivery, has_pending_events, use_callback_pipeline
+from config.errors import DomainError
 
 logger = logging.getLogger(__name__)
 ASGIApp = Any
+T = TypeVar("T")
+# How long a callback request waits for its turn to be stored before it is answered 503.
+STORE_TIMEOUT_SECONDS = 15
 
 
-class Applier:
-    """Applies stored events on this process's loop; woken from any thread."""
+class PipelineBusy(DomainError):
+    code = "busy"
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+
+class CallbackPipeline:
+    """Stores callbacks in batches and applies them, on this process's loop and one thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, apply: bool) -> None:
         self._loop = loop
+        self._apply = apply
+        self._waiting: list[tuple[Delivery, concurrent.futures.Future[int | DomainError]]] = []
         self._wake = asyncio.Event()
         self._wake.set()  # Catch up with whatever was stored while no process applied it.
+        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="callbacks")
+
+    def store(self, delivery: Delivery) -> int | DomainError:
+        """From a request thread: wait until `delivery` is stored or refused."""
+        done: concurrent.futures.Future[int | DomainError] = concurrent.futures.Future()
+        self._loop.call_soon_threadsafe(self._enqueue, delivery, done)
+        try:
+            return done.result(timeout=STORE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            # It may still be stored; a redelivery of it would then be stored once.
+            return PipelineBusy("The server is busy; deliver the callback again.")
 
     def wake(self) -> None:
         self._loop.call_soon_threadsafe(self._wake.set)
+
+    def _enqueue(self, delivery: Delivery, done: concurrent.futures.Future[Any]) -> None:
+        self._waiting.append((delivery, done))
+        self._wake.set()
 
     async def run(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            batch, self._waiting = self._waiting, []
+            if batch:
+                await self._store(batch)
+            if self._apply:
+                try:
+                    await self._on_thread(apply_pending_events)
+                except Exception:  # Stored events stay stored; try again shortly.
+                    logger.exception("Applying stored provider events failed; will retry.")
+                    await asyncio.sleep(1)
+                    self._wake.set()
+
+    async def _store(
+        self, batch: list[tuple[Delivery, concurrent.futures.Future[int | DomainError]]]
+    ) -> None:
+        try:
+            outcomes = await self._on_thread(store_callbacks, [delivery for delivery, _ in batch])
+        except Exception as exc:  # Each request answers 500; nothing was stored.
+            logger.exception("Storing %d provider callbacks failed.", len(batch))
+            for _, done in batch:
+                done.set_exception(exc)
+        else:
+            for (_, done), outcome in zip(batch, outcomes, strict=True):
+                done.set_result(outcome)
+
+    async def _on_thread(self, function: Callable[..., T], *args: Any) -> T:
+        # The pipeline's thread keeps its database connection between batches (unlike
+        # database_sync_to_async) and drops it only after an error, in case it is broken.
+        def run() -> T:
             try:
-                await database_sync_to_async(apply_pending_events)()
-            except Exception:  # Stored events stay stored; try again shortly.
-                logger.exception("Applying stored provider events failed; will retry.")
-                await asyncio.sleep(1)
-                self._wake.set()
+                return function(*args)
+            except Exception:
+                connection.close()
+                raise
+
+        return await sync_to_async(run, thread_sensitive=False, executor=self._thread)()
 
 
-async def sweep_forever(interval: float, applier: Applier) -> None:
+async def sweep_forever(interval: float, pipeline: CallbackPipeline) -> None:
     while True:
         await asyncio.sleep(interval)
-        applier.wake()
+        pipeline.wake()
         try:
             expired = await database_sync_to_async(expire_unanswered)()
         except Exception:  # The sweeper must outlive a bad moment (a locked database, say).
@@ -57,17 +120,23 @@ async def sweep_forever(interval: float, applier: Applier) -> None:
                 logger.info("Marked %d unanswered participants as failed.", expired)
 
 
-def _start(loop: asyncio.AbstractEventLoop) -> tuple[Applier, list[asyncio.Task[None]]]:
-    applier = Applier(loop)
-    tasks = [loop.create_task(applier.run())]
+def _start(
+    loop: asyncio.AbstractEventLoop, *, apply: bool
+) -> tuple[CallbackPipeline, list[asyncio.Task[None]]]:
+    pipeline = CallbackPipeline(loop, apply=apply)
+    # A fresh context: the tasks must not inherit the request that happened to start them.
+    context = contextvars.Context()
+    tasks = [loop.create_task(pipeline.run(), context=context)]
     if settings.RING_SWEEP_SECONDS:
-        tasks.append(loop.create_task(sweep_forever(settings.RING_SWEEP_SECONDS, applier)))
-    return applier, tasks
+        sweep = sweep_forever(settings.RING_SWEEP_SECONDS, pipeline)
+        tasks.append(loop.create_task(sweep, context=context))
+    return pipeline, tasks
 
 
 def with_background_work(app: ASGIApp) -> ASGIApp:
-    """Start the applier and the sweeper on the serving loop with the first HTTP request
-    (daphne runs no ASGI lifespan). With APPLY_IN_WORKER the process only stores events."""
+    """Start the callback pipeline and the sweeper on the serving loop with the first HTTP
+    request (daphne runs no ASGI lifespan). With APPLY_IN_WORKER the process only stores
+    callbacks; `manage.py run_worker` applies them."""
     tasks: list[asyncio.Task[None]] = []  # The loop keeps only weak references to tasks.
     started = False
 
@@ -75,12 +144,10 @@ def with_background_work(app: ASGIApp) -> ASGIApp:
         nonlocal started
         if not started and scope["type"] == "http":
             started = True
-            if settings.APPLY_IN_WORKER:
-                use_background_applier(lambda: None)  # `manage.py run_worker` applies them.
-            else:
-                applier, running = _start(asyncio.get_running_loop())
-                tasks.extend(running)
-                use_background_applier(applier.wake)
+            loop = asyncio.get_running_loop()
+            pipeline, running = _start(loop, apply=not settings.APPLY_IN_WORKER)
+            tasks.extend(running)
+            use_callback_pipeline(pipeline.store)
         await app(scope, receive, send)
 
     return wrapped
@@ -89,12 +156,12 @@ def with_background_work(app: ASGIApp) -> ASGIApp:
 async def run_worker(poll_seconds: float) -> None:
     """A worker process's life: apply what web processes stored (polling, as they may run on
     other machines) and sweep unanswered phones. Runs until cancelled."""
-    applier, background = _start(asyncio.get_running_loop())
+    pipeline, background = _start(asyncio.get_running_loop(), apply=True)
     try:
         while True:
             await asyncio.sleep(poll_seconds)
             if await database_sync_to_async(has_pending_events)():
-                applier.wake()
+                pipeline.wake()
     finally:
         for task in background:
             task.cancel()

@@ -17,6 +17,8 @@ from rest_framework.views import exception_handler
 from config.errors import DomainError
 
 DOMAIN_STATUS = {
+    "unknown_call": status.HTTP_404_NOT_FOUND,
+    "bad_secret": status.HTTP_401_UNAUTHORIZED,
     "invalid_transition": status.HTTP_409_CONFLICT,
     "call_not_live": status.HTTP_409_CONFLICT,
     "cannot_retry": status.HTTP_409_CONFLICT,

@@ -7,13 +7,12 @@ from calls.services.actions import (
     play_prompt,
     remove_participant,
 )
-from calls.services.ingest import apply_pending_events, ingest_callback, record_callback
+from calls.services.ingest import apply_pending_events, ingest_callback, store_callbacks
 from calls.services.placing import place_call, prepare_calls, retry_call
 from calls.services.ringing import expire_unanswered
 
 __all__ = [
     "apply_pending_events",
-    "record_callback",
     "cancel_media",
     "expire_unanswered",
     "hang_up_call",
@@ -24,4 +23,5 @@ __all__ = [
     "prepare_calls",
     "remove_participant",
     "retry_call",
+    "store_callbacks",
 ]

@@ -79,7 +79,7 @@ def _record_invited(*, call: Call, targets: list[Target], actor: User | None) ->
         invited.append(participant)
     # The provider dials them straight away (a roster snapshot may already have joined them).
     invited_ids = [p.pk for p in invited]
-    start_ringing(Participant.objects.filter(pk__in=invited_ids))
+    start_ringing(Participant.objects.select_related("contact", "call").filter(pk__in=invited_ids))
     invited = list(Participant.objects.select_related("contact").filter(pk__in=invited_ids))
     names = ", ".join(str(p) for p in invited)
     add_timeline_entry(

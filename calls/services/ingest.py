@@ -1,4 +1,4 @@
-"""Provider callbacks: verify, store each event once, then apply it, in one transaction.
+"""Provider callbacks: verify, store each event once, answer, then apply it.
 
 The provider delivers at least once and in any order, so every rule here only moves state
 forward: a call never goes back from terminated, an older roster snapshot never overwrites a
@@ -6,13 +6,16 @@ newer one, and a redelivered event (same digest) is stored once and applied once
 """
 
 import hashlib
+import hmac
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from calls import callbacks as cb
@@ -45,6 +48,28 @@ _PROVIDER_STATES = {
     cb.CallState.TERMINATED: CallState.TERMINATED,
 }
 ACKNOWLEDGE_TONE = "1"
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One callback request as it arrived: the call and the secret named in its URL, its body."""
+
+    call_id: int
+    secret: str
+    body: bytes
+
+
+class UnknownCall(DomainError):
+    code = "unknown_call"
+
+
+class WrongCallbackSecret(DomainError):
+    code = "bad_secret"
+
+
+class MalformedCallback(DomainError):
+    """The body is not events we understand; `code` is the parser's (e.g. `not_json`)."""
 
 
 class EventForAnotherCall(DomainError):
@@ -56,51 +81,95 @@ def event_digest(call: Call, event: cb.AnyCallbackEvent) -> str:
     return hashlib.sha256(f"{call.pk}:{canonical}".encode()).hexdigest()
 
 
-# Set by calls.background in a server process: wakes its applier instead of applying here.
-_wake_background_applier: Callable[[], None] | None = None
+# Set by calls.background in a server process: its callback pipeline stores deliveries in
+# batches and applies them after answering. Returns what store_callbacks returns for one.
+_pipeline: Callable[[Delivery], "int | DomainError"] | None = None
 
 
-def use_background_applier(wake: Callable[[], None] | None) -> None:
-    global _wake_background_applier
-    _wake_background_applier = wake
+def use_callback_pipeline(pipeline: Callable[[Delivery], "int | DomainError"] | None) -> None:
+    global _pipeline
+    _pipeline = pipeline
 
 
-def ingest_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> None:
-    """Store the provider's events for `call` and have them applied.
+def ingest_callback(*, call_id: int, secret: str, body: bytes) -> int:
+    """Verify and store one callback, and have its events applied; returns how many it carried.
 
-    In a server process the background applier applies them after the provider has its answer;
-    elsewhere (management commands, tests) they are applied before this returns.
-    Raises EventForAnotherCall (nothing is stored) when an event names a different call leg.
+    In a server process the callback pipeline stores it together with whatever else arrived
+    meanwhile and applies it after the provider has its answer; elsewhere (management
+    commands, tests) it is stored and applied before this returns. Raises UnknownCall,
+    WrongCallbackSecret, MalformedCallback or EventForAnotherCall, and then stores nothing.
     """
-    record_callback(call=call, events=events)
-    if _wake_background_applier is not None:
-        _wake_background_applier()
+    delivery = Delivery(call_id, secret, body)
+    if _pipeline is not None:
+        outcome = _pipeline(delivery)
     else:
-        apply_pending_events(call_ids=[call.pk])
+        (outcome,) = store_callbacks([delivery])
+        if not isinstance(outcome, DomainError):
+            apply_pending_events(call_ids=[call_id])
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
 
 
-def record_callback(*, call: Call, events: tuple[cb.AnyCallbackEvent, ...]) -> None:
-    """Store each event once (by digest) for later application; a redelivery stores nothing.
+def store_callbacks(deliveries: Sequence[Delivery]) -> list[int | DomainError]:
+    """Verify each callback and store the events of those that pass, in one INSERT.
 
-    The provider gets its answer as soon as this commits; applying happens after, in arrival
-    order (apply_pending_events), so a slow or failing apply never loses an accepted event.
-    Raises EventForAnotherCall (nothing is stored) when an event names a different call leg.
+    Returns, per delivery, how many events it carried or the error that refused it. Each event
+    is stored once (by digest): a redelivery stores nothing and still counts as received.
+    Applying comes after, in arrival order (apply_pending_events), so a slow or failing apply
+    never loses an accepted event.
     """
+    calls = _calls_by_id({delivery.call_id for delivery in deliveries})
+    outcomes: list[int | DomainError] = []
+    rows: list[CallEvent] = []
+    for delivery in deliveries:
+        try:
+            call, events = _verify(delivery, calls.get(delivery.call_id))
+        except DomainError as refusal:
+            outcomes.append(refusal)
+            continue
+        outcomes.append(len(events))
+        rows.extend(_event_row(call, event) for event in events)
+    try:
+        # Atomic on its own; the digest's unique index turns a redelivery into a no-op.
+        with serialized_writes():
+            CallEvent.objects.bulk_create(rows, ignore_conflicts=True)
+    except IntegrityError:
+        # A call was deleted since it was read: store the others one by one.
+        if len(deliveries) > 1:
+            return [outcome for delivery in deliveries for outcome in store_callbacks([delivery])]
+        return [UnknownCall("No such call.")]
+    return outcomes
+
+
+def _event_row(call: Call, event: cb.AnyCallbackEvent) -> CallEvent:
+    return CallEvent(
+        call=call, event_type=event.event_type, payload=event.raw, digest=event_digest(call, event)
+    )
+
+
+def _calls_by_id(ids: set[int]) -> dict[int, Call]:
+    return Call.objects.only("pk", "callback_secret", "provider_call_id").in_bulk(ids)
+
+
+def _verify(delivery: Delivery, call: Call | None) -> tuple[Call, tuple[cb.AnyCallbackEvent, ...]]:
+    """The call and the parsed events of a callback we accept; raises why it is refused."""
+    if call is None:
+        raise UnknownCall("No such call.")
+    # The secret in the URL is the only credential the preview API offers.
+    if not hmac.compare_digest(call.callback_secret.encode(), delivery.secret.encode()):
+        raise WrongCallbackSecret("The callback secret is wrong.")
+    try:
+        events = cb.parse_callback(delivery.body)
+    except cb.CallbackParseError as exc:
+        raise MalformedCallback(exc.message, code=exc.code) from None
     for event in events:
         leg = getattr(event, "call_id", None)
         if leg and call.provider_call_id and leg != call.provider_call_id:
             raise EventForAnotherCall(f"The event is for call leg {leg}, not this call.")
-    # One INSERT, atomic on its own; the digest's unique index turns a redelivery into a no-op.
-    with serialized_writes():
-        CallEvent.objects.bulk_create(
-            [
-                CallEvent(
-                    call=call, event_type=e.event_type, payload=e.raw, digest=event_digest(call, e)
-                )
-                for e in events
-            ],
-            ignore_conflicts=True,
-        )
+        if isinstance(event, cb.UnknownEvent):
+            logger.warning("Stored an event type we do not apply: %s", event.event_type)
+    return call, events
 
 
 def has_pending_events() -> bool:
@@ -115,11 +184,10 @@ def apply_pending_events(*, call_ids: list[int] | None = None, batch: int = 500)
         pending = pending.filter(call_id__in=call_ids)
     applied = 0
     for call_id in list(pending.values_list("call_id", flat=True).distinct()):
-        while True:
+        count = batch
+        while count == batch:  # A short batch was the last one.
             with serialized_writes():
                 count = _apply_call_events(call_id, batch)
-            if not count:
-                break
             applied += count
     return applied
 
@@ -134,18 +202,44 @@ def _apply_call_events(call_id: int, batch: int) -> int:
         .get(pk=call_id)
     )
     stored = list(call.events.filter(applied_at__isnull=True).order_by("id")[:batch])
+    roster = _Roster(call)
     for row in stored:
         for event in cb.parse_callback(json.dumps(row.payload).encode()):
-            _APPLY.get(type(event), _ignore)(call, event)
+            _APPLY.get(type(event), _ignore)(call, roster, event)
     CallEvent.objects.filter(pk__in=[row.pk for row in stored]).update(applied_at=timezone.now())
     return len(stored)
 
 
-def _ignore(call: Call, event: Any) -> None:
+class _Roster:
+    """The call's participants, read and locked once for a batch of its events, and kept
+    current by them: an event needs no query of its own to find who is on the call."""
+
+    def __init__(self, call: Call) -> None:
+        self._call = call
+        self._by_identifier: dict[str, Participant] | None = None
+
+    def by_identifier(self) -> dict[str, Participant]:
+        if self._by_identifier is None:
+            participants = self._call.participants.select_for_update(
+                no_key=True, of=("self",)
+            ).select_related("contact")
+            self._by_identifier = {p.identifier: p for p in participants}
+        return self._by_identifier
+
+    def in_state(self, *states: ParticipantState) -> list[Participant]:
+        return [p for p in self.by_identifier().values() if p.state in states]
+
+    def add(self, identifier: str) -> Participant:
+        participant = Participant.objects.create(call=self._call, identifier=identifier)
+        self.by_identifier()[identifier] = participant
+        return participant
+
+
+def _ignore(call: Call, roster: _Roster, event: Any) -> None:
     """Stored for the record; nothing to change (e.g. an event type we do not know yet)."""
 
 
-def _apply_call_state(call: Call, event: cb.CallStateChanged) -> None:
+def _apply_call_state(call: Call, roster: _Roster, event: cb.CallStateChanged) -> None:
     state = _PROVIDER_STATES.get(event.state)
     if not call.provider_call_id:
         # The event beat the create-call response: adopt the id it names.
@@ -163,19 +257,19 @@ def _apply_call_state(call: Call, event: cb.CallStateChanged) -> None:
         incident=call.incident, kind=TimelineKind.CALL, text=f"Call {state.label.lower()}."
     )
     if state == CallState.ESTABLISHING:
-        start_ringing(call.participants.all())
+        start_ringing(roster.in_state(ParticipantState.INVITED))
     elif state == CallState.ESTABLISHED and call.prompt_id:
         _play_welcome_prompt_after_commit(call)
     elif state == CallState.TERMINATED:
-        _move_participants(call, ParticipantState.JOINED, ParticipantState.LEFT, event.event_time)
+        _move_participants(roster, ParticipantState.JOINED, ParticipantState.LEFT, event.event_time)
         for waiting in (ParticipantState.INVITED, ParticipantState.RINGING):
-            _move_participants(call, waiting, ParticipantState.FAILED, None)
+            _move_participants(roster, waiting, ParticipantState.FAILED, None)
 
 
 def _move_participants(
-    call: Call, old: ParticipantState, new: ParticipantState, left_at: datetime | None
+    roster: _Roster, old: ParticipantState, new: ParticipantState, left_at: datetime | None
 ) -> None:
-    for participant in call.participants.select_related("contact").filter(state=old):
+    for participant in roster.in_state(old):
         participant.state = new
         if left_at is not None:
             participant.left_at = max(left_at, participant.joined_at or left_at)
@@ -191,7 +285,7 @@ def _announce(participant: Participant, text: str = "") -> None:
         )
 
 
-def _apply_roster(call: Call, event: cb.ParticipantsUpdated) -> None:
+def _apply_roster(call: Call, roster: _Roster, event: cb.ParticipantsUpdated) -> None:
     if call.roster_at is not None and event.event_time < call.roster_at:
         return  # An older snapshot arriving late: the newer one already told the truth.
     call.roster_at = event.event_time
@@ -201,11 +295,9 @@ def _apply_roster(call: Call, event: cb.ParticipantsUpdated) -> None:
         for entry in event.participants
         if entry.identifier != settings.ACS_SOURCE_ID
     }
-    participants = {p.identifier: p for p in call.participants.select_related("contact")}
+    participants = roster.by_identifier()
     for identifier, entry in present.items():
-        participant = participants.get(identifier) or Participant.objects.create(
-            call=call, identifier=identifier
-        )
+        participant = participants.get(identifier) or roster.add(identifier)
         _join(participant, entry, event.event_time)
     for identifier, participant in participants.items():
         if identifier not in present and participant.state == ParticipantState.JOINED:
@@ -231,8 +323,8 @@ def _join(participant: Participant, entry: cb.RosterEntry, at: datetime) -> None
         _announce(participant, f"{participant} joined the call.")
 
 
-def _apply_tone(call: Call, event: cb.ToneReceived) -> None:
-    participant = _who_pressed(call)
+def _apply_tone(call: Call, roster: _Roster, event: cb.ToneReceived) -> None:
+    participant = _who_pressed(call, roster)
     if participant is None:
         add_timeline_entry(
             incident=call.incident,
@@ -248,15 +340,15 @@ def _apply_tone(call: Call, event: cb.ToneReceived) -> None:
     _announce(participant, f"{participant} pressed {event.tone}{suffix}.")
 
 
-def _who_pressed(call: Call) -> Participant | None:
+def _who_pressed(call: Call, roster: _Roster) -> Participant | None:
     """The preview API does not say who pressed a key: tell only when one person can have."""
-    joined = list(call.participants.select_related("contact").filter(state=ParticipantState.JOINED))
+    joined = roster.in_state(ParticipantState.JOINED)
     if call.mode == CallMode.BROADCAST or len(joined) == 1:
         return joined[0] if joined else None
     return None
 
 
-def _apply_play_result(call: Call, event: cb.PlayResult) -> None:
+def _apply_play_result(call: Call, roster: _Roster, event: cb.PlayResult) -> None:
     call.media_state = MediaState.IDLE
     call.save(update_fields=["media_state", "updated_at"])
     broadcast_call(call)
@@ -268,13 +360,11 @@ def _apply_play_result(call: Call, event: cb.PlayResult) -> None:
     add_timeline_entry(incident=call.incident, kind=TimelineKind.MEDIA, text=text)
 
 
-def _apply_invite_result(call: Call, event: cb.InviteResult) -> None:
+def _apply_invite_result(call: Call, roster: _Roster, event: cb.InviteResult) -> None:
     if event.succeeded:
         return  # The roster snapshot that follows shows them joining.
-    for participant in call.participants.select_related("contact").filter(
-        identifier__in=event.participants,
-        state__in=[ParticipantState.INVITED, ParticipantState.RINGING],
-    ):
+    waiting = roster.in_state(ParticipantState.INVITED, ParticipantState.RINGING)
+    for participant in (p for p in waiting if p.identifier in event.participants):
         participant.state = ParticipantState.FAILED
         participant.save(update_fields=["state", "updated_at"])
         _announce(participant, f"{participant} could not be reached.")
@@ -296,7 +386,7 @@ def _play_welcome_prompt_after_commit(call: Call) -> None:
     transaction.on_commit(play)
 
 
-_APPLY: dict[type, Callable[[Call, Any], None]] = {
+_APPLY: dict[type, Callable[[Call, _Roster, Any], None]] = {
     cb.CallStateChanged: _apply_call_state,
     cb.ParticipantsUpdated: _apply_roster,
     cb.ToneReceived: _apply_tone,

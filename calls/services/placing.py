@@ -100,7 +100,7 @@ def _record_placed(*, call: Call, provider_call_id: str, people: int, actor: Use
         call.state = CallState.ESTABLISHING
     call.save(update_fields=["provider_call_id", "last_error", "state", "updated_at"])
     # The provider is dialling everyone now (its Establishing event may have come first).
-    start_ringing(call.participants.all())
+    start_ringing(call.participants.select_related("contact"))
     broadcast_call(call)
     add_timeline_entry(
         incident=call.incident,

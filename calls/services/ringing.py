@@ -4,11 +4,11 @@ The preview API reports nobody who fails to answer the first dial-out (only invi
 result event), so the app gives up on them itself after RING_TIMEOUT_SECONDS.
 """
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from calls.models import Call, CallState, Participant, ParticipantState
@@ -20,12 +20,15 @@ from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry
 
 
-def start_ringing(participants: QuerySet[Participant]) -> None:
-    """Mark `participants` (invited, not yet ringing) as ringing from now, and announce it."""
+def start_ringing(participants: Iterable[Participant]) -> None:
+    """Mark those of `participants` still invited as ringing from now, and announce it.
+
+    Give them with their call and contact loaded: the announcement shows both.
+    """
     now = timezone.now()
-    for participant in participants.select_related("contact", "call").filter(
-        state=ParticipantState.INVITED
-    ):
+    for participant in participants:
+        if participant.state != ParticipantState.INVITED:
+            continue
         participant.state = ParticipantState.RINGING
         participant.ringing_since = now
         participant.save(update_fields=["state", "ringing_since", "updated_at"])

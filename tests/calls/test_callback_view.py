@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from calls.callbacks import parse_callback
 from calls.models import Call, CallEvent, CallState, ParticipantState
-from calls.services import apply_pending_events, record_callback
+from calls.services import apply_pending_events, store_callbacks
+from calls.services.ingest import Delivery
 from tests.factories import CallFactory, ParticipantFactory
 
 LEG = "0a1f0000-1111-2222-3333-444455556666"
@@ -160,9 +160,8 @@ def test_events_are_stored_before_they_are_applied_and_applied_in_order(call: Ca
     joined = roster_event(["+14255550101", "+14255550102"], T0)
     one_left = roster_event(["+14255550101"], T0 + timedelta(seconds=2))
     for body in (joined, one_left):
-        (event,) = parse_callback(json.dumps(body).encode())
-        record_callback(call=call, events=(event,))
-        record_callback(call=call, events=(event,))  # redelivered: stored once
+        delivery = Delivery(call.pk, call.callback_secret, json.dumps(body).encode())
+        assert store_callbacks([delivery, delivery]) == [1, 1]  # redelivered: stored once
     # Stored, answered, not applied yet: nothing about the call has changed.
     assert CallEvent.objects.filter(applied_at__isnull=True).count() == 2
     assert set(call.participants.values_list("state", flat=True)) == {ParticipantState.RINGING}

@@ -9,7 +9,6 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.test import Client
 
-from calls.callbacks import parse_callback
 from calls.models import CallState, ParticipantState
 from calls.services import ingest_callback
 from incidents.models import IncidentStatus
@@ -115,8 +114,8 @@ async def test_a_dashboard_that_reconnects_sees_what_happened_while_it_was_away(
     before = await first.receive_json_from()
     await first.disconnect()  # the network drops
 
-    (joined,) = parse_callback(json.dumps([roster_event(["+14255550101"], T0)]).encode())
-    await sync_to_async(ingest_callback)(call=call, events=(joined,))
+    body = json.dumps([roster_event(["+14255550101"], T0)]).encode()
+    await sync_to_async(ingest_callback)(call_id=call.pk, secret=call.callback_secret, body=body)
 
     again = await connect(application, call.incident_id, viewer)
     assert (await again.connect())[0]
