@@ -183,7 +183,8 @@ def apply_pending_events(*, call_ids: list[int] | None = None, batch: int = 500)
     if call_ids is not None:
         pending = pending.filter(call_id__in=call_ids)
     applied = 0
-    for call_id in list(pending.values_list("call_id", flat=True).distinct()):
+    # order_by(): the model's ordering would otherwise join DISTINCT, one row per event.
+    for call_id in list(pending.order_by().values_list("call_id", flat=True).distinct()):
         count = batch
         while count == batch:  # A short batch was the last one.
             with serialized_writes():

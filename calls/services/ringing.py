@@ -44,6 +44,7 @@ def expire_unanswered(*, now: datetime | None = None) -> int:
     overdue_calls = (
         Participant.objects.filter(state=ParticipantState.RINGING, ringing_since__lt=deadline)
         .exclude(call__state=CallState.TERMINATED)
+        .order_by()  # else the model's ordering joins DISTINCT: one row per participant
         .values_list("call_id", flat=True)
         .distinct()
     )

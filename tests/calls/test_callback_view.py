@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from calls.models import Call, CallEvent, CallState, ParticipantState
 from calls.services import apply_pending_events, store_callbacks
@@ -173,6 +175,25 @@ def test_events_are_stored_before_they_are_applied_and_applied_in_order(call: Ca
         "+14255550102": ParticipantState.LEFT,
     }
     assert apply_pending_events() == 0  # each event is applied once
+
+
+def test_many_stored_events_of_one_call_are_applied_in_one_batch(call: Call) -> None:
+    tones = [
+        envelope(
+            "dtmfReceived", "DtmfReceived", {"ToneInfo": {"SequenceId": n, "Tone": "Tone1"}}, T0
+        )
+        for n in range(20)
+    ]
+    deliveries = [
+        Delivery(call.pk, call.callback_secret, json.dumps(tone).encode()) for tone in tones
+    ]
+    assert store_callbacks(deliveries) == [1] * 20
+    with CaptureQueriesContext(connection) as queries:
+        assert apply_pending_events() == 20
+    event_reads = [
+        q for q in queries if q["sql"].startswith("SELECT") and 'FROM "calls_callevent"' in q["sql"]
+    ]
+    assert len(event_reads) == 2  # which calls have pending events; that call's events
 
 
 def test_the_events_of_one_callback_reach_dashboards_as_one_numbered_message(

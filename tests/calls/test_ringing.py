@@ -5,6 +5,8 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from calls.models import CallState, ParticipantState
 from calls.services import expire_unanswered, invite_to_call
@@ -68,3 +70,17 @@ def test_ended_calls_are_left_alone_and_the_command_reports(capsys: Any) -> None
     )
     call_command("expire_unanswered")
     assert "0 participants" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_a_call_with_several_overdue_people_is_swept_once(settings: Any) -> None:
+    settings.RING_TIMEOUT_SECONDS = 60
+    call = CallFactory.create(state=CallState.ESTABLISHED)
+    for number in ("+14255550101", "+14255550102", "+14255550103"):
+        ParticipantFactory.create(
+            call=call, identifier=number, state=ParticipantState.RINGING, ringing_since=T0
+        )
+    with CaptureQueriesContext(connection) as queries:
+        assert expire_unanswered(now=T0 + timedelta(seconds=61)) == 3
+    call_reads = [q for q in queries if q["sql"].startswith('SELECT "calls_call"."id"')]
+    assert len(call_reads) == 1  # one transaction for the call, not one per person
