@@ -1,22 +1,58 @@
 """The incident log: every entry is also pushed to the incident's dashboards."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from incidents.events import broadcast_incident_event, timeline_payload
 from incidents.models import Incident, TimelineEntry, TimelineKind
 
+# Entries added inside batched_timeline(), written when it ends.
+_unwritten: ContextVar[list[TimelineEntry] | None] = ContextVar("unwritten_timeline", default=None)
+
 
 def add_timeline_entry(
     *, incident: Incident, kind: TimelineKind, text: str, actor: User | None = None
-) -> TimelineEntry:
+) -> None:
     """Append one line to the incident's log and announce it after commit."""
     text = text[:1].upper() + text[1:500]  # "the system played..." starts a sentence
-    entry = TimelineEntry.objects.create(
-        incident=incident, at=timezone.now(), kind=kind, text=text, actor=actor
+    entry = TimelineEntry(incident=incident, at=timezone.now(), kind=kind, text=text, actor=actor)
+    unwritten = _unwritten.get()
+    if unwritten is not None:
+        unwritten.append(entry)
+        return
+    entry.save()
+    _announce(entry)
+
+
+@contextmanager
+def batched_timeline() -> Iterator[None]:
+    """Write the entries added in this block in one INSERT as it ends, then announce them.
+
+    For hot paths (a batch of provider events adds a line per event). Nothing is written if
+    the block raises.
+    """
+    if _unwritten.get() is not None:
+        yield  # The outer block writes.
+        return
+    unwritten: list[TimelineEntry] = []
+    token = _unwritten.set(unwritten)
+    try:
+        yield
+    finally:
+        _unwritten.reset(token)
+    TimelineEntry.objects.bulk_create(unwritten)  # sets each entry's id
+    for entry in unwritten:
+        _announce(entry)
+
+
+def _announce(entry: TimelineEntry) -> None:
+    broadcast_incident_event(
+        incident_id=entry.incident_id, kind="timeline", data=timeline_payload(entry)
     )
-    broadcast_incident_event(incident_id=incident.pk, kind="timeline", data=timeline_payload(entry))
-    return entry
 
 
 def actor_name(actor: User | None) -> str:

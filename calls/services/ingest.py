@@ -39,7 +39,7 @@ from incidents.events import (
     broadcast_participant,
 )
 from incidents.models import TimelineKind
-from incidents.timeline import add_timeline_entry
+from incidents.timeline import add_timeline_entry, batched_timeline
 
 _PROVIDER_STATES = {
     cb.CallState.ESTABLISHING: CallState.ESTABLISHING,
@@ -177,7 +177,7 @@ def has_pending_events() -> bool:
     return CallEvent.objects.filter(applied_at__isnull=True).exists()
 
 
-def apply_pending_events(*, call_ids: list[int] | None = None, batch: int = 500) -> int:
+def apply_pending_events(*, call_ids: list[int] | None = None, batch_size: int = 500) -> int:
     """Apply stored events not applied yet, per call in arrival order; return how many."""
     pending = CallEvent.objects.filter(applied_at__isnull=True)
     if call_ids is not None:
@@ -185,43 +185,47 @@ def apply_pending_events(*, call_ids: list[int] | None = None, batch: int = 500)
     applied = 0
     # order_by(): the model's ordering would otherwise join DISTINCT, one row per event.
     for call_id in list(pending.order_by().values_list("call_id", flat=True).distinct()):
-        count = batch
-        while count == batch:  # A short batch was the last one.
+        count = batch_size
+        while count == batch_size:  # A short batch was the last one.
             with serialized_writes():
-                count = _apply_call_events(call_id, batch)
+                count = _apply_call_events(call_id, batch_size)
             applied += count
     return applied
 
 
 @transaction.atomic
 @batched_broadcasts()
-def _apply_call_events(call_id: int, batch: int) -> int:
+def _apply_call_events(call_id: int, batch_size: int) -> int:
     # One writer per call at a time: its events are applied in the order they arrived.
     call = (
         Call.objects.select_for_update(no_key=True, of=("self",))
         .select_related("incident")
         .get(pk=call_id)
     )
-    stored = list(call.events.filter(applied_at__isnull=True).order_by("id")[:batch])
-    roster = _Roster(call)
-    for row in stored:
-        for event in cb.parse_callback(json.dumps(row.payload).encode()):
-            _APPLY.get(type(event), _ignore)(call, roster, event)
+    stored = list(call.events.filter(applied_at__isnull=True).order_by("id")[:batch_size])
+    batch = _CallBatch(call)
+    with batched_timeline():
+        for row in stored:
+            for event in cb.parse_callback(json.dumps(row.payload).encode()):
+                _APPLY.get(type(event), _ignore)(batch, event)
+        batch.write_changes()
     CallEvent.objects.filter(pk__in=[row.pk for row in stored]).update(applied_at=timezone.now())
     return len(stored)
 
 
-class _Roster:
-    """The call's participants, read and locked once for a batch of its events, and kept
-    current by them: an event needs no query of its own to find who is on the call."""
+class _CallBatch:
+    """A batch of one call's events, applied together. The call's participants are read (and
+    locked) once, and each changed row is written once when the batch ends: a burst of key
+    presses costs one UPDATE, not one per press."""
 
     def __init__(self, call: Call) -> None:
-        self._call = call
+        self.call = call
         self._by_identifier: dict[str, Participant] | None = None
+        self._changed: dict[Call | Participant, set[str]] = {}
 
     def by_identifier(self) -> dict[str, Participant]:
         if self._by_identifier is None:
-            participants = self._call.participants.select_for_update(
+            participants = self.call.participants.select_for_update(
                 no_key=True, of=("self",)
             ).select_related("contact")
             self._by_identifier = {p.identifier: p for p in participants}
@@ -231,50 +235,59 @@ class _Roster:
         return [p for p in self.by_identifier().values() if p.state in states]
 
     def add(self, identifier: str) -> Participant:
-        participant = Participant.objects.create(call=self._call, identifier=identifier)
+        participant = Participant.objects.create(call=self.call, identifier=identifier)
         self.by_identifier()[identifier] = participant
         return participant
 
+    def save(self, row: Call | Participant, *fields: str) -> None:
+        """Write these fields of `row` (and its updated_at) when the batch ends."""
+        self._changed.setdefault(row, set()).update(fields)
 
-def _ignore(call: Call, roster: _Roster, event: Any) -> None:
+    def write_changes(self) -> None:
+        for row, fields in self._changed.items():
+            row.save(update_fields=[*sorted(fields), "updated_at"])
+
+
+def _ignore(batch: _CallBatch, event: Any) -> None:
     """Stored for the record; nothing to change (e.g. an event type we do not know yet)."""
 
 
-def _apply_call_state(call: Call, roster: _Roster, event: cb.CallStateChanged) -> None:
+def _apply_call_state(batch: _CallBatch, event: cb.CallStateChanged) -> None:
+    call = batch.call
     state = _PROVIDER_STATES.get(event.state)
     if not call.provider_call_id:
         # The event beat the create-call response: adopt the id it names.
         call.provider_call_id = event.call_id
+        batch.save(call, "provider_call_id")
     if state is None or CALL_STATE_RANK[state] <= CALL_STATE_RANK[call.state]:
-        call.save(update_fields=["provider_call_id", "updated_at"])
         return
     call.state = state
     if state == CallState.TERMINATED:
         call.ended_at = event.event_time
         call.media_state = MediaState.IDLE
-    call.save(update_fields=["provider_call_id", "state", "ended_at", "media_state", "updated_at"])
+    batch.save(call, "state", "ended_at", "media_state")
     broadcast_call(call)
     add_timeline_entry(
         incident=call.incident, kind=TimelineKind.CALL, text=f"Call {state.label.lower()}."
     )
     if state == CallState.ESTABLISHING:
-        start_ringing(roster.in_state(ParticipantState.INVITED))
+        start_ringing(batch.in_state(ParticipantState.INVITED))
     elif state == CallState.ESTABLISHED and call.prompt_id:
         _play_welcome_prompt_after_commit(call)
     elif state == CallState.TERMINATED:
-        _move_participants(roster, ParticipantState.JOINED, ParticipantState.LEFT, event.event_time)
+        _move_participants(batch, ParticipantState.JOINED, ParticipantState.LEFT, event.event_time)
         for waiting in (ParticipantState.INVITED, ParticipantState.RINGING):
-            _move_participants(roster, waiting, ParticipantState.FAILED, None)
+            _move_participants(batch, waiting, ParticipantState.FAILED, None)
 
 
 def _move_participants(
-    roster: _Roster, old: ParticipantState, new: ParticipantState, left_at: datetime | None
+    batch: _CallBatch, old: ParticipantState, new: ParticipantState, left_at: datetime | None
 ) -> None:
-    for participant in roster.in_state(old):
+    for participant in batch.in_state(old):
         participant.state = new
         if left_at is not None:
             participant.left_at = max(left_at, participant.joined_at or left_at)
-        participant.save(update_fields=["state", "left_at", "updated_at"])
+        batch.save(participant, "state", "left_at")
         _announce(participant)
 
 
@@ -286,29 +299,30 @@ def _announce(participant: Participant, text: str = "") -> None:
         )
 
 
-def _apply_roster(call: Call, roster: _Roster, event: cb.ParticipantsUpdated) -> None:
+def _apply_roster(batch: _CallBatch, event: cb.ParticipantsUpdated) -> None:
+    call = batch.call
     if call.roster_at is not None and event.event_time < call.roster_at:
         return  # An older snapshot arriving late: the newer one already told the truth.
     call.roster_at = event.event_time
-    call.save(update_fields=["roster_at", "updated_at"])
+    batch.save(call, "roster_at")
     present = {
         entry.identifier: entry
         for entry in event.participants
         if entry.identifier != settings.ACS_SOURCE_ID
     }
-    participants = roster.by_identifier()
+    participants = batch.by_identifier()
     for identifier, entry in present.items():
-        participant = participants.get(identifier) or roster.add(identifier)
-        _join(participant, entry, event.event_time)
+        participant = participants.get(identifier) or batch.add(identifier)
+        _join(batch, participant, entry, event.event_time)
     for identifier, participant in participants.items():
         if identifier not in present and participant.state == ParticipantState.JOINED:
             participant.state = ParticipantState.LEFT
             participant.left_at = max(event.event_time, participant.joined_at or event.event_time)
-            participant.save(update_fields=["state", "left_at", "updated_at"])
+            batch.save(participant, "state", "left_at")
             _announce(participant, f"{participant} left the call.")
 
 
-def _join(participant: Participant, entry: cb.RosterEntry, at: datetime) -> None:
+def _join(batch: _CallBatch, participant: Participant, entry: cb.RosterEntry, at: datetime) -> None:
     if participant.state == ParticipantState.REMOVED:
         return  # Removed on purpose: only a new invitation brings them back.
     changed = participant.provider_participant_id != entry.participant_id
@@ -318,17 +332,15 @@ def _join(participant: Participant, entry: cb.RosterEntry, at: datetime) -> None
         participant.joined_at, participant.left_at = at, None
         changed = True
     if changed:
-        participant.save(
-            update_fields=["provider_participant_id", "state", "joined_at", "left_at", "updated_at"]
-        )
+        batch.save(participant, "provider_participant_id", "state", "joined_at", "left_at")
         _announce(participant, f"{participant} joined the call.")
 
 
-def _apply_tone(call: Call, roster: _Roster, event: cb.ToneReceived) -> None:
-    participant = _who_pressed(call, roster)
+def _apply_tone(batch: _CallBatch, event: cb.ToneReceived) -> None:
+    participant = _who_pressed(batch)
     if participant is None:
         add_timeline_entry(
-            incident=call.incident,
+            incident=batch.call.incident,
             kind=TimelineKind.KEYPRESS,
             text=f"Someone on the call pressed {event.tone}.",
         )
@@ -336,22 +348,23 @@ def _apply_tone(call: Call, roster: _Roster, event: cb.ToneReceived) -> None:
     participant.keys_pressed = (participant.keys_pressed + event.tone)[-200:]
     acknowledged = event.tone == ACKNOWLEDGE_TONE and not participant.acknowledged
     participant.acknowledged = participant.acknowledged or acknowledged
-    participant.save(update_fields=["keys_pressed", "acknowledged", "updated_at"])
+    batch.save(participant, "keys_pressed", "acknowledged")
     suffix = " (acknowledged)" if acknowledged else ""
     _announce(participant, f"{participant} pressed {event.tone}{suffix}.")
 
 
-def _who_pressed(call: Call, roster: _Roster) -> Participant | None:
+def _who_pressed(batch: _CallBatch) -> Participant | None:
     """The preview API does not say who pressed a key: tell only when one person can have."""
-    joined = roster.in_state(ParticipantState.JOINED)
-    if call.mode == CallMode.BROADCAST or len(joined) == 1:
+    joined = batch.in_state(ParticipantState.JOINED)
+    if batch.call.mode == CallMode.BROADCAST or len(joined) == 1:
         return joined[0] if joined else None
     return None
 
 
-def _apply_play_result(call: Call, roster: _Roster, event: cb.PlayResult) -> None:
+def _apply_play_result(batch: _CallBatch, event: cb.PlayResult) -> None:
+    call = batch.call
     call.media_state = MediaState.IDLE
-    call.save(update_fields=["media_state", "updated_at"])
+    batch.save(call, "media_state")
     broadcast_call(call)
     text = {
         cb.MediaOutcome.COMPLETED: "The audio finished playing.",
@@ -361,13 +374,13 @@ def _apply_play_result(call: Call, roster: _Roster, event: cb.PlayResult) -> Non
     add_timeline_entry(incident=call.incident, kind=TimelineKind.MEDIA, text=text)
 
 
-def _apply_invite_result(call: Call, roster: _Roster, event: cb.InviteResult) -> None:
+def _apply_invite_result(batch: _CallBatch, event: cb.InviteResult) -> None:
     if event.succeeded:
         return  # The roster snapshot that follows shows them joining.
-    waiting = roster.in_state(ParticipantState.INVITED, ParticipantState.RINGING)
+    waiting = batch.in_state(ParticipantState.INVITED, ParticipantState.RINGING)
     for participant in (p for p in waiting if p.identifier in event.participants):
         participant.state = ParticipantState.FAILED
-        participant.save(update_fields=["state", "updated_at"])
+        batch.save(participant, "state")
         _announce(participant, f"{participant} could not be reached.")
 
 
@@ -387,7 +400,7 @@ def _play_welcome_prompt_after_commit(call: Call) -> None:
     transaction.on_commit(play)
 
 
-_APPLY: dict[type, Callable[[Call, _Roster, Any], None]] = {
+_APPLY: dict[type, Callable[[_CallBatch, Any], None]] = {
     cb.CallStateChanged: _apply_call_state,
     cb.ParticipantsUpdated: _apply_roster,
     cb.ToneReceived: _apply_tone,

@@ -177,11 +177,10 @@ def test_events_are_stored_before_they_are_applied_and_applied_in_order(call: Ca
     assert apply_pending_events() == 0  # each event is applied once
 
 
-def test_many_stored_events_of_one_call_are_applied_in_one_batch(call: Call) -> None:
+def test_a_burst_of_key_presses_is_applied_as_one_batch(call: Call) -> None:
+    call.participants.filter(identifier="+14255550101").update(state=ParticipantState.JOINED)
     tones = [
-        envelope(
-            "dtmfReceived", "DtmfReceived", {"ToneInfo": {"SequenceId": n, "Tone": "Tone1"}}, T0
-        )
+        envelope("dtmfReceived", "DtmfReceived", {"ToneInfo": {"SequenceId": n, "Tone": "2"}}, T0)
         for n in range(20)
     ]
     deliveries = [
@@ -190,10 +189,18 @@ def test_many_stored_events_of_one_call_are_applied_in_one_batch(call: Call) -> 
     assert store_callbacks(deliveries) == [1] * 20
     with CaptureQueriesContext(connection) as queries:
         assert apply_pending_events() == 20
-    event_reads = [
-        q for q in queries if q["sql"].startswith("SELECT") and 'FROM "calls_callevent"' in q["sql"]
-    ]
-    assert len(event_reads) == 2  # which calls have pending events; that call's events
+
+    def count(prefix: str, table: str) -> int:
+        return sum(q["sql"].startswith(prefix) and f'"{table}"' in q["sql"] for q in queries)
+
+    # Which calls have pending events, then that call's events: one batch.
+    assert count("SELECT", "calls_callevent") == 2
+    # The person's row is written once, and the 20 timeline lines in one INSERT.
+    assert count("UPDATE", "calls_participant") == 1
+    assert count("INSERT", "incidents_timelineentry") == 1
+    person = call.participants.get(identifier="+14255550101")
+    assert person.keys_pressed == "2" * 20
+    assert call.incident.timeline.filter(text__contains="pressed 2").count() == 20
 
 
 def test_the_events_of_one_callback_reach_dashboards_as_one_numbered_message(
@@ -205,3 +212,5 @@ def test_the_events_of_one_callback_reach_dashboards_as_one_numbered_message(
     (message,) = listener.messages()
     kinds = [(event["kind"], event["seq"]) for event in message["events"]]
     assert kinds == [("participant", 1), ("timeline", 2)]
+    line = call.incident.timeline.get()
+    assert message["events"][1]["data"]["id"] == line.pk
