@@ -76,6 +76,7 @@ async def _measure(
     cpu_server, cpu_client, start = server.cpu_seconds(), time.process_time(), time.perf_counter()
     async with httpx.AsyncClient(timeout=10) as client:
         posts, by_event_time = await _post_callbacks(client, server.callback_url, rate, count)
+    await _until_applied(server)
     final_seq = await _final_seq(dashboards[0])
     await _drain(dashboards, final_seq)
     run = Run(
@@ -118,8 +119,15 @@ async def _post(client: httpx.AsyncClient, url: str, body: str, posted: Posted) 
     posted.status = response.status_code
 
 
+async def _until_applied(server: Server) -> None:
+    """A callback is answered once stored, and applied just after: wait for the last ones."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while await asyncio.to_thread(server.pending_events) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+
+
 async def _final_seq(dashboard: Dashboard) -> int:
-    """Every callback has been answered, so its events are committed: ask for a snapshot."""
+    """Every callback has been applied, so its events are committed: ask for a snapshot."""
     seen = len(dashboard.frames)
     await dashboard.connection.send(json.dumps({"type": "resync"}))
     deadline = time.monotonic() + DRAIN_SECONDS

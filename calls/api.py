@@ -50,8 +50,8 @@ class ProviderCallbackView(APIView):
     """POST /calls/<call_id>/events/<secret>/: the provider's events for one call.
 
     The secret in the URL is the only credential the preview API offers; it is compared in
-    constant time. 401 wrong secret, 404 unknown call, 400 malformed body, 200 stored (a
-    redelivered event is answered 200 and stored once).
+    constant time. 401 wrong secret, 404 unknown call, 400 malformed body, 503 not stored
+    (deliver again), 200 stored (a redelivered event is answered 200 and stored once).
     """
 
     authentication_classes = []

@@ -30,39 +30,63 @@ from config.errors import DomainError
 logger = logging.getLogger(__name__)
 ASGIApp = Any
 T = TypeVar("T")
-# How long a callback request waits for its turn to be stored before it is answered 503.
+# How long a callback request waits to be stored before it is answered 503.
 STORE_TIMEOUT_SECONDS = 15
 
 
-class PipelineBusy(DomainError):
-    code = "busy"
+Outcome = int | DomainError  # how many events a callback carried, or why it was refused
+Waiting = tuple[Delivery, concurrent.futures.Future[Outcome]]
+
+
+class CallbackNotStored(DomainError):
+    """Answered 503: the provider may deliver again, and a redelivery is stored once."""
+
+    code = "not_stored"
 
 
 class CallbackPipeline:
-    """Stores callbacks in batches and applies them, on this process's loop and one thread."""
+    """Stores callbacks in batches and applies them, on this process's loop and one thread.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, *, apply: bool) -> None:
+    `store` verifies and stores a batch (calls.services.store_callbacks); `apply` applies
+    stored events (calls.services.apply_pending_events), or is None where workers apply.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        store: Callable[[list[Delivery]], list[Outcome]],
+        apply: Callable[[], object] | None,
+        store_timeout: float = STORE_TIMEOUT_SECONDS,
+    ) -> None:
         self._loop = loop
+        self._store_batch = store
         self._apply = apply
-        self._waiting: list[tuple[Delivery, concurrent.futures.Future[int | DomainError]]] = []
+        self._store_timeout = store_timeout
+        self._waiting: list[Waiting] = []
         self._wake = asyncio.Event()
         self._wake.set()  # Catch up with whatever was stored while no process applied it.
         self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="callbacks")
 
-    def store(self, delivery: Delivery) -> int | DomainError:
+    def store(self, delivery: Delivery) -> Outcome:
         """From a request thread: wait until `delivery` is stored or refused."""
-        done: concurrent.futures.Future[int | DomainError] = concurrent.futures.Future()
+        done: concurrent.futures.Future[Outcome] = concurrent.futures.Future()
         self._loop.call_soon_threadsafe(self._enqueue, delivery, done)
         try:
-            return done.result(timeout=STORE_TIMEOUT_SECONDS)
+            return done.result(timeout=self._store_timeout)
         except TimeoutError:
             # It may still be stored; a redelivery of it would then be stored once.
-            return PipelineBusy("The server is busy; deliver the callback again.")
+            return CallbackNotStored("The server is busy; deliver the callback again.")
+
+    @property
+    def waiting(self) -> int:
+        """How many callbacks wait for the next batch."""
+        return len(self._waiting)
 
     def wake(self) -> None:
         self._loop.call_soon_threadsafe(self._wake.set)
 
-    def _enqueue(self, delivery: Delivery, done: concurrent.futures.Future[Any]) -> None:
+    def _enqueue(self, delivery: Delivery, done: concurrent.futures.Future[Outcome]) -> None:
         self._waiting.append((delivery, done))
         self._wake.set()
 
@@ -73,23 +97,23 @@ class CallbackPipeline:
             batch, self._waiting = self._waiting, []
             if batch:
                 await self._store(batch)
-            if self._apply:
+            if self._apply is not None:
                 try:
-                    await self._on_thread(apply_pending_events)
+                    await self._on_thread(self._apply)
                 except Exception:  # Stored events stay stored; try again shortly.
                     logger.exception("Applying stored provider events failed; will retry.")
                     await asyncio.sleep(1)
                     self._wake.set()
 
-    async def _store(
-        self, batch: list[tuple[Delivery, concurrent.futures.Future[int | DomainError]]]
-    ) -> None:
+    async def _store(self, batch: list[Waiting]) -> None:
         try:
-            outcomes = await self._on_thread(store_callbacks, [delivery for delivery, _ in batch])
-        except Exception as exc:  # Each request answers 500; nothing was stored.
+            deliveries = [delivery for delivery, _ in batch]
+            outcomes = await self._on_thread(self._store_batch, deliveries)
+        except Exception:  # Nothing was stored (one transaction); the next batch may do better.
             logger.exception("Storing %d provider callbacks failed.", len(batch))
+            refusal = CallbackNotStored("Could not store the callback; deliver it again.")
             for _, done in batch:
-                done.set_exception(exc)
+                done.set_result(refusal)
         else:
             for (_, done), outcome in zip(batch, outcomes, strict=True):
                 done.set_result(outcome)
@@ -123,7 +147,9 @@ async def sweep_forever(interval: float, pipeline: CallbackPipeline) -> None:
 def _start(
     loop: asyncio.AbstractEventLoop, *, apply: bool
 ) -> tuple[CallbackPipeline, list[asyncio.Task[None]]]:
-    pipeline = CallbackPipeline(loop, apply=apply)
+    pipeline = CallbackPipeline(
+        loop, store=store_callbacks, apply=apply_pending_events if apply else None
+    )
     # A fresh context: the tasks must not inherit the request that happened to start them.
     context = contextvars.Context()
     tasks = [loop.create_task(pipeline.run(), context=context)]

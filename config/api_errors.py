@@ -19,6 +19,7 @@ from config.errors import DomainError
 DOMAIN_STATUS = {
     "unknown_call": status.HTTP_404_NOT_FOUND,
     "bad_secret": status.HTTP_401_UNAUTHORIZED,
+    "not_stored": status.HTTP_503_SERVICE_UNAVAILABLE,
     "invalid_transition": status.HTTP_409_CONFLICT,
     "call_not_live": status.HTTP_409_CONFLICT,
     "cannot_retry": status.HTTP_409_CONFLICT,

@@ -214,3 +214,43 @@ def test_the_events_of_one_callback_reach_dashboards_as_one_numbered_message(
     assert kinds == [("participant", 1), ("timeline", 2)]
     line = call.incident.timeline.get()
     assert message["events"][1]["data"]["id"] == line.pk
+
+
+def test_a_batch_stores_the_callbacks_that_pass_and_refuses_each_other_on_its_own(
+    call: Call,
+) -> None:
+    body = json.dumps([state_event("Established")]).encode()
+    outcomes = store_callbacks(
+        [
+            Delivery(call.pk, call.callback_secret, body),
+            Delivery(call.pk, "not-the-secret", body),
+            Delivery(999, "x", body),
+            Delivery(call.pk, call.callback_secret, b"not json"),
+        ]
+    )
+    assert outcomes[0] == 1
+    assert [getattr(o, "code", None) for o in outcomes[1:]] == [
+        "bad_secret",
+        "unknown_call",
+        "not_json",
+    ]
+    assert CallEvent.objects.count() == 1
+
+
+# Committed for real: SQLite checks foreign keys at commit, which a test transaction never does.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_call_deleted_while_its_batch_is_stored_refuses_only_its_callback(
+    call: Call, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from calls.services import ingest
+
+    gone = Call(pk=998, callback_secret="s", provider_call_id="")
+    read_calls = ingest._calls_by_id
+    monkeypatch.setattr(ingest, "_calls_by_id", lambda ids: {**read_calls(ids), 998: gone})
+    body = json.dumps([state_event("Established")]).encode()
+    outcomes = store_callbacks(
+        [Delivery(998, "s", body), Delivery(call.pk, call.callback_secret, body)]
+    )
+    assert getattr(outcomes[0], "code", None) == "unknown_call"
+    assert outcomes[1] == 1
+    assert list(CallEvent.objects.values_list("call_id", flat=True)) == [call.pk]

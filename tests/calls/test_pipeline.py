@@ -1,0 +1,118 @@
+"""The callback pipeline: callbacks that arrive together are stored in one batch, each request
+gets its own answer, and nothing blocks forever (calls/background.py)."""
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from calls.background import CallbackNotStored, CallbackPipeline
+from calls.services.ingest import Delivery, UnknownCall, use_callback_pipeline
+from config.errors import DomainError
+
+Outcome = int | DomainError
+
+
+def delivery(call_id: int) -> Delivery:
+    return Delivery(call_id=call_id, secret="s", body=b"[]")
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.005)
+
+
+@pytest.fixture
+def request_threads() -> Iterator[ThreadPoolExecutor]:
+    """Stand-ins for daphne's request threads, one per concurrent callback."""
+    with ThreadPoolExecutor(max_workers=16) as threads:
+        yield threads
+
+
+async def test_callbacks_that_arrive_together_are_stored_in_one_batch(
+    request_threads: ThreadPoolExecutor,
+) -> None:
+    loop = asyncio.get_running_loop()
+    batches: list[list[int]] = []
+    applied: list[int] = []
+    first_batch_may_finish = threading.Event()
+
+    def store(deliveries: list[Delivery]) -> list[Outcome]:
+        batches.append([d.call_id for d in deliveries])
+        if len(batches) == 1:
+            first_batch_may_finish.wait(5)
+        return [UnknownCall("No such call.") if d.call_id == 7 else d.call_id for d in deliveries]
+
+    pipeline = CallbackPipeline(loop, store=store, apply=lambda: applied.append(len(batches)))
+    running = asyncio.create_task(pipeline.run())
+    try:
+        requests = [loop.run_in_executor(request_threads, pipeline.store, delivery(0))]
+        await until(lambda: len(batches) == 1)
+        requests += [
+            loop.run_in_executor(request_threads, pipeline.store, delivery(n)) for n in range(1, 10)
+        ]
+        await until(lambda: pipeline.waiting == 9)
+        first_batch_may_finish.set()
+        answers = await asyncio.gather(*requests)
+        await until(lambda: len(applied) == 3)  # the answers go out before the apply
+    finally:
+        running.cancel()
+
+    assert batches == [[0], [1, 2, 3, 4, 5, 6, 7, 8, 9]]
+    assert answers[:7] == [0, 1, 2, 3, 4, 5, 6] and answers[8:] == [8, 9]
+    assert isinstance(answers[7], UnknownCall)  # a refusal reaches only its own request
+    assert applied == [0, 1, 2]  # once at start (to catch up), then after each batch
+
+
+async def test_a_failed_batch_is_answered_not_stored_and_the_next_one_is_stored(
+    request_threads: ThreadPoolExecutor, caplog: Any
+) -> None:
+    loop = asyncio.get_running_loop()
+    calls = 0
+
+    def store(deliveries: list[Delivery]) -> list[Outcome]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database went away")
+        return [1 for _ in deliveries]
+
+    pipeline = CallbackPipeline(loop, store=store, apply=None)
+    running = asyncio.create_task(pipeline.run())
+    try:
+        first = await loop.run_in_executor(request_threads, pipeline.store, delivery(1))
+        second = await loop.run_in_executor(request_threads, pipeline.store, delivery(1))
+    finally:
+        running.cancel()
+    assert isinstance(first, CallbackNotStored) and second == 1
+    assert "Storing 1 provider callbacks failed" in caplog.text
+
+
+async def test_a_callback_not_stored_in_time_is_answered_not_stored(
+    request_threads: ThreadPoolExecutor,
+) -> None:
+    loop = asyncio.get_running_loop()
+    pipeline = CallbackPipeline(
+        loop, store=lambda ds: [1 for _ in ds], apply=None, store_timeout=0.05
+    )
+    # Not running: nothing takes the callback.
+    answer = await loop.run_in_executor(request_threads, pipeline.store, delivery(1))
+    assert isinstance(answer, CallbackNotStored)
+
+
+@pytest.mark.django_db
+def test_the_view_answers_503_when_the_pipeline_could_not_store() -> None:
+    use_callback_pipeline(lambda d: CallbackNotStored("Could not store the callback."))
+    try:
+        response = Client().post("/calls/1/events/s/", data="[]", content_type="application/json")
+    finally:
+        use_callback_pipeline(None)
+    assert response.status_code == 503
+    assert response.json() == {"code": "not_stored", "message": "Could not store the callback."}
