@@ -76,6 +76,7 @@ async def _measure(
     cpu_server, cpu_client, start = server.cpu_seconds(), time.process_time(), time.perf_counter()
     async with httpx.AsyncClient(timeout=10) as client:
         posts, by_event_time = await _post_callbacks(client, server.callback_url, rate, count)
+    await _until_quiet(dashboards)  # before anything else runs on the client's core
     await _until_applied(server)
     final_seq = await _final_seq(dashboards[0])
     await _drain(dashboards, final_seq)
@@ -119,8 +120,21 @@ async def _post(client: httpx.AsyncClient, url: str, body: str, posted: Posted) 
     posted.status = response.status_code
 
 
+async def _until_quiet(dashboards: list[Dashboard], quiet: float = 0.3) -> None:
+    """Wait (bounded) until no frame has arrived for `quiet` seconds."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    frames = -1
+    while time.monotonic() < deadline:
+        now = sum(len(d.frames) for d in dashboards)
+        if now == frames:
+            return
+        frames = now
+        await asyncio.sleep(quiet)
+
+
 async def _until_applied(server: Server) -> None:
-    """A callback is answered once stored, and applied just after: wait for the last ones."""
+    """A callback is answered once stored, and applied just after: wait for the last ones.
+    (This starts a Django process on the client's core, so frames must have arrived first.)"""
     deadline = time.monotonic() + DRAIN_SECONDS
     while await asyncio.to_thread(server.pending_events) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
