@@ -103,10 +103,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     # Under ASGI each request may run on another thread: persistent connections leak, so
-    # connections are pooled by psycopg instead (CONN_MAX_AGE stays 0).
+    # connections are pooled by psycopg instead (CONN_MAX_AGE stays 0). The callback pipeline
+    # (calls/background.py) keeps one of them for good, so a process needs at least two.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
-        "max_size": env_int("DATABASE_POOL_SIZE", 10, minimum=1),
+        "max_size": env_int("DATABASE_POOL_SIZE", 10, minimum=2),
         "timeout": 10,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
