@@ -135,6 +135,17 @@ else:
         }
     }
 
+# --- Cache --------------------------------------------------------------------------------
+# Rate limits (DECLARE_RATE) count in the cache: in each process's memory when embedded, in
+# Redis once there is one, so that several processes share one count.
+if _REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _REDIS_URL,
+        }
+    }
+
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

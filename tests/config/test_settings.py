@@ -73,13 +73,15 @@ def test_embedded_defaults_need_no_environment() -> None:
         "--no-imports",
         "-c",
         "from django.conf import settings as s;"
-        "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'], s.DEBUG)",
+        "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'],"
+        " s.CACHES['default']['BACKEND'], s.DEBUG)",
         env={"DEBUG": "true"},
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
         "channels.layers.InMemoryChannelLayer",
+        "django.core.cache.backends.locmem.LocMemCache",
         "True",
     ]
 
@@ -92,7 +94,8 @@ def test_database_and_redis_urls_switch_to_scale_out() -> None:
         "from django.conf import settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['CONN_MAX_AGE'],"
         " s.CHANNEL_LAYERS['default']['BACKEND'],"
-        " s.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0]['max_connections'])",
+        " s.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0]['max_connections'],"
+        " s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'])",
         env=PRODUCTION_LIKE,
     )
     assert result.returncode == 0, result.stderr
@@ -101,4 +104,7 @@ def test_database_and_redis_urls_switch_to_scale_out() -> None:
         "0",
         "channels_redis.pubsub.RedisPubSubChannelLayer",
         "5000",
+        # Rate limits are counted once for every process.
+        "django.core.cache.backends.redis.RedisCache",
+        PRODUCTION_LIKE["REDIS_URL"],
     ]

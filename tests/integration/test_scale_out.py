@@ -2,8 +2,9 @@
 daphne processes that only store callbacks (APPLY_IN_WORKER) and one `manage.py run_worker`.
 
 A callback posted to one web process is applied by the worker and reaches a dashboard connected
-to the other web process. Needs TEST_POSTGRES_URL and TEST_REDIS_URL (.ci/run starts both, and
-sets REQUIRE_POSTGRES so that CI cannot skip this silently).
+to the other web process, and both processes count one declare rate limit. Needs
+TEST_POSTGRES_URL and TEST_REDIS_URL (.ci/run starts both, and sets REQUIRE_POSTGRES so that CI
+cannot skip this silently).
 """
 
 import asyncio
@@ -42,7 +43,9 @@ pytestmark = pytest.mark.skipif(
 
 PREPARE = """
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
+from rest_framework.authtoken.models import Token
 from accounts.roles import Role
 from accounts.services import assign_role
 from calls.models import Call, CallState, Participant
@@ -57,9 +60,11 @@ call = Call.objects.create(
 Participant.objects.create(call=call, identifier="+14255550101", state="ringing")
 client = Client()
 client.force_login(user)
+cache.clear()  # rate-limit counts left in Redis by an earlier run
 import json
 print(json.dumps({"incident": incident.pk, "call": call.pk, "secret": call.callback_secret,
-                  "session": client.cookies["sessionid"].value}))
+                  "session": client.cookies["sessionid"].value,
+                  "token": Token.objects.create(user=user).key}))
 """
 
 
@@ -117,6 +122,7 @@ def test_a_callback_to_one_process_reaches_a_dashboard_on_another() -> None:
             "APPLY_IN_WORKER": "true",
             "WORKER_POLL_MS": "20",
             "DEBUG": "true",
+            "DECLARE_RATE": "2/min",
             "ACS_CONNECTION_STRING": "endpoint=http://127.0.0.1:9/;accesskey=cHc=",
         }
         manage = [sys.executable, "manage.py"]
@@ -142,8 +148,21 @@ def test_a_callback_to_one_process_reaches_a_dashboard_on_another() -> None:
             for port in (web_a, web_b):
                 _wait_for(f"http://127.0.0.1:{port}/healthz")
             frame = asyncio.run(_join_seen_on_b(ids, web_a, web_b))
+            declares = [_declare(ids["token"], port) for port in (web_a, web_a, web_b)]
     assert frame["kind"] == "participant"
     assert (frame["data"]["identifier"], frame["data"]["state"]) == ("+14255550101", "joined")
+    # Two (invalid) declarations on A use up the limit that B enforces: the count is shared.
+    assert declares == [400, 400, 429]
+
+
+def _declare(token: str, port: int) -> int:
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/api/incidents/",
+        json={},
+        headers={"Authorization": f"Token {token}"},
+        timeout=10,
+    )
+    return response.status_code
 
 
 async def _join_seen_on_b(ids: dict[str, Any], web_a: int, web_b: int) -> dict[str, Any]:
