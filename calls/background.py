@@ -24,7 +24,12 @@ from django.conf import settings
 from django.db import connection
 
 from calls.services import apply_pending_events, expire_unanswered, store_callbacks
-from calls.services.ingest import Delivery, has_pending_events, use_callback_pipeline
+from calls.services.ingest import (
+    CallbackOutcome,
+    Delivery,
+    has_pending_events,
+    use_callback_pipeline,
+)
 from config.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -34,8 +39,7 @@ T = TypeVar("T")
 STORE_TIMEOUT_SECONDS = 15
 
 
-Outcome = int | DomainError  # how many events a callback carried, or why it was refused
-Waiting = tuple[Delivery, concurrent.futures.Future[Outcome]]
+Waiting = tuple[Delivery, concurrent.futures.Future[CallbackOutcome]]
 
 
 class CallbackNotStored(DomainError):
@@ -55,7 +59,7 @@ class CallbackPipeline:
         self,
         loop: asyncio.AbstractEventLoop,
         *,
-        store: Callable[[list[Delivery]], list[Outcome]],
+        store: Callable[[list[Delivery]], list[CallbackOutcome]],
         apply: Callable[[], object] | None,
         store_timeout: float = STORE_TIMEOUT_SECONDS,
     ) -> None:
@@ -68,10 +72,10 @@ class CallbackPipeline:
         self._wake.set()  # Catch up with whatever was stored while no process applied it.
         self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="callbacks")
 
-    def store(self, delivery: Delivery) -> Outcome:
+    def store(self, delivery: Delivery) -> CallbackOutcome:
         """From a request thread: wait until `delivery` is stored or refused."""
-        done: concurrent.futures.Future[Outcome] = concurrent.futures.Future()
-        self._loop.call_soon_threadsafe(self._enqueue, delivery, done)
+        done: concurrent.futures.Future[CallbackOutcome] = concurrent.futures.Future()
+        self._loop.call_soon_threadsafe(self._enqueue, (delivery, done))
         try:
             return done.result(timeout=self._store_timeout)
         except TimeoutError:
@@ -86,8 +90,8 @@ class CallbackPipeline:
     def wake(self) -> None:
         self._loop.call_soon_threadsafe(self._wake.set)
 
-    def _enqueue(self, delivery: Delivery, done: concurrent.futures.Future[Outcome]) -> None:
-        self._waiting.append((delivery, done))
+    def _enqueue(self, waiting: Waiting) -> None:
+        self._waiting.append(waiting)
         self._wake.set()
 
     async def run(self) -> None:

@@ -60,6 +60,10 @@ class Delivery:
     body: bytes
 
 
+# What became of one callback: how many events it carried, or the error that refused it.
+CallbackOutcome = int | DomainError
+
+
 class UnknownCall(DomainError):
     code = "unknown_call"
 
@@ -82,11 +86,11 @@ def event_digest(call: Call, event: cb.AnyCallbackEvent) -> str:
 
 
 # Set by calls.background in a server process: its callback pipeline stores deliveries in
-# batches and applies them after answering. Returns what store_callbacks returns for one.
-_pipeline: Callable[[Delivery], "int | DomainError"] | None = None
+# batches and applies them after answering.
+_pipeline: Callable[[Delivery], CallbackOutcome] | None = None
 
 
-def use_callback_pipeline(pipeline: Callable[[Delivery], "int | DomainError"] | None) -> None:
+def use_callback_pipeline(pipeline: Callable[[Delivery], CallbackOutcome] | None) -> None:
     global _pipeline
     _pipeline = pipeline
 
@@ -111,7 +115,7 @@ def ingest_callback(*, call_id: int, secret: str, body: bytes) -> int:
     return outcome
 
 
-def store_callbacks(deliveries: Sequence[Delivery]) -> list[int | DomainError]:
+def store_callbacks(deliveries: Sequence[Delivery]) -> list[CallbackOutcome]:
     """Verify each callback and store the events of those that pass, in one INSERT.
 
     Returns, per delivery, how many events it carried or the error that refused it. Each event
@@ -120,7 +124,7 @@ def store_callbacks(deliveries: Sequence[Delivery]) -> list[int | DomainError]:
     never loses an accepted event.
     """
     calls = _calls_by_id({delivery.call_id for delivery in deliveries})
-    outcomes: list[int | DomainError] = []
+    outcomes: list[CallbackOutcome] = []
     rows: list[CallEvent] = []
     for delivery in deliveries:
         try:
@@ -167,8 +171,9 @@ def _verify(delivery: Delivery, call: Call | None) -> tuple[Call, tuple[cb.AnyCa
         leg = getattr(event, "call_id", None)
         if leg and call.provider_call_id and leg != call.provider_call_id:
             raise EventForAnotherCall(f"The event is for call leg {leg}, not this call.")
+    for event in events:
         if isinstance(event, cb.UnknownEvent):
-            logger.warning("Stored an event type we do not apply: %s", event.event_type)
+            logger.warning("Accepted an event type we do not apply: %s", event.event_type)
     return call, events
 
 

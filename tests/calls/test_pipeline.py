@@ -12,10 +12,7 @@ import pytest
 from django.test import Client
 
 from calls.background import CallbackNotStored, CallbackPipeline
-from calls.services.ingest import Delivery, UnknownCall, use_callback_pipeline
-from config.errors import DomainError
-
-Outcome = int | DomainError
+from calls.services.ingest import CallbackOutcome, Delivery, UnknownCall, use_callback_pipeline
 
 
 def delivery(call_id: int) -> Delivery:
@@ -44,7 +41,7 @@ async def test_callbacks_that_arrive_together_are_stored_in_one_batch(
     applied: list[int] = []
     first_batch_may_finish = threading.Event()
 
-    def store(deliveries: list[Delivery]) -> list[Outcome]:
+    def store(deliveries: list[Delivery]) -> list[CallbackOutcome]:
         batches.append([d.call_id for d in deliveries])
         if len(batches) == 1:
             first_batch_may_finish.wait(5)
@@ -77,7 +74,7 @@ async def test_a_failed_batch_is_answered_not_stored_and_the_next_one_is_stored(
     loop = asyncio.get_running_loop()
     calls = 0
 
-    def store(deliveries: list[Delivery]) -> list[Outcome]:
+    def store(deliveries: list[Delivery]) -> list[CallbackOutcome]:
         nonlocal calls
         calls += 1
         if calls == 1:
