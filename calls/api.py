@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -35,16 +35,6 @@ from calls.services.prompts import save_prompt
 from config.api_errors import ErrorOutput
 
 
-class RawBodyParser(BaseParser):
-    """Hands the body over untouched: calls.callbacks parses it (leniently, as the provider
-    varies key case) and the stored event must be exactly what arrived."""
-
-    media_type = "*/*"
-
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
-        return stream.read() if stream is not None else b""
-
-
 @method_decorator(login_not_required, name="dispatch")
 class ProviderCallbackView(APIView):
     """POST /calls/<call_id>/events/<secret>/: the provider's events for one call.
@@ -56,7 +46,6 @@ class ProviderCallbackView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    parser_classes = [RawBodyParser]
     renderer_classes = [JSONRenderer]  # The provider reads JSON; no browsable-API negotiation.
     throttle_classes = []
 

@@ -71,6 +71,7 @@ class CallbackPipeline:
         self._wake = asyncio.Event()
         self._wake.set()  # Catch up with whatever was stored while no process applied it.
         self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="callbacks")
+        self._aside: set[asyncio.Task[None]] = set()
 
     def store(self, delivery: Delivery) -> CallbackOutcome:
         """From a request thread: wait until `delivery` is stored or refused."""
@@ -81,6 +82,22 @@ class CallbackPipeline:
         except TimeoutError:
             # It may still be stored; a redelivery of it would then be stored once.
             return CallbackNotStored("The server is busy; deliver the callback again.")
+
+    def run_aside(self, work: Callable[[], None]) -> None:
+        """From any thread: run `work` (a provider request, say) on another thread, so that it
+        does not hold up storing callbacks."""
+        self._loop.call_soon_threadsafe(self._start_aside, work)
+
+    def _start_aside(self, work: Callable[[], None]) -> None:
+        # database_sync_to_async: that thread's connection is closed after, as after a request.
+        task = self._loop.create_task(database_sync_to_async(work, thread_sensitive=False)())
+        self._aside.add(task)  # The loop keeps only weak references to tasks.
+        task.add_done_callback(self._finish_aside)
+
+    def _finish_aside(self, task: asyncio.Task[None]) -> None:
+        self._aside.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("Work after applying events failed.", exc_info=task.exception())
 
     @property
     def waiting(self) -> int:
@@ -177,7 +194,7 @@ def with_background_work(app: ASGIApp) -> ASGIApp:
             loop = asyncio.get_running_loop()
             pipeline, running = _start(loop, apply=not settings.APPLY_IN_WORKER)
             tasks.extend(running)
-            use_callback_pipeline(pipeline.store)
+            use_callback_pipeline(pipeline.store, run_aside=pipeline.run_aside)
         await app(scope, receive, send)
 
     return wrapped
@@ -187,6 +204,7 @@ async def run_worker(poll_seconds: float) -> None:
     """A worker process's life: apply what web processes stored (polling, as they may run on
     other machines) and sweep unanswered phones. Runs until cancelled."""
     pipeline, background = _start(asyncio.get_running_loop(), apply=True)
+    use_callback_pipeline(None, run_aside=pipeline.run_aside)
     try:
         while True:
             await asyncio.sleep(poll_seconds)

@@ -135,7 +135,7 @@ def parse_callback(body: bytes) -> tuple[AnyCallbackEvent, ...]:
     items = document if isinstance(document, list) else [document]
     if not items:
         raise CallbackParseError("empty", "The body is an empty array.")
-    return tuple(_parse_envelope(item, f"event[{index}]") for index, item in enumerate(items))
+    return tuple(parse_envelope(item, f"event[{index}]") for index, item in enumerate(items))
 
 
 def _load_json(body: bytes) -> object:
@@ -233,7 +233,8 @@ def _fail(code: str, message: str) -> NoReturn:
     raise CallbackParseError(code, message)
 
 
-def _parse_envelope(item: object, where: str) -> AnyCallbackEvent:
+def parse_envelope(item: object, where: str = "event") -> AnyCallbackEvent:
+    """Parse one envelope already loaded from JSON (a stored event); raises CallbackParseError."""
     envelope = _Object(item, where)
     event_type = envelope.string("eventType")
     common = _Common(

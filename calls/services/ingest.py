@@ -85,14 +85,24 @@ def event_digest(call: Call, event: cb.AnyCallbackEvent) -> str:
     return hashlib.sha256(f"{call.pk}:{canonical}".encode()).hexdigest()
 
 
+def _run_now(work: Callable[[], None]) -> None:
+    work()
+
+
 # Set by calls.background in a server process: its callback pipeline stores deliveries in
-# batches and applies them after answering.
+# batches and applies them after answering, and provider requests that follow an apply (the
+# welcome prompt) run aside, so that they never hold up the pipeline's thread.
 _pipeline: Callable[[Delivery], CallbackOutcome] | None = None
+_run_aside: Callable[[Callable[[], None]], None] = _run_now
 
 
-def use_callback_pipeline(pipeline: Callable[[Delivery], CallbackOutcome] | None) -> None:
-    global _pipeline
-    _pipeline = pipeline
+def use_callback_pipeline(
+    pipeline: Callable[[Delivery], CallbackOutcome] | None,
+    *,
+    run_aside: Callable[[Callable[[], None]], None] = _run_now,
+) -> None:
+    global _pipeline, _run_aside
+    _pipeline, _run_aside = pipeline, run_aside
 
 
 def ingest_callback(*, call_id: int, secret: str, body: bytes) -> int:
@@ -101,7 +111,8 @@ def ingest_callback(*, call_id: int, secret: str, body: bytes) -> int:
     In a server process the callback pipeline stores it together with whatever else arrived
     meanwhile and applies it after the provider has its answer; elsewhere (management
     commands, tests) it is stored and applied before this returns. Raises UnknownCall,
-    WrongCallbackSecret, MalformedCallback or EventForAnotherCall, and then stores nothing.
+    WrongCallbackSecret, MalformedCallback or EventForAnotherCall, and then stores nothing;
+    the pipeline may also answer CallbackNotStored (a database error, or no turn in time).
     """
     delivery = Delivery(call_id, secret, body)
     if _pipeline is not None:
@@ -188,13 +199,20 @@ def apply_pending_events(*, call_ids: list[int] | None = None, batch_size: int =
     if call_ids is not None:
         pending = pending.filter(call_id__in=call_ids)
     applied = 0
+    failure: Exception | None = None
     # order_by(): the model's ordering would otherwise join DISTINCT, one row per event.
     for call_id in list(pending.order_by().values_list("call_id", flat=True).distinct()):
         count = batch_size
-        while count == batch_size:  # A short batch was the last one.
-            with serialized_writes():
-                count = _apply_call_events(call_id, batch_size)
-            applied += count
+        try:
+            while count == batch_size:  # A short batch was the last one.
+                with serialized_writes():
+                    count = _apply_call_events(call_id, batch_size)
+                applied += count
+        except Exception as exc:  # One call's bad event must not hold up the other calls.
+            logger.exception("Applying call %s's stored events failed; they stay stored.", call_id)
+            failure = failure or exc
+    if failure is not None:
+        raise failure
     return applied
 
 
@@ -211,8 +229,8 @@ def _apply_call_events(call_id: int, batch_size: int) -> int:
     batch = _CallBatch(call)
     with batched_timeline():
         for row in stored:
-            for event in cb.parse_callback(json.dumps(row.payload).encode()):
-                _APPLY.get(type(event), _ignore)(batch, event)
+            event = cb.parse_envelope(row.payload)
+            _APPLY.get(type(event), _ignore)(batch, event)
         batch.write_changes()
     CallEvent.objects.filter(pk__in=[row.pk for row in stored]).update(applied_at=timezone.now())
     return len(stored)
@@ -220,8 +238,9 @@ def _apply_call_events(call_id: int, batch_size: int) -> int:
 
 class _CallBatch:
     """A batch of one call's events, applied together. The call's participants are read (and
-    locked) once, and each changed row is written once when the batch ends: a burst of key
-    presses costs one UPDATE, not one per press."""
+    locked) once, and each row the events change is written once when the batch ends: a burst
+    of key presses costs one UPDATE, not one per press. (start_ringing, shared with the other
+    services, writes the phones it starts ringing at once.)"""
 
     def __init__(self, call: Call) -> None:
         self.call = call
@@ -280,20 +299,28 @@ def _apply_call_state(batch: _CallBatch, event: cb.CallStateChanged) -> None:
     elif state == CallState.ESTABLISHED and call.prompt_id:
         _play_welcome_prompt_after_commit(call)
     elif state == CallState.TERMINATED:
-        _move_participants(batch, ParticipantState.JOINED, ParticipantState.LEFT, event.event_time)
-        for waiting in (ParticipantState.INVITED, ParticipantState.RINGING):
-            _move_participants(batch, waiting, ParticipantState.FAILED, None)
+        joined = batch.in_state(ParticipantState.JOINED)
+        waiting = batch.in_state(ParticipantState.INVITED, ParticipantState.RINGING)
+        _move_participants(joined, ParticipantState.LEFT, event.event_time, batch)
+        _move_participants(waiting, ParticipantState.FAILED, None, batch)
 
 
 def _move_participants(
-    batch: _CallBatch, old: ParticipantState, new: ParticipantState, left_at: datetime | None
+    participants: list[Participant],
+    new: ParticipantState,
+    left_at: datetime | None,
+    batch: _CallBatch,
+    *,
+    said: str = "",
 ) -> None:
-    for participant in batch.in_state(old):
+    """Move `participants` to `new` (leaving at `left_at`, if given) and announce each; with
+    `said`, the timeline tells it too ("<name> left the call.")."""
+    for participant in participants:
         participant.state = new
         if left_at is not None:
             participant.left_at = max(left_at, participant.joined_at or left_at)
         batch.save(participant, "state", "left_at")
-        _announce(participant)
+        _announce(participant, f"{participant} {said}." if said else "")
 
 
 def _announce(participant: Participant, text: str = "") -> None:
@@ -319,12 +346,8 @@ def _apply_roster(batch: _CallBatch, event: cb.ParticipantsUpdated) -> None:
     for identifier, entry in present.items():
         participant = participants.get(identifier) or batch.add(identifier)
         _join(batch, participant, entry, event.event_time)
-    for identifier, participant in participants.items():
-        if identifier not in present and participant.state == ParticipantState.JOINED:
-            participant.state = ParticipantState.LEFT
-            participant.left_at = max(event.event_time, participant.joined_at or event.event_time)
-            batch.save(participant, "state", "left_at")
-            _announce(participant, f"{participant} left the call.")
+    gone = [p for p in batch.in_state(ParticipantState.JOINED) if p.identifier not in present]
+    _move_participants(gone, ParticipantState.LEFT, event.event_time, batch, said="left the call")
 
 
 def _join(batch: _CallBatch, participant: Participant, entry: cb.RosterEntry, at: datetime) -> None:
@@ -402,7 +425,7 @@ def _play_welcome_prompt_after_commit(call: Call) -> None:
                     incident=fresh.incident, kind=TimelineKind.ERROR, text=exc.message
                 )
 
-    transaction.on_commit(play)
+    transaction.on_commit(lambda: _run_aside(play))
 
 
 _APPLY: dict[type, Callable[[_CallBatch, Any], None]] = {

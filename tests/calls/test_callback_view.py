@@ -1,6 +1,7 @@
 """The provider's callback endpoint, driven through Django's test client."""
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,10 +10,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from calls.models import Call, CallEvent, CallState, ParticipantState
+from calls.models import Call, CallEvent, CallState, MediaState, ParticipantState
 from calls.services import apply_pending_events, store_callbacks
-from calls.services.ingest import Delivery
-from tests.factories import CallFactory, ParticipantFactory
+from calls.services.ingest import Delivery, use_callback_pipeline
+from tests.factories import AudioPromptFactory, CallFactory, ParticipantFactory
 
 LEG = "0a1f0000-1111-2222-3333-444455556666"
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -254,3 +255,51 @@ def test_a_call_deleted_while_its_batch_is_stored_refuses_only_its_callback(
     assert getattr(outcomes[0], "code", None) == "unknown_call"
     assert outcomes[1] == 1
     assert list(CallEvent.objects.values_list("call_id", flat=True)) == [call.pk]
+
+
+def test_an_established_call_plays_its_prompt_aside_from_the_applier(
+    call: Call, provider: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    call.prompt = AudioPromptFactory.create()
+    call.save(update_fields=["prompt"])
+    handed_aside: list[Callable[[], None]] = []
+    use_callback_pipeline(None, run_aside=handed_aside.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            post(call, [state_event("Established")])
+    finally:
+        use_callback_pipeline(None)
+    # Applying only handed the provider request over; it runs when that work runs.
+    assert not any(path.endswith("/PlayAudio") for path in provider.paths())
+    (play,) = handed_aside
+    with django_capture_on_commit_callbacks(execute=True):
+        play()
+    assert any(path.endswith("/PlayAudio") for path in provider.paths())
+    call.refresh_from_db()
+    assert call.media_state == MediaState.PLAYING
+
+
+def test_a_call_whose_events_fail_to_apply_does_not_hold_up_the_others(
+    call: Call, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from calls.services import ingest
+
+    other = CallFactory.create(provider_call_id="another-leg", state=CallState.ESTABLISHING)
+    for target in (call, other):
+        event = state_event("Established")
+        event["data"]["CallLegId"] = target.provider_call_id
+        body = json.dumps([event]).encode()
+        assert store_callbacks([Delivery(target.pk, target.callback_secret, body)]) == [1]
+    apply_call_events = ingest._apply_call_events
+
+    def fail_for_the_first_call(call_id: int, batch_size: int) -> int:
+        if call_id == call.pk:
+            raise RuntimeError("a bad event")
+        return apply_call_events(call_id, batch_size)
+
+    monkeypatch.setattr(ingest, "_apply_call_events", fail_for_the_first_call)
+    with pytest.raises(RuntimeError, match="a bad event"):
+        apply_pending_events()
+    other.refresh_from_db()
+    assert other.state == CallState.ESTABLISHED
+    assert CallEvent.objects.filter(applied_at__isnull=True).get().call_id == call.pk

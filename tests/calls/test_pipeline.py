@@ -47,7 +47,14 @@ async def test_callbacks_that_arrive_together_are_stored_in_one_batch(
             first_batch_may_finish.wait(5)
         return [UnknownCall("No such call.") if d.call_id == 7 else d.call_id for d in deliveries]
 
-    pipeline = CallbackPipeline(loop, store=store, apply=lambda: applied.append(len(batches)))
+    last_apply_may_finish = threading.Event()
+
+    def apply() -> None:
+        applied.append(len(batches))
+        if len(batches) == 2:
+            last_apply_may_finish.wait(10)
+
+    pipeline = CallbackPipeline(loop, store=store, apply=apply)
     running = asyncio.create_task(pipeline.run())
     try:
         requests = [loop.run_in_executor(request_threads, pipeline.store, delivery(0))]
@@ -57,9 +64,11 @@ async def test_callbacks_that_arrive_together_are_stored_in_one_batch(
         ]
         await until(lambda: pipeline.waiting == 9)
         first_batch_may_finish.set()
-        answers = await asyncio.gather(*requests)
-        await until(lambda: len(applied) == 3)  # the answers go out before the apply
+        # The answers go out before the batch is applied: here, while that apply is stuck.
+        answers = await asyncio.wait_for(asyncio.gather(*requests), 5)
+        await until(lambda: len(applied) == 3)
     finally:
+        last_apply_may_finish.set()
         running.cancel()
 
     assert batches == [[0], [1, 2, 3, 4, 5, 6, 7, 8, 9]]
@@ -113,3 +122,18 @@ def test_the_view_answers_503_when_the_pipeline_could_not_store() -> None:
         use_callback_pipeline(None)
     assert response.status_code == 503
     assert response.json() == {"code": "not_stored", "message": "Could not store the callback."}
+
+
+async def test_work_run_aside_leaves_the_pipeline_thread_free(caplog: Any) -> None:
+    loop = asyncio.get_running_loop()
+    pipeline = CallbackPipeline(loop, store=lambda ds: [1 for _ in ds], apply=None)
+    ran_on: list[str] = []
+    pipeline.run_aside(lambda: ran_on.append(threading.current_thread().name))
+
+    def fail() -> None:
+        raise RuntimeError("the provider went away")
+
+    pipeline.run_aside(fail)
+    await until(lambda: bool(ran_on) and "Work after applying events failed" in caplog.text)
+    assert ran_on[0] != threading.current_thread().name
+    assert not ran_on[0].startswith("callbacks")
