@@ -1,4 +1,5 @@
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -68,6 +69,18 @@ class DeclareIncidentForm(TargetsForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["prompt"].initial = AudioPrompt.objects.filter(is_default=True).first()
+
+
+FormT = TypeVar("FormT", bound=forms.Form)
+
+
+def with_choices_read_once(form: FormT) -> FormT:
+    """Read the form's choices from the database now: a form rendered many times on one page
+    (the controls under every call) would otherwise query them again each time."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ChoiceField):
+            field.choices = list(cast(Iterable[Any], field.choices))
+    return form
 
 
 class PlayPromptForm(forms.Form):

@@ -1,6 +1,7 @@
 """The operator dashboard: thin views over incidents.selectors and the services."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -18,7 +19,13 @@ from calls.selectors import get_call_for
 from config.errors import DomainError
 from incidents import services
 from incidents.errors import CallsNotPlaced
-from incidents.forms import DeclareIncidentForm, IncidentFilterForm, PlayPromptForm, TargetsForm
+from incidents.forms import (
+    DeclareIncidentForm,
+    IncidentFilterForm,
+    PlayPromptForm,
+    TargetsForm,
+    with_choices_read_once,
+)
 from incidents.models import Incident
 from incidents.selectors import get_incident_for, incident_snapshot, incidents_for
 
@@ -67,15 +74,18 @@ def declare(request: HttpRequest) -> HttpResponse:
 @require_safe
 def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident_or_404(request, incident_id)
-    context = {
+    can_act = request.user.has_perm(ACT_ON_INCIDENTS)
+    context: dict[str, Any] = {
         "incident": incident,
         "snapshot": incident_snapshot(incident.pk),
-        "can_act": request.user.has_perm(ACT_ON_INCIDENTS),
-        "invite_form": TargetsForm(),
-        "play_form": PlayPromptForm(
-            initial={"prompt": AudioPrompt.objects.filter(is_default=True).first()}
-        ),
+        "can_act": can_act,
     }
+    if can_act:  # The controls repeat under every call.
+        default_prompt = AudioPrompt.objects.filter(is_default=True).first()
+        context["invite_form"] = with_choices_read_once(TargetsForm())
+        context["play_form"] = with_choices_read_once(
+            PlayPromptForm(initial={"prompt": default_prompt})
+        )
     return render(request, "incidents/detail.html", context)
 
 

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from calls.models import Participant
 from incidents.models import IncidentStatus
 from tests.conftest import FakeProvider
-from tests.factories import CallFactory, ContactFactory, IncidentFactory
+from tests.factories import CallFactory, ContactFactory, ContactGroupFactory, IncidentFactory
 
 
 def client_for(user: User) -> Client:
@@ -115,6 +115,23 @@ def test_incident_page_queries_do_not_grow_with_participants(viewer: User) -> No
     small, large = count_queries(2), count_queries(500)
     assert small == large
     assert large <= 15
+
+
+@pytest.mark.django_db
+def test_incident_page_queries_do_not_grow_with_calls(operator: User) -> None:
+    """A broadcast incident has a call per person, each with its own controls."""
+    ContactGroupFactory.create_batch(3)
+    ContactFactory.create_batch(3)
+
+    def count_queries(calls: int) -> int:
+        incident = IncidentFactory.create()
+        CallFactory.create_batch(calls, incident=incident)
+        client = client_for(operator)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/incidents/{incident.pk}/").status_code == 200
+        return len(queries)
+
+    assert count_queries(1) == count_queries(20)
 
 
 @pytest.mark.django_db
