@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.staticfiles import finders
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -58,6 +59,9 @@ def test_docs_pages_render_from_our_own_static_files(viewer: User) -> None:
         assert b"/api/schema/" in response.content
         assert b"/static/drf_spectacular_sidecar/" in response.content
         assert b"cdn." not in response.content  # works where the internet does not
+    # ... and those static files exist (the sidecar app is installed).
+    for bundle in ("swagger-ui-dist/swagger-ui-bundle.js", "redoc/bundles/redoc.standalone.js"):
+        assert finders.find(f"drf_spectacular_sidecar/{bundle}"), bundle
 
 
 @pytest.fixture

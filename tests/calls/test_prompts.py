@@ -9,13 +9,13 @@ from calls.models import AudioPrompt
 from tests.factories import UserFactory
 
 
-def wav(seconds: float, *, channels: int = 1, rate: int = 16_000) -> bytes:
+def wav(seconds: float, *, channels: int = 1, rate: int = 16_000, width: int = 2) -> bytes:
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
         out.setnchannels(channels)
-        out.setsampwidth(2)
+        out.setsampwidth(width)
         out.setframerate(rate)
-        out.writeframes(b"\x00\x00" * channels * int(seconds * rate))
+        out.writeframes(b"\x00" * width * channels * int(seconds * rate))
     return buffer.getvalue()
 
 
@@ -57,6 +57,7 @@ def test_a_new_default_takes_over_from_the_old_one(admin_client: Client) -> None
     [
         (wav(0.5, channels=2), b"2 channels (needs mono)"),
         (wav(0.5, rate=8000), b"8000 Hz (needs 16000 Hz)"),
+        (wav(0.5, width=1), b"8-bit samples (needs 16-bit)"),
         (b"ID3 this is an mp3", b"Not a WAV file"),
     ],
 )

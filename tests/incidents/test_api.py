@@ -18,6 +18,7 @@ from tests.factories import (
     ContactGroupFactory,
     IncidentFactory,
     TimelineEntryFactory,
+    UserFactory,
 )
 
 
@@ -47,10 +48,13 @@ def test_list_is_paginated_with_open_incidents_first(viewer: User) -> None:
 
 
 @pytest.mark.django_db
-def test_page_size_is_capped(viewer: User) -> None:
-    IncidentFactory.create_batch(3)
-    response = token_client(viewer).get("/api/incidents/", {"page_size": 10_000})
-    assert response.status_code == 200 and len(response.json()["results"]) == 3
+def test_pages_hold_50_by_default_and_200_at_most(viewer: User) -> None:
+    user = UserFactory.create()
+    Incident.objects.bulk_create(Incident(title=f"#{n}", declared_by=user) for n in range(201))
+    client = token_client(viewer)
+    assert len(client.get("/api/incidents/").json()["results"]) == 50
+    response = client.get("/api/incidents/", {"page_size": 10_000})
+    assert response.status_code == 200 and len(response.json()["results"]) == 200
 
 
 @pytest.mark.django_db

@@ -7,7 +7,13 @@ from django.test.utils import CaptureQueriesContext
 from calls.models import Participant
 from incidents.models import IncidentStatus
 from tests.conftest import FakeProvider
-from tests.factories import CallFactory, ContactFactory, ContactGroupFactory, IncidentFactory
+from tests.factories import (
+    CallFactory,
+    ContactFactory,
+    ContactGroupFactory,
+    IncidentFactory,
+    ParticipantFactory,
+)
 
 
 def client_for(user: User) -> Client:
@@ -23,7 +29,19 @@ def test_viewer_sees_the_incident_but_no_controls_and_cannot_act(viewer: User) -
     page = client.get(f"/incidents/{call.incident_id}/")
     assert page.status_code == 200
     assert b"Hang up" not in page.content and b"Resolve incident" not in page.content
-    for action in ("resolve/", f"calls/{call.pk}/hang-up/", f"calls/{call.pk}/invite/"):
+    participant = ParticipantFactory.create(call=call)
+    actions = ["resolve/", "cancel/"] + [
+        f"calls/{call.pk}/{action}/"
+        for action in (
+            "invite",
+            f"participants/{participant.pk}/remove",
+            "play",
+            "stop-audio",
+            "hang-up",
+            "retry",
+        )
+    ]
+    for action in actions:
         assert client.post(f"/incidents/{call.incident_id}/{action}").status_code == 403
     assert client.get("/incidents/declare/").status_code == 403
 
@@ -78,8 +96,6 @@ def test_action_failure_comes_back_as_a_clear_json_message(operator: User) -> No
         f"/incidents/{call.incident_id}/calls/{call.pk}/hang-up/", HTTP_ACCEPT="application/json"
     )
     assert response.status_code == 200  # a call never placed just ends
-    incident = call.incident
-    incident.status = IncidentStatus.RESOLVED
     response = client_for(operator).post(
         f"/incidents/{call.incident_id}/calls/{call.pk}/play/",
         {"prompt": ""},

@@ -15,8 +15,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -140,14 +140,23 @@ def test_a_callback_to_one_process_reaches_a_dashboard_on_another() -> None:
         ids = json.loads(prepared.stdout.strip().splitlines()[-1])
         web_a, web_b = _free_port(), _free_port()
         daphne = str(Path(sys.executable).with_name("daphne"))
-        commands = [
+        daphnes = [
             [daphne, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
             for port in (web_a, web_b)
-        ] + [[*manage, "run_worker"]]
-        with _processes(commands, env):
+        ]
+        with ExitStack() as running:
+            running.enter_context(_processes(daphnes, env))
             for port in (web_a, web_b):
                 _wait_for(f"http://127.0.0.1:{port}/healthz")
-            frame = asyncio.run(_join_seen_on_b(ids, web_a, web_b))
+
+            def stored_but_not_applied_until_the_worker_starts() -> None:
+                time.sleep(0.5)  # a web process that applied would have done so by now
+                assert _unapplied_events(database_url) == 1
+                running.enter_context(_processes([[*manage, "run_worker"]], env))
+
+            frame = asyncio.run(
+                _join_seen_on_b(ids, web_a, web_b, stored_but_not_applied_until_the_worker_starts)
+            )
             declares = [_declare(ids["token"], port) for port in (web_a, web_a, web_b)]
     assert frame["kind"] == "participant"
     assert (frame["data"]["identifier"], frame["data"]["state"]) == ("+14255550101", "joined")
@@ -165,7 +174,16 @@ def _declare(token: str, port: int) -> int:
     return response.status_code
 
 
-async def _join_seen_on_b(ids: dict[str, Any], web_a: int, web_b: int) -> dict[str, Any]:
+def _unapplied_events(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        unapplied = "SELECT count(*) FROM calls_callevent WHERE applied_at IS NULL"
+        row = conn.execute(unapplied).fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _join_seen_on_b(
+    ids: dict[str, Any], web_a: int, web_b: int, after_posting: Callable[[], None]
+) -> dict[str, Any]:
     origin = f"http://127.0.0.1:{web_b}"
     async with connect(
         f"ws://127.0.0.1:{web_b}/ws/incidents/{ids['incident']}/",
@@ -182,6 +200,7 @@ async def _join_seen_on_b(ids: dict[str, Any], web_a: int, web_b: int) -> dict[s
                 headers={"Content-Type": "application/json"},
             )
         assert response.status_code == 200, response.text
+        await asyncio.to_thread(after_posting)
         while True:
             message = json.loads(await asyncio.wait_for(dashboard.recv(), 15))
             for event in message.get("events", []):
