@@ -38,7 +38,7 @@ def transition_incident(
     locked.save(update_fields=["status", "closed_at", "updated_at"])
     broadcast_incident_event(incident_id=locked.pk, kind="incident", data=incident_payload(locked))
     add_timeline_entry(
-        incident=locked,
+        incident_id=locked.pk,
         kind=TimelineKind.STATUS,
         text=f"Status changed to {IncidentStatus(to).label.lower()} by {actor_name(actor)}.",
         actor=actor,
@@ -68,7 +68,7 @@ def declare_incident(
         )
         calls = prepare_calls(incident=incident, targets=targets, mode=mode, prompt=prompt)
         add_timeline_entry(
-            incident=incident,
+            incident_id=incident.pk,
             kind=TimelineKind.STATUS,
             text=f"Declared ({incident.get_severity_display().lower()}) by "
             f"{actor_name(declared_by)}; calling {len(targets)} people.",

@@ -8,18 +8,20 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from incidents.events import broadcast_incident_event, timeline_payload
-from incidents.models import Incident, TimelineEntry, TimelineKind
+from incidents.models import TimelineEntry, TimelineKind
 
 # Entries added inside batched_timeline(), written when it ends.
 _unwritten: ContextVar[list[TimelineEntry] | None] = ContextVar("unwritten_timeline", default=None)
 
 
 def add_timeline_entry(
-    *, incident: Incident, kind: TimelineKind, text: str, actor: User | None = None
+    *, incident_id: int, kind: TimelineKind, text: str, actor: User | None = None
 ) -> None:
     """Append one line to the incident's log and announce it after commit."""
     text = text[:1].upper() + text[1:500]  # "the system played..." starts a sentence
-    entry = TimelineEntry(incident=incident, at=timezone.now(), kind=kind, text=text, actor=actor)
+    entry = TimelineEntry(
+        incident_id=incident_id, at=timezone.now(), kind=kind, text=text, actor=actor
+    )
     unwritten = _unwritten.get()
     if unwritten is not None:
         unwritten.append(entry)

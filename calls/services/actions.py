@@ -83,7 +83,7 @@ def _record_invited(*, call: Call, targets: list[Target], actor: User | None) ->
     invited = list(Participant.objects.select_related("contact").filter(pk__in=invited_ids))
     names = ", ".join(str(p) for p in invited)
     add_timeline_entry(
-        incident=call.incident,
+        incident_id=call.incident_id,
         kind=TimelineKind.ACTION,
         text=f"{actor_name(actor)} invited {names}.",
         actor=actor,
@@ -110,7 +110,7 @@ def remove_participant(*, participant: Participant, actor: User | None) -> Parti
             participant.save(update_fields=["state", "left_at", "updated_at"])
         broadcast_participant(participant)
         add_timeline_entry(
-            incident=participant.call.incident,
+            incident_id=participant.call.incident_id,
             kind=TimelineKind.ACTION,
             text=f"{actor_name(actor)} removed {participant} from the call.",
             actor=actor,
@@ -166,7 +166,9 @@ def _record_media(*, call: Call, state: MediaState, text: str, actor: User | Non
     call.media_state = state
     call.save(update_fields=["media_state", "updated_at"])
     broadcast_call(call)
-    add_timeline_entry(incident=call.incident, kind=TimelineKind.MEDIA, text=text, actor=actor)
+    add_timeline_entry(
+        incident_id=call.incident_id, kind=TimelineKind.MEDIA, text=text, actor=actor
+    )
     return call
 
 
@@ -190,7 +192,7 @@ def hang_up_call(*, call: Call, actor: User | None) -> Call:
             call.save(update_fields=["state", "updated_at"])
             broadcast_call(call)
             add_timeline_entry(
-                incident=call.incident,
+                incident_id=call.incident_id,
                 kind=TimelineKind.ACTION,
                 text=f"{actor_name(actor)} hung up the call.",
                 actor=actor,

@@ -220,11 +220,7 @@ def apply_pending_events(*, call_ids: list[int] | None = None, batch_size: int =
 @batched_broadcasts()
 def _apply_call_events(call_id: int, batch_size: int) -> int:
     # One writer per call at a time: its events are applied in the order they arrived.
-    call = (
-        Call.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("incident")
-        .get(pk=call_id)
-    )
+    call = Call.objects.select_for_update(no_key=True).get(pk=call_id)
     stored = list(call.events.filter(applied_at__isnull=True).order_by("id")[:batch_size])
     batch = _CallBatch(call)
     with batched_timeline():
@@ -292,7 +288,7 @@ def _apply_call_state(batch: _CallBatch, event: cb.CallStateChanged) -> None:
     batch.save(call, "state", "ended_at", "media_state")
     broadcast_call(call)
     add_timeline_entry(
-        incident=call.incident, kind=TimelineKind.CALL, text=f"Call {state.label.lower()}."
+        incident_id=call.incident_id, kind=TimelineKind.CALL, text=f"Call {state.label.lower()}."
     )
     if state == CallState.ESTABLISHING:
         start_ringing(batch.in_state(ParticipantState.INVITED))
@@ -327,7 +323,7 @@ def _announce(participant: Participant, text: str = "") -> None:
     broadcast_participant(participant)
     if text:
         add_timeline_entry(
-            incident=participant.call.incident, kind=TimelineKind.PARTICIPANT, text=text
+            incident_id=participant.call.incident_id, kind=TimelineKind.PARTICIPANT, text=text
         )
 
 
@@ -368,7 +364,7 @@ def _apply_tone(batch: _CallBatch, event: cb.ToneReceived) -> None:
     participant = _who_pressed(batch)
     if participant is None:
         add_timeline_entry(
-            incident=batch.call.incident,
+            incident_id=batch.call.incident_id,
             kind=TimelineKind.KEYPRESS,
             text=f"Someone on the call pressed {event.tone}.",
         )
@@ -399,7 +395,7 @@ def _apply_play_result(batch: _CallBatch, event: cb.PlayResult) -> None:
         cb.MediaOutcome.CANCELLED: "The audio was stopped.",
         cb.MediaOutcome.FAILED: f"The audio could not be played: {event.message or 'unknown'}.",
     }[event.outcome]
-    add_timeline_entry(incident=call.incident, kind=TimelineKind.MEDIA, text=text)
+    add_timeline_entry(incident_id=call.incident_id, kind=TimelineKind.MEDIA, text=text)
 
 
 def _apply_invite_result(batch: _CallBatch, event: cb.InviteResult) -> None:
@@ -414,7 +410,7 @@ def _apply_invite_result(batch: _CallBatch, event: cb.InviteResult) -> None:
 
 def _play_welcome_prompt_after_commit(call: Call) -> None:
     def play() -> None:
-        fresh = Call.objects.select_related("prompt", "incident").get(pk=call.pk)
+        fresh = Call.objects.select_related("prompt").get(pk=call.pk)
         if fresh.prompt is None or fresh.media_state != MediaState.IDLE:
             return
         try:
@@ -422,7 +418,7 @@ def _play_welcome_prompt_after_commit(call: Call) -> None:
         except DomainError as exc:
             with transaction.atomic():
                 add_timeline_entry(
-                    incident=fresh.incident, kind=TimelineKind.ERROR, text=exc.message
+                    incident_id=fresh.incident_id, kind=TimelineKind.ERROR, text=exc.message
                 )
 
     transaction.on_commit(lambda: _run_aside(play))

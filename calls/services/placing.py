@@ -88,11 +88,7 @@ def place_call(*, call: Call, actor: User | None = None) -> Call:
 @transaction.atomic
 @batched_broadcasts()
 def _record_placed(*, call: Call, provider_call_id: str, people: int, actor: User | None) -> Call:
-    call = (
-        Call.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("incident")
-        .get(pk=call.pk)
-    )
+    call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
     call.provider_call_id = provider_call_id
     call.last_error = ""
     # A callback may already have moved the call on; only move it forward.
@@ -103,7 +99,7 @@ def _record_placed(*, call: Call, provider_call_id: str, people: int, actor: Use
     start_ringing(call.participants.select_related("contact"))
     broadcast_call(call)
     add_timeline_entry(
-        incident=call.incident,
+        incident_id=call.incident_id,
         kind=TimelineKind.CALL,
         text=f"Call placed by {actor_name(actor)}: ringing {people} people.",
         actor=actor,
@@ -133,7 +129,7 @@ def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> 
     )
     broadcast_call(call)
     add_timeline_entry(
-        incident=call.incident,
+        incident_id=call.incident_id,
         kind=TimelineKind.ERROR,
         text=f"The provider did not place the call: {error.message}",
         actor=actor,

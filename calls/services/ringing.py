@@ -54,11 +54,7 @@ def expire_unanswered(*, now: datetime | None = None) -> int:
 @transaction.atomic
 @batched_broadcasts()
 def _expire_call(call_id: int, deadline: datetime) -> int:
-    call = (
-        Call.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("incident")
-        .get(pk=call_id)
-    )
+    call = Call.objects.select_for_update(no_key=True).get(pk=call_id)
     overdue = call.participants.select_related("contact").filter(
         state=ParticipantState.RINGING, ringing_since__lt=deadline
     )
@@ -68,7 +64,7 @@ def _expire_call(call_id: int, deadline: datetime) -> int:
         participant.save(update_fields=["state", "updated_at"])
         broadcast_participant(participant)
         add_timeline_entry(
-            incident=call.incident,
+            incident_id=call.incident_id,
             kind=TimelineKind.PARTICIPANT,
             text=f"{participant} did not answer.",
         )
