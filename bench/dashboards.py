@@ -37,10 +37,6 @@ class Dashboard:
                 items.append((at, message))
         return items
 
-    def highest_seq(self) -> int:
-        seqs = (m["seq"] for _, m in self.messages() if m["type"] == "event")
-        return max(seqs, default=self.snapshot_seq)
-
 
 async def open_dashboards(
     base_url: str, incident_id: int, cookie: str, count: int

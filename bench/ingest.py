@@ -1,10 +1,12 @@
 """Benchmark 1: callback ingest throughput as a ratio of GET /healthz on the same server.
 
-    python -m bench.ingest [--db auto|sqlite|postgres] [--seconds 8] [--connections 32] [--worker]
+    python -m bench.ingest [--db auto|sqlite|postgres] [--seconds 8] [--warmup 2]
+                           [--connections 32] [--worker]
 
 One daphne process on core 0, wrk on core 1. Each callback is a distinct event (three DTMF key
-presses to one roster snapshot), so every request is verified, parsed, stored, applied and
-broadcast. Order: baseline, callbacks, baseline again; the ratio uses the mean baseline.
+presses to one roster snapshot), so every request is verified, parsed, stored and applied; the
+key presses are broadcast too (the snapshot lists the same person each time: no change).
+Order: baseline, callbacks, baseline again; the ratio uses the mean baseline.
 Target (issue 4): callbacks at least 0.5x the baseline.
 """
 

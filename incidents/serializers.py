@@ -1,7 +1,7 @@
 """API shapes for incidents: the declare input, the list filters, and the outputs.
 
 The call shapes come from calls.serializers (one definition of a call in the API), the way
-DeclareIncidentForm builds on calls' TargetsForm fields.
+DeclareIncidentForm builds on TargetsForm's fields (incidents.forms).
 """
 
 from typing import Any

@@ -1,6 +1,7 @@
 // Live incident page: renders the server's snapshot, then applies events pushed over the
-// WebSocket. Every event carries the incident's sequence number; a gap (the channel layer
-// drops messages when full) or a reconnect asks the server for a fresh snapshot.
+// WebSocket. The server sends a snapshot on every (re)connect; every event carries the
+// incident's sequence number, and a gap (the channel layer drops messages when full) asks the
+// server for a fresh snapshot.
 (function () {
   "use strict";
   const script = document.currentScript;
