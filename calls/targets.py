@@ -27,9 +27,11 @@ def resolve_targets(
     by_identifier: dict[str, Target] = {}
     for contact in [*group_members, *(c for c in contacts if c.is_active)]:
         by_identifier.setdefault(contact.call_target, Target(contact.call_target, contact))
-    for raw in numbers:
-        identifier = normalize_target(raw)
-        if identifier not in by_identifier:
-            known = Contact.objects.filter(phone_number=identifier).first()
-            by_identifier[identifier] = Target(identifier, known)
+    ad_hoc = [normalize_target(raw) for raw in numbers]
+    # One query for the contacts behind the typed-in numbers, not one per number.
+    known: dict[str, Contact] = {}
+    for contact in Contact.objects.filter(phone_number__in=ad_hoc).order_by("pk"):
+        known.setdefault(contact.phone_number, contact)
+    for identifier in ad_hoc:
+        by_identifier.setdefault(identifier, Target(identifier, known.get(identifier)))
     return list(by_identifier.values())

@@ -40,16 +40,21 @@ class TargetsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if not self.errors and not self.targets():
+        if self.errors:
+            return cleaned
+        cleaned["targets"] = resolve_targets(
+            groups=cleaned.get("groups") or [],
+            contacts=cleaned.get("contacts") or [],
+            numbers=cleaned.get("numbers") or [],
+        )
+        if not cleaned["targets"]:
             raise ValidationError("Choose at least one active contact, group or number to call.")
         return cleaned
 
     def targets(self) -> list[Target]:
-        return resolve_targets(
-            groups=self.cleaned_data.get("groups") or [],
-            contacts=self.cleaned_data.get("contacts") or [],
-            numbers=self.cleaned_data.get("numbers") or [],
-        )
+        """Who the valid form asks to call, each once (resolved while cleaning)."""
+        targets: list[Target] = self.cleaned_data["targets"]
+        return targets
 
 
 class DeclareIncidentForm(TargetsForm):

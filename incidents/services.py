@@ -9,7 +9,7 @@ from calls.models import AudioPrompt, CallMode, CallState
 from calls.services import hang_up_call, place_call, prepare_calls
 from calls.targets import Target
 from incidents.errors import CallsNotPlaced, InvalidTransition
-from incidents.events import broadcast_incident_event, incident_payload
+from incidents.events import batched_broadcasts, broadcast_incident_event, incident_payload
 from incidents.models import (
     ALLOWED_TRANSITIONS,
     OPEN_STATUSES,
@@ -22,6 +22,7 @@ from incidents.timeline import actor_name, add_timeline_entry
 
 
 @transaction.atomic
+@batched_broadcasts()
 def transition_incident(
     *, incident: Incident, to: IncidentStatus, actor: User | None = None
 ) -> Incident:

@@ -48,6 +48,18 @@ def test_declare_calls_everyone_once_on_one_bridge(
 
 
 @pytest.mark.django_db
+def test_typed_in_numbers_find_their_contacts_in_one_query(
+    django_assert_num_queries: Any,
+) -> None:
+    known = Contact.objects.create(name="Ada", phone_number="+14255550101")
+    numbers = ["+14255550101", *(f"+1425555{n:04d}" for n in range(200, 220))]
+    with django_assert_num_queries(1):  # no groups: only the typed-in numbers are looked up
+        targets = resolve_targets(numbers=numbers)
+    assert [t.identifier for t in targets] == numbers
+    assert targets[0].contact == known and all(t.contact is None for t in targets[1:])
+
+
+@pytest.mark.django_db
 def test_broadcast_mode_places_one_call_per_person(operator: User, provider: FakeProvider) -> None:
     targets = resolve_targets(numbers=["+14255550101", "+14255550102"])
     incident = declare_incident(
