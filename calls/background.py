@@ -23,6 +23,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import connection
 
+from calls.errors import CallbackNotStored
 from calls.services import apply_pending_events, expire_unanswered, store_callbacks
 from calls.services.ingest import (
     CallbackOutcome,
@@ -30,7 +31,6 @@ from calls.services.ingest import (
     has_pending_events,
     use_callback_pipeline,
 )
-from config.errors import DomainError
 
 logger = logging.getLogger(__name__)
 ASGIApp = Any
@@ -40,12 +40,6 @@ STORE_TIMEOUT_SECONDS = 15
 
 
 Waiting = tuple[Delivery, concurrent.futures.Future[CallbackOutcome]]
-
-
-class CallbackNotStored(DomainError):
-    """Answered 503: the provider may deliver again, and a redelivery is stored once."""
-
-    code = "not_stored"
 
 
 class CallbackPipeline:

@@ -1,3 +1,7 @@
+"""What the calls services refuse, each with the HTTP status every interface answers."""
+
+from http import HTTPStatus
+
 from config.errors import DomainError
 
 
@@ -5,21 +9,56 @@ class CallNotLive(DomainError):
     """The call has not been placed yet or has already ended."""
 
     code = "call_not_live"
+    status_code = HTTPStatus.CONFLICT
 
 
 class ProviderFailed(DomainError):
     """The provider refused or could not be reached; the message says which and why."""
 
     code = "provider_failed"
+    status_code = HTTPStatus.SERVICE_UNAVAILABLE
 
 
 class NothingToCall(DomainError):
     """No active contact or number was given."""
 
     code = "nothing_to_call"
+    status_code = HTTPStatus.BAD_REQUEST
 
 
 class CannotRetry(DomainError):
     """Only calls the provider refused can be placed again."""
 
     code = "cannot_retry"
+    status_code = HTTPStatus.CONFLICT
+
+
+# --- Refusals of a provider callback -------------------------------------------------------
+
+
+class UnknownCall(DomainError):
+    code = "unknown_call"
+    status_code = HTTPStatus.NOT_FOUND
+
+
+class WrongCallbackSecret(DomainError):
+    code = "bad_secret"
+    status_code = HTTPStatus.UNAUTHORIZED
+
+
+class MalformedCallback(DomainError):
+    """The body is not events we understand; `code` is the parser's (e.g. `not_json`)."""
+
+    status_code = HTTPStatus.BAD_REQUEST
+
+
+class EventForAnotherCall(DomainError):
+    code = "wrong_call"
+    status_code = HTTPStatus.BAD_REQUEST
+
+
+class CallbackNotStored(DomainError):
+    """Answered 503: the provider may deliver again, and a redelivery is stored once."""
+
+    code = "not_stored"
+    status_code = HTTPStatus.SERVICE_UNAVAILABLE

@@ -8,25 +8,13 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from config.errors import DomainError
-
-DOMAIN_STATUS = {
-    "unknown_call": status.HTTP_404_NOT_FOUND,
-    "bad_secret": status.HTTP_401_UNAUTHORIZED,
-    "not_stored": status.HTTP_503_SERVICE_UNAVAILABLE,
-    "invalid_transition": status.HTTP_409_CONFLICT,
-    "call_not_live": status.HTTP_409_CONFLICT,
-    "cannot_retry": status.HTTP_409_CONFLICT,
-    "provider_failed": status.HTTP_503_SERVICE_UNAVAILABLE,
-    "idempotency_key_reused": status.HTTP_422_UNPROCESSABLE_ENTITY,
-    "idempotency_request_in_flight": status.HTTP_409_CONFLICT,
-}
+from config.errors import INVALID, DomainError, error_body
 
 
 class ErrorOutput(serializers.Serializer[None]):
@@ -40,13 +28,10 @@ class ErrorOutput(serializers.Serializer[None]):
     )
 
 
-def error_response(code: str, message: str, http_status: int, **extra: Any) -> Response:
-    return Response({"code": code, "message": message, **extra}, status=http_status)
-
-
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        return error_response(exc.code, exc.message, DOMAIN_STATUS.get(exc.code, 400))
+        # An error that declares no status answers 500 (DomainError's), which Django logs.
+        return Response(error_body(exc.code, exc.message), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         # A model's own rules (full_clean in a service) answer like a serializer's.
         detail = as_serializer_error(exc)
@@ -61,12 +46,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
     if isinstance(exc, exceptions.ValidationError):
-        body = {"code": "invalid", "message": "The request is not valid.", "errors": exc.detail}
+        body = error_body(INVALID, "The request is not valid.", errors=exc.detail)
     else:
         codes = exc.get_codes()
-        body = {
-            "code": codes if isinstance(codes, str) else "error",
-            "message": str(exc.detail),
-        }
+        body = error_body(codes if isinstance(codes, str) else "error", str(exc.detail))
     response.data = body
     return response

@@ -1,3 +1,6 @@
+"""What the incidents services refuse, each with the HTTP status every interface answers."""
+
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from calls.errors import ProviderFailed
@@ -11,6 +14,7 @@ class InvalidTransition(DomainError):
     """The incident cannot move from its current status to the requested one."""
 
     code = "invalid_transition"
+    status_code = HTTPStatus.CONFLICT
 
 
 class CallsNotPlaced(ProviderFailed):
@@ -18,6 +22,8 @@ class CallsNotPlaced(ProviderFailed):
 
     Carries the incident so that interfaces can show it (its failed calls can be retried).
     """
+
+    status_code = HTTPStatus.SERVICE_UNAVAILABLE
 
     def __init__(self, message: str, *, incident: "Incident") -> None:
         super().__init__(message)
@@ -28,9 +34,11 @@ class IdempotencyKeyReused(DomainError):
     """The Idempotency-Key was already used with a different request body."""
 
     code = "idempotency_key_reused"
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
 class IdempotentRequestInFlight(DomainError):
     """A request with the same Idempotency-Key is still being processed."""
 
     code = "idempotency_request_in_flight"
+    status_code = HTTPStatus.CONFLICT

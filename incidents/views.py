@@ -1,8 +1,10 @@
 """The operator dashboard: thin views over incidents.selectors and the services."""
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
@@ -16,7 +18,7 @@ from accounts.roles import ACT_ON_INCIDENTS
 from calls import services as call_services
 from calls.models import AudioPrompt, Call, Participant
 from calls.selectors import get_call_for
-from config.errors import DomainError
+from config.errors import INVALID, DomainError, error_body
 from incidents import services
 from incidents.errors import CallsNotPlaced
 from incidents.forms import (
@@ -122,7 +124,7 @@ def invite(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse
     call = _call_or_404(request, incident_id, call_id)
     form = TargetsForm(request.POST)
     if not form.is_valid():
-        return _respond(request, call.incident, error=_form_error(form))
+        return _invalid(request, call.incident, form)
     return _act(
         request,
         call.incident,
@@ -157,7 +159,7 @@ def play(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse:
     call = _call_or_404(request, incident_id, call_id)
     form = PlayPromptForm(request.POST)
     if not form.is_valid():
-        return _respond(request, call.incident, error=_form_error(form))
+        return _invalid(request, call.incident, form)
     return _act(
         request,
         call.incident,
@@ -240,22 +242,37 @@ def _act(
     try:
         action()
     except DomainError as exc:
-        return _respond(request, incident, error=exc.message)
-    return _respond(request, incident, message=success)
+        return _refuse(request, incident, exc.status_code, error_body(exc.code, exc.message))
+    return _respond(request, incident, success)
 
 
-def _respond(
-    request: HttpRequest, incident: Incident, *, message: str = "", error: str = ""
-) -> HttpResponse:
+def _respond(request: HttpRequest, incident: Incident, message: str) -> HttpResponse:
     """JSON for the page's script (it stays put and shows the message); a redirect otherwise."""
-    if request.headers.get("Accept") == "application/json":
-        return JsonResponse({"message": message, "error": error}, status=409 if error else 200)
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, message)
+    if _wants_json(request):
+        return JsonResponse({"message": message})
+    messages.success(request, message)
+    return _to_incident(incident)
+
+
+def _refuse(
+    request: HttpRequest, incident: Incident, status: int, body: dict[str, Any]
+) -> HttpResponse:
+    """The API's error shape and status for the page's script; a message otherwise."""
+    if _wants_json(request):
+        return JsonResponse(body, status=status)
+    messages.error(request, body["message"])
+    return _to_incident(incident)
+
+
+def _invalid(request: HttpRequest, incident: Incident, form: forms.Form) -> HttpResponse:
+    message = " ".join(str(m) for errors in form.errors.values() for m in errors)
+    body = error_body(INVALID, message, errors={f: list(e) for f, e in form.errors.items()})
+    return _refuse(request, incident, HTTPStatus.BAD_REQUEST, body)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept") == "application/json"
+
+
+def _to_incident(incident: Incident) -> HttpResponse:
     return redirect(reverse("incident_detail", kwargs={"incident_id": incident.pk}))
-
-
-def _form_error(form: TargetsForm | PlayPromptForm) -> str:
-    return " ".join(str(m) for errors in form.errors.values() for m in errors)

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from calls import callbacks as cb
+from calls.errors import EventForAnotherCall, MalformedCallback, UnknownCall, WrongCallbackSecret
 from calls.models import (
     CALL_STATE_RANK,
     Call,
@@ -62,22 +63,6 @@ class Delivery:
 
 # What became of one callback: how many events it carried, or the error that refused it.
 CallbackOutcome = int | DomainError
-
-
-class UnknownCall(DomainError):
-    code = "unknown_call"
-
-
-class WrongCallbackSecret(DomainError):
-    code = "bad_secret"
-
-
-class MalformedCallback(DomainError):
-    """The body is not events we understand; `code` is the parser's (e.g. `not_json`)."""
-
-
-class EventForAnotherCall(DomainError):
-    code = "wrong_call"
 
 
 def event_digest(call: Call, event: cb.AnyCallbackEvent) -> str:

@@ -153,9 +153,10 @@
       showMessage("Working…", false);
       try {
         const response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: { Accept: "application/json" } });
-        const body = await response.json().catch(() => ({ error: `The server answered ${response.status}.` }));
-        showMessage(body.error || body.message, Boolean(body.error));
-        if (!body.error && form.dataset.inviteForm !== undefined) form.reset();
+        // Success is {"message"}; a refusal is the API's {"code", "message"} with its status.
+        const body = await response.json().catch(() => ({ message: `The server answered ${response.status}.` }));
+        showMessage(body.message, !response.ok);
+        if (response.ok && form.dataset.inviteForm !== undefined) form.reset();
       } catch (err) {
         showMessage("Could not reach the server; check your connection and try again.", true);
       } finally {

@@ -101,8 +101,8 @@ def test_action_failure_comes_back_as_a_clear_json_message(operator: User) -> No
         {"prompt": ""},
         HTTP_ACCEPT="application/json",
     )
-    assert response.status_code == 409
-    assert response.json()["error"]
+    assert response.status_code == 400  # a form error, as the API answers it
+    assert response.json()["code"] == "invalid" and response.json()["message"]
 
 
 @pytest.mark.django_db
