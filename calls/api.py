@@ -79,7 +79,13 @@ class CallViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Call]):
     def get_queryset(self) -> QuerySet[Call]:
         return calls_for(self.request.user)
 
-    @extend_schema(request=TargetsInput, responses=CALL_ACTION_RESPONSES)
+    @extend_schema(
+        request=TargetsInput,
+        responses={
+            **CALL_ACTION_RESPONSES,
+            400: OpenApiResponse(ErrorOutput, description="Not valid, or nobody to call."),
+        },
+    )
     @action(detail=True, methods=["post"], url_path="participants")
     def invite(self, request: Request, pk: str) -> Response:
         """Ring more people into the call; people already on it are skipped."""

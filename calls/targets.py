@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from calls.errors import NothingToCall
 from contacts.models import Contact, ContactGroup
 from contacts.phone import normalize_target
 
@@ -35,3 +36,10 @@ def resolve_targets(
     for identifier in ad_hoc:
         by_identifier.setdefault(identifier, Target(identifier, known.get(identifier)))
     return list(by_identifier.values())
+
+
+def require_targets(targets: list[Target]) -> list[Target]:
+    """`targets`, unless there are none: raises NothingToCall (every interface shows it)."""
+    if not targets:
+        raise NothingToCall("Choose at least one active contact, group or number to call.")
+    return targets

@@ -42,13 +42,13 @@ class TargetsForm(forms.Form):
         cleaned = super().clean() or {}
         if self.errors:
             return cleaned
+        # An empty result is the services' to refuse (NothingToCall), as the API's serializer
+        # leaves it to them too.
         cleaned["targets"] = resolve_targets(
             groups=cleaned.get("groups") or [],
             contacts=cleaned.get("contacts") or [],
             numbers=cleaned.get("numbers") or [],
         )
-        if not cleaned["targets"]:
-            raise ValidationError("Choose at least one active contact, group or number to call.")
         return cleaned
 
     def targets(self) -> list[Target]:

@@ -108,3 +108,18 @@ def test_a_conflict_is_a_409_in_the_api_and_the_dashboard(
     assert api.status_code == page.status_code == 409
     assert api.json() == page.json()
     assert page.json()["code"] == "call_not_live"
+
+
+@pytest.mark.django_db
+def test_an_empty_invite_is_refused_alike_by_the_api_and_the_dashboard(
+    operator: User, provider: FakeProvider
+) -> None:
+    call = _live_call()
+    api = token_client(operator).post(f"/api/calls/{call.pk}/participants/", {}, format="json")
+    page = _dashboard(operator).post(
+        f"/incidents/{call.incident_id}/calls/{call.pk}/invite/", {}, HTTP_ACCEPT="application/json"
+    )
+    assert api.status_code == page.status_code == 400
+    assert api.json() == page.json()
+    assert page.json()["code"] == "nothing_to_call"
+    assert provider.requests == []

@@ -21,7 +21,7 @@ from calls.models import (
 from calls.provider import provider_client, public_url
 from calls.provider_types import ProviderError, ProviderNotFound
 from calls.services.ringing import start_ringing
-from calls.targets import Target
+from calls.targets import Target, require_targets
 from incidents.events import (
     batched_broadcasts,
     broadcast_call,
@@ -43,8 +43,9 @@ def _require_live(call: Call) -> str:
 def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> list[Participant]:
     """Ring `targets` into the running call; people already on it are skipped.
 
-    Raises CallNotLive, ProviderFailed.
+    Raises NothingToCall when `targets` is empty, CallNotLive, ProviderFailed.
     """
+    require_targets(targets)
     provider_call_id = _require_live(call)
     busy = set(
         call.participants.exclude(state__in=REINVITABLE).values_list("identifier", flat=True)

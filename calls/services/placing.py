@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from calls.errors import CannotRetry, NothingToCall, ProviderFailed
+from calls.errors import CannotRetry, ProviderFailed
 from calls.models import (
     CALL_STATE_RANK,
     AudioPrompt,
@@ -20,7 +20,7 @@ from calls.models import (
 from calls.provider import callback_url, provider_client
 from calls.provider_types import ProviderError
 from calls.services.ringing import start_ringing
-from calls.targets import Target
+from calls.targets import Target, require_targets
 from incidents.events import (
     batched_broadcasts,
     broadcast_call,
@@ -39,8 +39,7 @@ def prepare_calls(
 
     Raises NothingToCall when `targets` is empty.
     """
-    if not targets:
-        raise NothingToCall("Choose at least one active contact, group or number to call.")
+    require_targets(targets)
     groups = [targets] if mode == CallMode.BRIDGE else [[target] for target in targets]
     calls = []
     for group in groups:
