@@ -120,10 +120,9 @@ class CallViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Call]):
     @action(detail=True, methods=["post"])
     def play(self, request: Request, pk: str) -> Response:
         call = self.get_object()
+        # An omitted prompt stays omitted: play_prompt decides what that means.
         data = self._valid(PlayInput, request)
-        services.play_prompt(
-            call=call, prompt=data["prompt"], loop=data["loop"], actor=acting_user(request)
-        )
+        services.play_prompt(call=call, **data, actor=acting_user(request))
         return self._call(call)
 
     @extend_schema(request=None, responses=CALL_ACTION_RESPONSES)

@@ -26,6 +26,13 @@ class NothingToCall(DomainError):
     status_code = HTTPStatus.BAD_REQUEST
 
 
+class NoDefaultPrompt(DomainError):
+    """Play was asked for the default prompt, and no prompt is the default."""
+
+    code = "no_default_prompt"
+    status_code = HTTPStatus.BAD_REQUEST
+
+
 class CannotRetry(DomainError):
     """Only calls the provider refused can be placed again."""
 

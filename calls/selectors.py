@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
-from calls.models import Call
+from calls.models import AudioPrompt, Call
 from incidents.selectors import incidents_for
 
 
@@ -25,3 +25,8 @@ def get_call_for(user: User | AnonymousUser, call_id: int) -> Call:
     Raises Call.DoesNotExist whether it is missing or not visible, so ids do not leak.
     """
     return calls_for(user).get(pk=call_id)
+
+
+def default_prompt() -> AudioPrompt | None:
+    """The prompt played when nobody chose one (at most one is the default), or None."""
+    return AudioPrompt.objects.filter(is_default=True).first()

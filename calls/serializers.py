@@ -95,7 +95,9 @@ class CallOutput(serializers.ModelSerializer[Call]):
 
 
 class PlayInput(serializers.Serializer[None]):
-    prompt = serializers.PrimaryKeyRelatedField(queryset=AudioPrompt.objects.all())
+    prompt = serializers.PrimaryKeyRelatedField(
+        queryset=AudioPrompt.objects.all(), required=False, help_text="Omitted: the default prompt."
+    )
     loop = serializers.BooleanField(default=True, help_text="Repeat until stopped.")
 
 

@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from calls.models import AudioPrompt, CallMode
+from calls.selectors import default_prompt
 from calls.targets import Target, resolve_targets
 from contacts.models import Contact, ContactGroup
 from contacts.phone import normalize_target
@@ -73,7 +74,8 @@ class DeclareIncidentForm(TargetsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["prompt"].initial = AudioPrompt.objects.filter(is_default=True).first()
+        # Shown preselected; what is submitted (a prompt, or "No message") is what is played.
+        self.fields["prompt"].initial = default_prompt()
 
 
 FormT = TypeVar("FormT", bound=forms.Form)
@@ -91,6 +93,10 @@ def with_choices_read_once(form: FormT) -> FormT:
 class PlayPromptForm(forms.Form):
     prompt = forms.ModelChoiceField(queryset=AudioPrompt.objects.all())
     loop = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["prompt"].initial = default_prompt()
 
 
 class IncidentFilterForm(forms.Form):

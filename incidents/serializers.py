@@ -4,8 +4,6 @@ The call shapes come from calls.serializers (one definition of a call in the API
 DeclareIncidentForm builds on TargetsForm's fields (incidents.forms).
 """
 
-from typing import Any
-
 from django.contrib.auth.models import User
 from rest_framework import serializers
 
@@ -39,11 +37,6 @@ class DeclareIncidentInput(TargetsInput):
         help_text="Played on a loop once the call connects. Omitted: the default prompt; "
         "null: no message.",
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "prompt" not in attrs:  # the dashboard's form preselects the default prompt too
-            attrs["prompt"] = AudioPrompt.objects.filter(is_default=True).first()
-        return super().validate(attrs)
 
 
 class IncidentOutput(serializers.ModelSerializer[Incident]):

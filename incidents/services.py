@@ -5,8 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from calls.errors import ProviderFailed
-from calls.models import AudioPrompt, CallMode, CallState
+from calls.models import CallMode, CallState
 from calls.services import hang_up_call, place_call, prepare_calls
+from calls.services.prompts import DEFAULT_PROMPT, PromptChoice, chosen_prompt
 from calls.targets import Target
 from incidents.errors import CallsNotPlaced, InvalidTransition
 from incidents.events import batched_broadcasts, broadcast_incident_event, incident_payload
@@ -54,10 +55,12 @@ def declare_incident(
     severity: Severity = Severity.MAJOR,
     targets: list[Target],
     mode: CallMode = CallMode.BRIDGE,
-    prompt: AudioPrompt | None = None,
+    prompt: PromptChoice = DEFAULT_PROMPT,
     declared_by: User | None,
 ) -> Incident:
     """Declare an incident and phone `targets`; the incident becomes active once a call is out.
+
+    The calls play `prompt` once they connect: unless told, the default prompt; None, nothing.
 
     Raises NothingToCall before anything is stored. A provider failure does not undo the
     declaration: the failed call is recorded (state "failed", with the reason) for a retry,
@@ -67,7 +70,9 @@ def declare_incident(
         incident = Incident.objects.create(
             title=title, description=description, severity=severity, declared_by=declared_by
         )
-        calls = prepare_calls(incident=incident, targets=targets, mode=mode, prompt=prompt)
+        calls = prepare_calls(
+            incident=incident, targets=targets, mode=mode, prompt=chosen_prompt(prompt)
+        )
         add_timeline_entry(
             incident_id=incident.pk,
             kind=TimelineKind.STATUS,

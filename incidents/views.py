@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import ACT_ON_INCIDENTS
 from calls import services as call_services
-from calls.models import AudioPrompt, Call, Participant
+from calls.models import Call, Participant
 from calls.selectors import get_call_for
 from config.errors import INVALID, DomainError, error_body
 from incidents import services
@@ -83,11 +83,8 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         "can_act": can_act,
     }
     if can_act:  # The controls repeat under every call.
-        default_prompt = AudioPrompt.objects.filter(is_default=True).first()
         context["invite_form"] = with_choices_read_once(TargetsForm())
-        context["play_form"] = with_choices_read_once(
-            PlayPromptForm(initial={"prompt": default_prompt})
-        )
+        context["play_form"] = with_choices_read_once(PlayPromptForm())
     return render(request, "incidents/detail.html", context)
 
 

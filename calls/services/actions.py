@@ -1,6 +1,7 @@
 """What operators do to a running call: invite, remove, play, stop the audio, hang up."""
 
 import uuid
+from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -8,7 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from calls.errors import CallNotLive, ProviderFailed
+from calls.errors import CallNotLive, NoDefaultPrompt, ProviderFailed
 from calls.models import (
     CALL_STATE_RANK,
     AudioPrompt,
@@ -20,6 +21,7 @@ from calls.models import (
 )
 from calls.provider import provider_client, public_url
 from calls.provider_types import ProviderError, ProviderNotFound
+from calls.services.prompts import DEFAULT_PROMPT, UseDefault, chosen_prompt
 from calls.services.ringing import start_ringing
 from calls.targets import Target, require_targets
 from incidents.events import (
@@ -123,9 +125,22 @@ def prompt_url(prompt: AudioPrompt) -> str:
     return public_url(reverse("calls:prompt_audio", kwargs={"prompt_id": prompt.pk}))
 
 
-def play_prompt(*, call: Call, prompt: AudioPrompt, loop: bool, actor: User | None) -> Call:
-    """Play `prompt` to everyone on the call. Raises CallNotLive, ProviderFailed."""
+def play_prompt(
+    *,
+    call: Call,
+    prompt: AudioPrompt | Literal[UseDefault.PROMPT] = DEFAULT_PROMPT,
+    loop: bool = True,
+    actor: User | None,
+) -> Call:
+    """Play `prompt` (by default, the default prompt) to everyone on the call.
+
+    Raises CallNotLive, NoDefaultPrompt, ProviderFailed.
+    """
     provider_call_id = _require_live(call)
+    chosen = chosen_prompt(prompt)
+    if chosen is None:
+        raise NoDefaultPrompt("No prompt is the default; choose one to play.")
+    prompt = chosen
     try:
         provider_client().play_audio(
             provider_call_id,

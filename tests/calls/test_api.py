@@ -120,6 +120,21 @@ def test_play_and_cancel_media(operator: User, provider: FakeProvider) -> None:
 
 
 @pytest.mark.django_db
+def test_play_without_naming_a_prompt_plays_the_default(
+    operator: User, provider: FakeProvider
+) -> None:
+    call = _live_call()
+    client = token_client(operator)
+    refused = client.post(f"/api/calls/{call.pk}/play/", {}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "no_default_prompt"
+    default = AudioPromptFactory.create(is_default=True)
+    played = client.post(f"/api/calls/{call.pk}/play/", {}, format="json")
+    assert played.status_code == 200, played.json()
+    [request] = provider.requests
+    assert f"/calls/prompts/{default.pk}.wav" in json.loads(request.content)["audioFileUri"]
+
+
+@pytest.mark.django_db
 def test_play_needs_a_known_prompt(operator: User, provider: FakeProvider) -> None:
     response = token_client(operator).post(
         f"/api/calls/{_live_call().pk}/play/", {"prompt": 999}, format="json"

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from calls.background import CallbackNotStored, CallbackPipeline
-from calls.services.ingest import CallbackOutcome, Delivery, UnknownCall, use_callback_pipeline
+from calls.background import CallbackPipeline
+from calls.errors import CallbackNotStored, UnknownCall
+from calls.services.ingest import CallbackOutcome, Delivery, use_callback_pipeline
 
 
 def delivery(call_id: int) -> Delivery:

@@ -2,10 +2,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import IntegrityError
 
+from calls.targets import Target
 from incidents.errors import InvalidTransition
 from incidents.models import Incident, IncidentStatus, TimelineKind
-from incidents.services import transition_incident
-from tests.factories import IncidentFactory
+from incidents.services import declare_incident, transition_incident
+from tests.conftest import FakeProvider
+from tests.factories import AudioPromptFactory, IncidentFactory
 
 
 @pytest.mark.django_db
@@ -75,3 +77,15 @@ def test_open_queryset_excludes_closed_incidents() -> None:
     open_one = IncidentFactory.create()
     transition_incident(incident=IncidentFactory.create(), to=IncidentStatus.CANCELLED)
     assert list(Incident.objects.open()) == [open_one]
+
+
+@pytest.mark.django_db
+def test_declare_without_naming_a_prompt_plays_the_default_and_none_plays_nothing(
+    operator: User, provider: FakeProvider
+) -> None:
+    default = AudioPromptFactory.create(is_default=True)
+    targets = [Target("+14255550101", None)]
+    unnamed = declare_incident(title="Fire", targets=targets, declared_by=operator)
+    silent = declare_incident(title="Fire", targets=targets, prompt=None, declared_by=operator)
+    assert [c.prompt for c in unnamed.calls.all()] == [default]
+    assert [c.prompt for c in silent.calls.all()] == [None]
