@@ -28,6 +28,7 @@ from incidents.idempotency import (
 from incidents.models import Incident
 from incidents.selectors import incidents_for
 from incidents.serializers import (
+    ClosedIncidentOutput,
     DeclareIncidentInput,
     IncidentDetailOutput,
     IncidentFilter,
@@ -56,11 +57,12 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "first answer again, and nobody is called twice; a different body is refused with 422.",
 )
 TRANSITION_RESPONSES = {
-    200: IncidentDetailOutput,
-    409: OpenApiResponse(ErrorOutput, description="Not allowed from the current status."),
-    503: OpenApiResponse(
-        ErrorOutput, description="Done, but the provider did not hang up every call."
+    200: OpenApiResponse(
+        ClosedIncidentOutput,
+        description="Done. Calls the provider did not hang up are still running and listed in "
+        "`not_hung_up`; hang each up again with `POST /api/calls/{id}/hangup/`.",
     ),
+    409: OpenApiResponse(ErrorOutput, description="Not allowed from the current status."),
 }
 
 
@@ -159,14 +161,14 @@ class IncidentViewSet(
     @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str) -> Response:
-        incident = services.resolve_incident(incident=self.get_object(), actor=acting_user(request))
-        return self._detail(incident)
+        closed = services.resolve_incident(incident=self.get_object(), actor=acting_user(request))
+        return self._closed(closed)
 
     @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        incident = services.cancel_incident(incident=self.get_object(), actor=acting_user(request))
-        return self._detail(incident)
+        closed = services.cancel_incident(incident=self.get_object(), actor=acting_user(request))
+        return self._closed(closed)
 
     @extend_schema(responses=TimelineEntryOutput(many=True))
     @action(detail=True, methods=["get"])
@@ -192,5 +194,7 @@ class IncidentViewSet(
             **{lookups[name]: value for name, value in filters.validated_data.items()}
         )
 
-    def _detail(self, incident: Incident) -> Response:
-        return Response(IncidentDetailOutput(self.get_queryset().get(pk=incident.pk)).data)
+    def _closed(self, closed: services.ClosedIncident) -> Response:
+        incident = self.get_queryset().get(pk=closed.incident.pk)
+        context = {"not_hung_up": closed.not_hung_up}
+        return Response(ClosedIncidentOutput(incident, context=context).data)

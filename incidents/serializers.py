@@ -4,7 +4,10 @@ The call shapes come from calls.serializers (one definition of a call in the API
 DeclareIncidentForm builds on TargetsForm's fields (incidents.forms).
 """
 
+from typing import Any
+
 from django.contrib.auth.models import User
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from calls.models import AudioPrompt, CallMode
@@ -66,6 +69,25 @@ class IncidentDetailOutput(IncidentOutput):
     class Meta(IncidentOutput.Meta):
         fields = [*IncidentOutput.Meta.fields, "calls"]
         read_only_fields = fields
+
+
+class NotHungUpOutput(serializers.Serializer[None]):
+    call = serializers.IntegerField(source="call.pk", help_text="Still running: hang it up again.")
+    message = serializers.CharField(help_text="Who is on the call, and the provider's reason.")
+
+
+class ClosedIncidentOutput(IncidentDetailOutput):
+    """The answer to resolve and cancel: the incident, and the calls that are still running."""
+
+    not_hung_up = serializers.SerializerMethodField()
+
+    class Meta(IncidentDetailOutput.Meta):
+        fields = [*IncidentDetailOutput.Meta.fields, "not_hung_up"]
+        read_only_fields = fields
+
+    @extend_schema_field(NotHungUpOutput(many=True))
+    def get_not_hung_up(self, incident: Incident) -> Any:
+        return NotHungUpOutput(self.context["not_hung_up"], many=True).data
 
 
 class TimelineEntryOutput(serializers.ModelSerializer[TimelineEntry]):

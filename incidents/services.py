@@ -1,11 +1,13 @@
 """Every change to an incident goes through these functions."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from calls.errors import ProviderFailed
-from calls.models import CallMode, CallState
+from calls.models import Call, CallMode, CallState
 from calls.services import hang_up_call, place_call, prepare_calls
 from calls.services.prompts import DEFAULT_PROMPT, PromptChoice, chosen_prompt
 from calls.targets import Target
@@ -97,19 +99,61 @@ def declare_incident(
     return incident
 
 
-def resolve_incident(*, incident: Incident, actor: User | None) -> Incident:
-    """Resolve the incident and hang up its calls. Raises InvalidTransition, ProviderFailed."""
+@dataclass(frozen=True)
+class NotHungUp:
+    """A call still running after its incident closed: the provider did not hang it up."""
+
+    call: Call
+    message: str  # names the people on the call and gives the provider's reason
+
+
+@dataclass(frozen=True)
+class ClosedIncident:
+    """A resolved or cancelled incident, and the calls that could not be hung up (retry each)."""
+
+    incident: Incident
+    not_hung_up: list[NotHungUp]
+
+
+def resolve_incident(*, incident: Incident, actor: User | None) -> ClosedIncident:
+    """Resolve the incident and hang up every call; raises InvalidTransition.
+
+    A hang-up the provider fails leaves the incident resolved and that call running: it is
+    in `not_hung_up` and in the timeline, and its own hang-up can be tried again.
+    """
     return _close_incident(incident=incident, to=IncidentStatus.RESOLVED, actor=actor)
 
 
-def cancel_incident(*, incident: Incident, actor: User | None) -> Incident:
-    """Cancel the incident (a false alarm) and hang up its calls. Raises InvalidTransition,
-    ProviderFailed."""
+def cancel_incident(*, incident: Incident, actor: User | None) -> ClosedIncident:
+    """Cancel the incident (a false alarm) and hang up every call; raises InvalidTransition.
+
+    Hang-ups the provider fails are reported as resolve_incident reports them.
+    """
     return _close_incident(incident=incident, to=IncidentStatus.CANCELLED, actor=actor)
 
 
-def _close_incident(*, incident: Incident, to: IncidentStatus, actor: User | None) -> Incident:
+def _close_incident(
+    *, incident: Incident, to: IncidentStatus, actor: User | None
+) -> ClosedIncident:
     incident = transition_incident(incident=incident, to=to, actor=actor)
-    for call in incident.calls.exclude(state__in=[CallState.TERMINATING, CallState.TERMINATED]):
-        hang_up_call(call=call, actor=actor)
-    return incident
+    live = incident.calls.exclude(state__in=[CallState.TERMINATING, CallState.TERMINATED])
+    not_hung_up = []
+    # Every call is tried: one the provider fails must not keep the others ringing people.
+    for call in live.prefetch_related("participants__contact").order_by("id"):
+        try:
+            hang_up_call(call=call, actor=actor)
+        except ProviderFailed as exc:
+            not_hung_up.append(_record_not_hung_up(call=call, error=exc, actor=actor))
+    return ClosedIncident(incident=incident, not_hung_up=not_hung_up)
+
+
+def _record_not_hung_up(*, call: Call, error: ProviderFailed, actor: User | None) -> NotHungUp:
+    people = ", ".join(str(p) for p in call.participants.all()) or "nobody yet"
+    failed = NotHungUp(call=call, message=f"The call to {people} is still running: {error.message}")
+    add_timeline_entry(
+        incident_id=call.incident_id,
+        kind=TimelineKind.ERROR,
+        text=f"{failed.message} Hang it up again from its controls.",
+        actor=actor,
+    )
+    return failed

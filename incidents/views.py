@@ -30,6 +30,7 @@ from incidents.forms import (
 )
 from incidents.models import Incident
 from incidents.selectors import get_incident_for, incident_snapshot, incidents_for
+from incidents.serializers import NotHungUpOutput
 
 act_permission = permission_required(ACT_ON_INCIDENTS, raise_exception=True)
 
@@ -95,24 +96,14 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
 @act_permission
 def resolve(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident_or_404(request, incident_id)
-    return _act(
-        request,
-        incident,
-        "Incident resolved.",
-        lambda: services.resolve_incident(incident=incident, actor=_user(request)),
-    )
+    return _close(request, incident, "Incident resolved.", services.resolve_incident)
 
 
 @require_POST
 @act_permission
 def cancel(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident_or_404(request, incident_id)
-    return _act(
-        request,
-        incident,
-        "Incident cancelled.",
-        lambda: services.cancel_incident(incident=incident, actor=_user(request)),
-    )
+    return _close(request, incident, "Incident cancelled.", services.cancel_incident)
 
 
 @require_POST
@@ -241,6 +232,28 @@ def _act(
     except DomainError as exc:
         return _refuse(request, incident, exc.status_code, error_body(exc.code, exc.message))
     return _respond(request, incident, success)
+
+
+def _close(
+    request: HttpRequest,
+    incident: Incident,
+    success: str,
+    close: Callable[..., services.ClosedIncident],
+) -> HttpResponse:
+    """Resolve or cancel; closed with calls still running is done, but told as an error."""
+    try:
+        closed = close(incident=incident, actor=_user(request))
+    except DomainError as exc:
+        return _refuse(request, incident, exc.status_code, error_body(exc.code, exc.message))
+    if not closed.not_hung_up:
+        return _respond(request, incident, success)
+    still_running = " ".join(f"{failed.message}." for failed in closed.not_hung_up)
+    message = f"{success} {still_running} Hang it up again from its controls."
+    if _wants_json(request):
+        not_hung_up = NotHungUpOutput(closed.not_hung_up, many=True).data
+        return JsonResponse({"message": message, "not_hung_up": not_hung_up})
+    messages.error(request, message)
+    return _to_incident(incident)
 
 
 def _respond(request: HttpRequest, incident: Incident, message: str) -> HttpResponse:

@@ -153,9 +153,10 @@
       showMessage("Working…", false);
       try {
         const response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: { Accept: "application/json" } });
-        // Success is {"message"}; a refusal is the API's {"code", "message"} with its status.
+        // Success is {"message"}; a refusal is the API's {"code", "message"} with its status; a
+        // close that left calls running is done, but its message names them as an error.
         const body = await response.json().catch(() => ({ message: `The server answered ${response.status}.` }));
-        showMessage(body.message, !response.ok);
+        showMessage(body.message, !response.ok || Boolean(body.not_hung_up && body.not_hung_up.length));
         if (response.ok && form.dataset.inviteForm !== undefined) form.reset();
       } catch (err) {
         showMessage("Could not reach the server; check your connection and try again.", true);
