@@ -50,5 +50,40 @@ ROLE_PERMISSIONS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.ADMIN: ADMIN_PERMISSIONS,
 }
 
-# Permission an operator needs to act on incidents and calls (declare, invite, hang up...).
-ACT_ON_INCIDENTS = "incidents.change_incident"
+
+class Action(StrEnum):
+    """What a person does to incidents and calls, in the dashboard and the API alike."""
+
+    VIEW = "view"
+    DECLARE = "declare"
+    RESOLVE = "resolve"
+    CANCEL = "cancel"
+    INVITE = "invite"
+    REMOVE = "remove"
+    PLAY = "play"
+    STOP_AUDIO = "stop_audio"
+    HANG_UP = "hang_up"
+    RETRY = "retry"
+
+
+# The one map of action -> the Django permissions it needs ("app_label.codename"), read by the
+# dashboard's views (accounts.permissions.requires) and the API's viewsets (RolePermissions).
+# The role sets above grant them: viewers VIEW, operators and admins every action.
+ACTION_PERMISSIONS: dict[Action, tuple[str, ...]] = {
+    # The incident page shows the calls, their people and the timeline, as the API does.
+    Action.VIEW: (
+        "incidents.view_incident",
+        "incidents.view_timelineentry",
+        "calls.view_call",
+        "calls.view_participant",
+    ),
+    Action.DECLARE: ("incidents.add_incident",),
+    Action.RESOLVE: ("incidents.change_incident",),
+    Action.CANCEL: ("incidents.change_incident",),
+    Action.INVITE: ("calls.add_participant",),
+    Action.REMOVE: ("calls.change_participant",),
+    Action.PLAY: ("calls.change_call",),
+    Action.STOP_AUDIO: ("calls.change_call",),
+    Action.HANG_UP: ("calls.change_call",),
+    Action.RETRY: ("calls.change_call",),
+}

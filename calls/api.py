@@ -19,6 +19,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from accounts.permissions import RolePermissions, acting_user
+from accounts.roles import Action
 from calls import services
 from calls.models import AudioPrompt, Call, Participant
 from calls.selectors import calls_for
@@ -67,13 +68,13 @@ class CallViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Call]):
     serializer_class = CallOutput
     permission_classes = [RolePermissions]
     action_permissions = {
-        "retrieve": ("calls.view_call", "calls.view_participant"),
-        "invite": ("calls.add_participant",),
-        "remove": ("calls.change_participant",),
-        "play": ("calls.change_call",),
-        "cancel_media": ("calls.change_call",),
-        "hangup": ("calls.change_call",),
-        "retry": ("calls.change_call",),
+        "retrieve": Action.VIEW,
+        "invite": Action.INVITE,
+        "remove": Action.REMOVE,
+        "play": Action.PLAY,
+        "cancel_media": Action.STOP_AUDIO,
+        "hangup": Action.HANG_UP,
+        "retry": Action.RETRY,
     }
 
     def get_queryset(self) -> QuerySet[Call]:

@@ -15,6 +15,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import BaseThrottle, UserRateThrottle
 
 from accounts.permissions import RolePermissions, acting_user
+from accounts.roles import Action
 from config.api_errors import ErrorOutput
 from config.api_pagination import PageNumber
 from incidents import services
@@ -74,9 +75,12 @@ class IncidentViewSet(
 ):
     permission_classes = [RolePermissions]
     action_permissions = {
-        "resolve": ("incidents.change_incident",),
-        "cancel": ("incidents.change_incident",),
-        "timeline": ("incidents.view_incident", "incidents.view_timelineentry"),
+        "list": Action.VIEW,
+        "retrieve": Action.VIEW,
+        "timeline": Action.VIEW,
+        "create": Action.DECLARE,
+        "resolve": Action.RESOLVE,
+        "cancel": Action.CANCEL,
     }
 
     def get_queryset(self) -> QuerySet[Incident]:

@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -14,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.roles import ACT_ON_INCIDENTS
+from accounts.permissions import may, requires
+from accounts.roles import Action
 from calls import services as call_services
 from calls.models import Call, Participant
 from calls.selectors import get_call_for
@@ -32,10 +32,9 @@ from incidents.models import Incident
 from incidents.selectors import get_incident_for, incident_snapshot, incidents_for
 from incidents.serializers import NotHungUpOutput
 
-act_permission = permission_required(ACT_ON_INCIDENTS, raise_exception=True)
-
 
 @require_safe
+@requires(Action.VIEW)
 def incident_list(request: HttpRequest) -> HttpResponse:
     filters = IncidentFilterForm(request.GET or None)
     incidents = incidents_for(request.user)
@@ -47,7 +46,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/list.html", context)
 
 
-@permission_required("incidents.add_incident", raise_exception=True)
+@requires(Action.DECLARE)
 def declare(request: HttpRequest) -> HttpResponse:
     form = DeclareIncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -75,12 +74,16 @@ def declare(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@requires(Action.VIEW)
 def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident_or_404(request, incident_id)
-    can_act = request.user.has_perm(ACT_ON_INCIDENTS)
+    can = {action.value: may(request.user, action) for action in Action}
+    # The page offers the controls together: only to someone who may use every one of them.
+    can_act = all(can.values())
     context: dict[str, Any] = {
         "incident": incident,
         "snapshot": incident_snapshot(incident.pk),
+        "can": can,
         "can_act": can_act,
     }
     if can_act:  # The controls repeat under every call.
@@ -93,21 +96,21 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 
 @require_POST
-@act_permission
+@requires(Action.RESOLVE)
 def resolve(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident_or_404(request, incident_id)
     return _close(request, incident, "Incident resolved.", services.resolve_incident)
 
 
 @require_POST
-@act_permission
+@requires(Action.CANCEL)
 def cancel(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident_or_404(request, incident_id)
     return _close(request, incident, "Incident cancelled.", services.cancel_incident)
 
 
 @require_POST
-@act_permission
+@requires(Action.INVITE)
 def invite(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse:
     call = _call_or_404(request, incident_id, call_id)
     form = TargetsForm(request.POST)
@@ -124,7 +127,7 @@ def invite(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse
 
 
 @require_POST
-@act_permission
+@requires(Action.REMOVE)
 def remove(
     request: HttpRequest, incident_id: int, call_id: int, participant_id: int
 ) -> HttpResponse:
@@ -142,7 +145,7 @@ def remove(
 
 
 @require_POST
-@act_permission
+@requires(Action.PLAY)
 def play(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse:
     call = _call_or_404(request, incident_id, call_id)
     form = PlayPromptForm(request.POST)
@@ -162,7 +165,7 @@ def play(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse:
 
 
 @require_POST
-@act_permission
+@requires(Action.STOP_AUDIO)
 def stop_audio(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse:
     call = _call_or_404(request, incident_id, call_id)
     return _act(
@@ -174,7 +177,7 @@ def stop_audio(request: HttpRequest, incident_id: int, call_id: int) -> HttpResp
 
 
 @require_POST
-@act_permission
+@requires(Action.HANG_UP)
 def hang_up(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse:
     call = _call_or_404(request, incident_id, call_id)
     return _act(
@@ -186,7 +189,7 @@ def hang_up(request: HttpRequest, incident_id: int, call_id: int) -> HttpRespons
 
 
 @require_POST
-@act_permission
+@requires(Action.RETRY)
 def retry(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse:
     call = _call_or_404(request, incident_id, call_id)
     return _act(
