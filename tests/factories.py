@@ -8,9 +8,9 @@ from factory.declarations import LazyFunction, Sequence, SubFactory
 from factory.django import DjangoModelFactory, FileField, Password
 from factory.faker import Faker
 
-from calls.models import AudioPrompt, Call, CallEvent, Participant
+from calls.models import AudioPrompt, Call, CallEvent, CallState, Participant, ParticipantState
 from contacts.models import Contact, ContactGroup
-from incidents.models import Incident, TimelineEntry
+from incidents.models import Incident, IncidentStatus, TimelineEntry
 
 
 class UserFactory(DjangoModelFactory[User]):
@@ -90,3 +90,35 @@ class AudioPromptFactory(DjangoModelFactory[AudioPrompt]):
 
     name = Sequence(lambda n: f"Prompt {n}")
     audio = FileField(from_path=str(DEFAULT_PROMPT_WAV), filename="prompt.wav")
+
+
+def one_of_everything() -> dict[str, int]:
+    """One of everything the endpoints act on, in states where every action can succeed."""
+    contact = ContactFactory.create()
+    group = ContactGroupFactory.create()
+    group.members.add(contact)
+    # declared_by=None: no extra users, whose password hashing would dominate the run time.
+    call = CallFactory.create(
+        incident__status=IncidentStatus.ACTIVE,
+        incident__declared_by=None,
+        state=CallState.ESTABLISHED,
+    )
+    participant = ParticipantFactory.create(
+        call=call,
+        state=ParticipantState.JOINED,
+        joined_at=timezone.now(),
+        provider_participant_id="p-1",
+    )
+    failed_call = CallFactory.create(
+        incident__declared_by=None, state=CallState.FAILED, provider_call_id=""
+    )
+    ParticipantFactory.create(call=failed_call)
+    return {
+        "contact": contact.pk,
+        "group": group.pk,
+        "incident": call.incident_id,
+        "call": call.pk,
+        "participant": participant.pk,
+        "failed_call": failed_call.pk,
+        "prompt": AudioPromptFactory.create().pk,
+    }

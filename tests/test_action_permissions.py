@@ -11,15 +11,13 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from django.urls import URLPattern, get_resolver
-from django.utils import timezone
 from rest_framework.routers import DefaultRouter
 
 from accounts.roles import ACTION_PERMISSIONS, ROLE_PERMISSIONS, Action, Role
-from calls.models import CallState, ParticipantState
+from calls.models import Call
 from config import api_urls
-from incidents.models import IncidentStatus
 from tests.conftest import FakeProvider, token_client
-from tests.factories import AudioPromptFactory, CallFactory, ParticipantFactory, UserFactory
+from tests.factories import UserFactory, one_of_everything
 
 Request = tuple[str, str, dict[str, Any] | None]  # method, path template, body
 
@@ -63,30 +61,11 @@ ROLE_MAY: dict[str, set[Action]] = {
 
 
 def _world() -> dict[str, Any]:
-    call = CallFactory.create(
-        incident__status=IncidentStatus.ACTIVE,
-        incident__declared_by=None,
-        state=CallState.ESTABLISHED,
-    )
-    participant = ParticipantFactory.create(
-        call=call,
-        state=ParticipantState.JOINED,
-        joined_at=timezone.now(),
-        provider_participant_id="p",
-    )
-    failed = CallFactory.create(
-        incident__declared_by=None, state=CallState.FAILED, provider_call_id=""
-    )
-    ParticipantFactory.create(call=failed)
-    return {
-        "incident": call.incident_id,
-        "call": call.pk,
-        "failed_call": failed.pk,
-        "call_page": f"/incidents/{call.incident_id}/calls/{call.pk}",
-        "failed_call_page": f"/incidents/{failed.incident_id}/calls/{failed.pk}",
-        "participant": participant.pk,
-        "prompt": AudioPromptFactory.create().pk,
-    }
+    world: dict[str, Any] = one_of_everything()
+    for name in ("call", "failed_call"):
+        incident_id = Call.objects.values_list("incident_id", flat=True).get(pk=world[name])
+        world[f"{name}_page"] = f"/incidents/{incident_id}/calls/{world[name]}"
+    return world
 
 
 def _filled(value: Any, world: dict[str, Any]) -> Any:

@@ -8,19 +8,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
-from calls.models import CallState, ParticipantState
-from incidents.models import IncidentStatus
 from tests.conftest import FakeProvider, token_client
-from tests.factories import (
-    DEFAULT_PROMPT_WAV,
-    AudioPromptFactory,
-    CallFactory,
-    ContactFactory,
-    ContactGroupFactory,
-    ParticipantFactory,
-)
+from tests.factories import DEFAULT_PROMPT_WAV, one_of_everything
 
 READ = (401, 200, 200, 200)
 ACT = (401, 403, 200, 200)
@@ -80,38 +70,6 @@ TABLE: list[tuple[str, str, Any, tuple[int, int, int, int]]] = [
 ROLES = ["anonymous", "viewer", "operator", "admin_user"]
 
 
-def _world() -> dict[str, int]:
-    """One of everything the endpoints act on, in states where every action can succeed."""
-    contact = ContactFactory.create()
-    group = ContactGroupFactory.create()
-    group.members.add(contact)
-    # declared_by=None: no extra users, whose password hashing would dominate the run time.
-    call = CallFactory.create(
-        incident__status=IncidentStatus.ACTIVE,
-        incident__declared_by=None,
-        state=CallState.ESTABLISHED,
-    )
-    participant = ParticipantFactory.create(
-        call=call,
-        state=ParticipantState.JOINED,
-        joined_at=timezone.now(),
-        provider_participant_id="p-1",
-    )
-    failed_call = CallFactory.create(
-        incident__declared_by=None, state=CallState.FAILED, provider_call_id=""
-    )
-    ParticipantFactory.create(call=failed_call)
-    return {
-        "contact": contact.pk,
-        "group": group.pk,
-        "incident": call.incident_id,
-        "call": call.pk,
-        "participant": participant.pk,
-        "failed_call": failed_call.pk,
-        "prompt": AudioPromptFactory.create().pk,
-    }
-
-
 def _body(body: Any, world: dict[str, int]) -> tuple[Any, str | None]:
     if body == "upload":
         wav = SimpleUploadedFile("p.wav", DEFAULT_PROMPT_WAV.read_bytes(), "audio/wav")
@@ -137,7 +95,7 @@ def test_endpoint_answers_each_role(
 ) -> None:
     role = ROLES[role_index]
     user: User | None = None if role == "anonymous" else request.getfixturevalue(role)
-    world = _world()
+    world = one_of_everything()
     data, fmt = _body(body, world)
     client = token_client(user)
     response = (

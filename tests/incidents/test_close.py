@@ -110,12 +110,10 @@ def test_a_call_left_running_can_be_hung_up_again(operator: User, hang_ups: Hang
 @pytest.mark.django_db
 @pytest.mark.parametrize("action", CLOSE)
 def test_dashboard_close_shows_an_error_naming_the_calls_still_running(
-    operator: User, hang_ups: HangUps, action: str
+    operator: User, operator_client: Client, hang_ups: HangUps, action: str
 ) -> None:
     incident, _ = _three_calls_with_the_middle_hang_up_failing(operator, hang_ups)
-    client = Client()
-    client.force_login(operator)
-    response: Any = client.post(f"/incidents/{incident.pk}/{action}/")
+    response: Any = operator_client.post(f"/incidents/{incident.pk}/{action}/")
     assert response.status_code == 302
     [message] = list(get_messages(response.wsgi_request))
     assert message.level_tag == "error"
@@ -127,12 +125,12 @@ def test_dashboard_close_shows_an_error_naming_the_calls_still_running(
 
 @pytest.mark.django_db
 def test_dashboard_close_in_json_names_the_calls_still_running(
-    operator: User, hang_ups: HangUps
+    operator: User, operator_client: Client, hang_ups: HangUps
 ) -> None:
     incident, calls = _three_calls_with_the_middle_hang_up_failing(operator, hang_ups)
-    client = Client()
-    client.force_login(operator)
-    response = client.post(f"/incidents/{incident.pk}/resolve/", HTTP_ACCEPT="application/json")
+    response = operator_client.post(
+        f"/incidents/{incident.pk}/resolve/", HTTP_ACCEPT="application/json"
+    )
     assert response.status_code == 200
     body = response.json()
     assert "Bob" in body["message"]
