@@ -35,7 +35,7 @@ def requires(action: Action) -> Callable[[ViewT], ViewT]:
     guard = permission_required(ACTION_PERMISSIONS[action], raise_exception=True)
 
     def decorate(view: ViewT) -> ViewT:
-        guarded: ViewT = guard(view)  # type: ignore[assignment]
+        guarded: ViewT = guard(view)
         guarded.action = action  # type: ignore[attr-defined]  # read by the permission tests
         return guarded
 

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from calls.models import AudioPrompt, CallMode
 from calls.serializers import CallOutput, TargetsInput
 from incidents.models import Incident, IncidentStatus, Severity, TimelineEntry
+from incidents.services import NotHungUp
 
 
 class IncidentFilter(serializers.Serializer[None]):
@@ -71,7 +72,7 @@ class IncidentDetailOutput(IncidentOutput):
         read_only_fields = fields
 
 
-class NotHungUpOutput(serializers.Serializer[None]):
+class NotHungUpOutput(serializers.Serializer[NotHungUp]):
     call = serializers.IntegerField(source="call.pk", help_text="Still running: hang it up again.")
     message = serializers.CharField(help_text="Who is on the call, and the provider's reason.")
 

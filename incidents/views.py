@@ -253,7 +253,7 @@ def _close(
     still_running = " ".join(f"{failed.message}." for failed in closed.not_hung_up)
     message = f"{success} {still_running} Hang it up again from its controls."
     if _wants_json(request):
-        not_hung_up = NotHungUpOutput(closed.not_hung_up, many=True).data
+        not_hung_up = [NotHungUpOutput(failed).data for failed in closed.not_hung_up]
         return JsonResponse({"message": message, "not_hung_up": not_hung_up})
     messages.error(request, message)
     return _to_incident(incident)
