@@ -62,6 +62,15 @@ class Delivery:
 
 # What became of one callback: how many events it carried, or the error that refused it.
 CallbackOutcome = int | DomainError
+# Where the callback view hands each callback: store_and_apply below, or the process's
+# callback pipeline (calls.background), which the ASGI wiring gives every HTTP request.
+CallbackSink = Callable[[Delivery], CallbackOutcome]
+# Runs provider requests that follow an apply; run_now, or the pipeline's run_aside.
+RunAside = Callable[[Callable[[], None]], None]
+
+
+def run_now(work: Callable[[], None]) -> None:
+    work()
 
 
 class UnknownCall(DomainError):
@@ -85,42 +94,29 @@ def event_digest(call: Call, event: cb.AnyCallbackEvent) -> str:
     return hashlib.sha256(f"{call.pk}:{canonical}".encode()).hexdigest()
 
 
-def _run_now(work: Callable[[], None]) -> None:
-    work()
+def store_and_apply(delivery: Delivery) -> CallbackOutcome:
+    """The sink where no server pipeline runs (the test client, management commands): store
+    the callback, then apply its call's events, before the provider gets its answer."""
+    (outcome,) = store_callbacks([delivery])
+    if not isinstance(outcome, DomainError):
+        apply_pending_events(call_ids=[delivery.call_id])
+    return outcome
 
 
-# Set by calls.background in a server process: its callback pipeline stores deliveries in
-# batches and applies them after answering, and provider requests that follow an apply (the
-# welcome prompt) run aside, so that they never hold up the pipeline's thread.
-_pipeline: Callable[[Delivery], CallbackOutcome] | None = None
-_run_aside: Callable[[Callable[[], None]], None] = _run_now
+def ingest_callback(
+    *, call_id: int, secret: str, body: bytes, sink: CallbackSink = store_and_apply
+) -> int:
+    """Hand one callback to `sink` to be verified, stored and applied; return how many events
+    it carried.
 
-
-def use_callback_pipeline(
-    pipeline: Callable[[Delivery], CallbackOutcome] | None,
-    *,
-    run_aside: Callable[[Callable[[], None]], None] = _run_now,
-) -> None:
-    global _pipeline, _run_aside
-    _pipeline, _run_aside = pipeline, run_aside
-
-
-def ingest_callback(*, call_id: int, secret: str, body: bytes) -> int:
-    """Verify and store one callback, and have its events applied; returns how many it carried.
-
-    In a server process the callback pipeline stores it together with whatever else arrived
-    meanwhile and applies it after the provider has its answer; elsewhere (management
-    commands, tests) it is stored and applied before this returns. Raises UnknownCall,
-    WrongCallbackSecret, MalformedCallback or EventForAnotherCall, and then stores nothing;
-    the pipeline may also answer CallbackNotStored (a database error, or no turn in time).
+    The callback view passes the sink its server gave the request: in a server process, that
+    process's callback pipeline (calls.background), which stores it together with whatever
+    else arrived meanwhile and applies it after the provider has its answer. Raises
+    UnknownCall, WrongCallbackSecret, MalformedCallback or EventForAnotherCall, and then stores
+    nothing; the pipeline may also answer CallbackNotStored (a database error, or no turn in
+    time).
     """
-    delivery = Delivery(call_id, secret, body)
-    if _pipeline is not None:
-        outcome = _pipeline(delivery)
-    else:
-        (outcome,) = store_callbacks([delivery])
-        if not isinstance(outcome, DomainError):
-            apply_pending_events(call_ids=[call_id])
+    outcome = sink(Delivery(call_id, secret, body))
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
@@ -193,8 +189,14 @@ def has_pending_events() -> bool:
     return CallEvent.objects.filter(applied_at__isnull=True).exists()
 
 
-def apply_pending_events(*, call_ids: list[int] | None = None, batch_size: int = 500) -> int:
-    """Apply stored events not applied yet, per call in arrival order; return how many."""
+def apply_pending_events(
+    *, call_ids: list[int] | None = None, batch_size: int = 500, run_aside: RunAside = run_now
+) -> int:
+    """Apply stored events not applied yet, per call in arrival order; return how many.
+
+    Provider requests that follow an apply (the welcome prompt) are handed to `run_aside`
+    after commit: the callback pipeline passes its own, so that they never hold up its thread.
+    """
     pending = CallEvent.objects.filter(applied_at__isnull=True)
     if call_ids is not None:
         pending = pending.filter(call_id__in=call_ids)
@@ -206,7 +208,7 @@ def apply_pending_events(*, call_ids: list[int] | None = None, batch_size: int =
         try:
             while count == batch_size:  # A short batch was the last one.
                 with serialized_writes():
-                    count = _apply_call_events(call_id, batch_size)
+                    count = _apply_call_events(call_id, batch_size, run_aside)
                 applied += count
         except Exception as exc:  # One call's bad event must not hold up the other calls.
             logger.exception("Applying call %s's stored events failed; they stay stored.", call_id)
@@ -218,11 +220,11 @@ def apply_pending_events(*, call_ids: list[int] | None = None, batch_size: int =
 
 @transaction.atomic
 @batched_broadcasts()
-def _apply_call_events(call_id: int, batch_size: int) -> int:
+def _apply_call_events(call_id: int, batch_size: int, run_aside: RunAside) -> int:
     # One writer per call at a time: its events are applied in the order they arrived.
     call = Call.objects.select_for_update(no_key=True).get(pk=call_id)
     stored = list(call.events.filter(applied_at__isnull=True).order_by("id")[:batch_size])
-    batch = _CallBatch(call)
+    batch = _CallBatch(call, run_aside)
     with batched_timeline():
         for row in stored:
             event = cb.parse_envelope(row.payload)
@@ -238,8 +240,9 @@ class _CallBatch:
     of key presses costs one UPDATE, not one per press. (start_ringing, shared with the other
     services, writes the phones it starts ringing at once.)"""
 
-    def __init__(self, call: Call) -> None:
+    def __init__(self, call: Call, run_aside: RunAside) -> None:
         self.call = call
+        self.run_aside = run_aside  # where provider requests after the commit run
         self._by_identifier: dict[str, Participant] | None = None
         self._changed: dict[Call | Participant, set[str]] = {}
 
@@ -293,7 +296,7 @@ def _apply_call_state(batch: _CallBatch, event: cb.CallStateChanged) -> None:
     if state == CallState.ESTABLISHING:
         start_ringing(batch.in_state(ParticipantState.INVITED))
     elif state == CallState.ESTABLISHED and call.prompt_id:
-        _play_welcome_prompt_after_commit(call)
+        _play_welcome_prompt_after_commit(call, batch.run_aside)
     elif state == CallState.TERMINATED:
         joined = batch.in_state(ParticipantState.JOINED)
         waiting = batch.in_state(ParticipantState.INVITED, ParticipantState.RINGING)
@@ -408,7 +411,7 @@ def _apply_invite_result(batch: _CallBatch, event: cb.InviteResult) -> None:
         _announce(participant, f"{participant} could not be reached.")
 
 
-def _play_welcome_prompt_after_commit(call: Call) -> None:
+def _play_welcome_prompt_after_commit(call: Call, run_aside: RunAside) -> None:
     def play() -> None:
         fresh = Call.objects.select_related("prompt").get(pk=call.pk)
         if fresh.prompt is None or fresh.media_state != MediaState.IDLE:
@@ -421,7 +424,7 @@ def _play_welcome_prompt_after_commit(call: Call) -> None:
                     incident_id=fresh.incident_id, kind=TimelineKind.ERROR, text=exc.message
                 )
 
-    transaction.on_commit(lambda: _run_aside(play))
+    transaction.on_commit(lambda: run_aside(play))
 
 
 _APPLY: dict[type, Callable[[_CallBatch, Any], None]] = {

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from calls.models import Call, CallEvent, CallState, MediaState, ParticipantState
 from calls.services import apply_pending_events, store_callbacks
-from calls.services.ingest import Delivery, use_callback_pipeline
+from calls.services.ingest import Delivery
 from tests.factories import AudioPromptFactory, CallFactory, ParticipantFactory
 
 LEG = "0a1f0000-1111-2222-3333-444455556666"
@@ -262,13 +262,11 @@ def test_an_established_call_plays_its_prompt_aside_from_the_applier(
 ) -> None:
     call.prompt = AudioPromptFactory.create()
     call.save(update_fields=["prompt"])
+    body = json.dumps([state_event("Established")]).encode()
+    assert store_callbacks([Delivery(call.pk, call.callback_secret, body)]) == [1]
     handed_aside: list[Callable[[], None]] = []
-    use_callback_pipeline(None, run_aside=handed_aside.append)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            post(call, [state_event("Established")])
-    finally:
-        use_callback_pipeline(None)
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_pending_events(run_aside=handed_aside.append)
     # Applying only handed the provider request over; it runs when that work runs.
     assert not any(path.endswith("/PlayAudio") for path in provider.paths())
     (play,) = handed_aside
@@ -292,10 +290,10 @@ def test_a_call_whose_events_fail_to_apply_does_not_hold_up_the_others(
         assert store_callbacks([Delivery(target.pk, target.callback_secret, body)]) == [1]
     apply_call_events = ingest._apply_call_events
 
-    def fail_for_the_first_call(call_id: int, batch_size: int) -> int:
+    def fail_for_the_first_call(call_id: int, batch_size: int, run_aside: Any) -> int:
         if call_id == call.pk:
             raise RuntimeError("a bad event")
-        return apply_call_events(call_id, batch_size)
+        return apply_call_events(call_id, batch_size, run_aside)
 
     monkeypatch.setattr(ingest, "_apply_call_events", fail_for_the_first_call)
     with pytest.raises(RuntimeError, match="a bad event"):
