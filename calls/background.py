@@ -29,14 +29,9 @@ from django.http import HttpRequest
 from rest_framework.request import Request
 
 from calls.services import apply_pending_events, expire_unanswered, store_callbacks
-from calls.services.ingest import (
-    CallbackOutcome,
-    CallbackSink,
-    Delivery,
-    RunAside,
-    has_pending_events,
-    store_and_apply,
-)
+from calls.services.applying import has_pending_events
+from calls.services.ingest import CallbackOutcome, CallbackSink, Delivery, store_and_apply
+from calls.services.welcome import RunAside
 from config.errors import DomainError
 
 logger = logging.getLogger(__name__)

@@ -280,7 +280,7 @@ def test_an_established_call_plays_its_prompt_aside_from_the_applier(
 def test_a_call_whose_events_fail_to_apply_does_not_hold_up_the_others(
     call: Call, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from calls.services import ingest
+    from calls.services import applying
 
     other = CallFactory.create(provider_call_id="another-leg", state=CallState.ESTABLISHING)
     for target in (call, other):
@@ -288,14 +288,14 @@ def test_a_call_whose_events_fail_to_apply_does_not_hold_up_the_others(
         event["data"]["CallLegId"] = target.provider_call_id
         body = json.dumps([event]).encode()
         assert store_callbacks([Delivery(target.pk, target.callback_secret, body)]) == [1]
-    apply_call_events = ingest._apply_call_events
+    apply_call_events = applying._apply_call_events
 
     def fail_for_the_first_call(call_id: int, batch_size: int, run_aside: Any) -> int:
         if call_id == call.pk:
             raise RuntimeError("a bad event")
         return apply_call_events(call_id, batch_size, run_aside)
 
-    monkeypatch.setattr(ingest, "_apply_call_events", fail_for_the_first_call)
+    monkeypatch.setattr(applying, "_apply_call_events", fail_for_the_first_call)
     with pytest.raises(RuntimeError, match="a bad event"):
         apply_pending_events()
     other.refresh_from_db()

@@ -14,13 +14,8 @@ from asgiref.testing import ApplicationCommunicator
 from django.core.asgi import get_asgi_application
 
 from calls.background import CALLBACK_SINK, CallbackNotStored, CallbackPipeline
-from calls.services.ingest import (
-    CallbackOutcome,
-    CallbackSink,
-    Delivery,
-    RunAside,
-    UnknownCall,
-)
+from calls.services.ingest import CallbackOutcome, CallbackSink, Delivery, UnknownCall
+from calls.services.welcome import RunAside
 
 
 def delivery(call_id: int) -> Delivery:
