@@ -32,8 +32,6 @@ from calls.services.welcome import RunAside, play_welcome_prompt_after_commit, r
 from calls.services.write_queue import serialized_writes
 from incidents.events import (
     batched_broadcasts,
-    broadcast_call,
-    broadcast_participant,
 )
 from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry, batched_timeline
@@ -115,10 +113,8 @@ def _apply_call_state(batch: CallBatch, event: ev.CallStateChanged) -> None:
     if state == CallState.TERMINATED:
         call.ended_at = event.event_time
         call.media_state = MediaState.IDLE
-    batch.save(call, "state", "ended_at", "media_state")
-    broadcast_call(call)
-    add_timeline_entry(
-        incident_id=call.incident_id, kind=TimelineKind.CALL, text=f"Call {state.label.lower()}."
+    batch.save_and_announce(
+        call, "state", "ended_at", "media_state", says=f"Call {state.label.lower()}."
     )
     if state == CallState.ESTABLISHING:
         start_ringing(batch.in_state(ParticipantState.INVITED))
@@ -145,16 +141,8 @@ def _move_participants(
         participant.state = new
         if left_at is not None:
             participant.left_at = max(left_at, participant.joined_at or left_at)
-        batch.save(participant, "state", "left_at")
-        _announce(participant, f"{participant} {said}." if said else "")
-
-
-def _announce(participant: Participant, text: str = "") -> None:
-    broadcast_participant(participant)
-    if text:
-        add_timeline_entry(
-            incident_id=participant.call.incident_id, kind=TimelineKind.PARTICIPANT, text=text
-        )
+        says = f"{participant} {said}." if said else ""
+        batch.save_and_announce(participant, "state", "left_at", says=says)
 
 
 def _apply_roster(batch: CallBatch, event: ev.ParticipantsUpdated) -> None:
@@ -186,8 +174,11 @@ def _join(batch: CallBatch, participant: Participant, entry: ev.RosterEntry, at:
         participant.joined_at, participant.left_at = at, None
         changed = True
     if changed:
-        batch.save(participant, "provider_participant_id", "state", "joined_at", "left_at")
-        _announce(participant, f"{participant} joined the call.")
+        batch.save_and_announce(
+            participant,
+            *("provider_participant_id", "state", "joined_at", "left_at"),
+            says=f"{participant} joined the call.",
+        )
 
 
 def _apply_tone(batch: CallBatch, event: ev.ToneReceived) -> None:
@@ -202,9 +193,9 @@ def _apply_tone(batch: CallBatch, event: ev.ToneReceived) -> None:
     participant.keys_pressed = (participant.keys_pressed + event.tone)[-200:]
     acknowledged = event.tone == ACKNOWLEDGE_TONE and not participant.acknowledged
     participant.acknowledged = participant.acknowledged or acknowledged
-    batch.save(participant, "keys_pressed", "acknowledged")
     suffix = " (acknowledged)" if acknowledged else ""
-    _announce(participant, f"{participant} pressed {event.tone}{suffix}.")
+    says = f"{participant} pressed {event.tone}{suffix}."
+    batch.save_and_announce(participant, "keys_pressed", "acknowledged", says=says)
 
 
 def _who_pressed(batch: CallBatch) -> Participant | None:
@@ -218,14 +209,12 @@ def _who_pressed(batch: CallBatch) -> Participant | None:
 def _apply_play_result(batch: CallBatch, event: ev.PlayResult) -> None:
     call = batch.call
     call.media_state = MediaState.IDLE
-    batch.save(call, "media_state")
-    broadcast_call(call)
-    text = {
+    says = {
         ev.MediaOutcome.COMPLETED: "The audio finished playing.",
         ev.MediaOutcome.CANCELLED: "The audio was stopped.",
         ev.MediaOutcome.FAILED: f"The audio could not be played: {event.message or 'unknown'}.",
     }[event.outcome]
-    add_timeline_entry(incident_id=call.incident_id, kind=TimelineKind.MEDIA, text=text)
+    batch.save_and_announce(call, "media_state", says=says, kind=TimelineKind.MEDIA)
 
 
 def _apply_invite_result(batch: CallBatch, event: ev.InviteResult) -> None:
@@ -234,8 +223,7 @@ def _apply_invite_result(batch: CallBatch, event: ev.InviteResult) -> None:
     waiting = batch.in_state(ParticipantState.INVITED, ParticipantState.RINGING)
     for participant in (p for p in waiting if p.identifier in event.participants):
         participant.state = ParticipantState.FAILED
-        batch.save(participant, "state")
-        _announce(participant, f"{participant} could not be reached.")
+        batch.save_and_announce(participant, "state", says=f"{participant} could not be reached.")
 
 
 _APPLY: dict[type, Callable[[CallBatch, Any], None]] = {

@@ -1,7 +1,9 @@
 """The unit of work for applying one call's stored events (calls.services.applying)."""
 
 from calls.models import Call, Participant, ParticipantState
+from calls.services.announcements import announce
 from calls.services.welcome import RunAside
+from incidents.models import TimelineKind
 
 
 class CallBatch:
@@ -35,6 +37,18 @@ class CallBatch:
     def save(self, row: Call | Participant, *fields: str) -> None:
         """Write these fields of `row` (and its updated_at) when the batch ends."""
         self._changed.setdefault(row, set()).update(fields)
+
+    def save_and_announce(
+        self,
+        row: Call | Participant,
+        *fields: str,
+        says: str = "",
+        kind: TimelineKind | None = None,
+    ) -> None:
+        """Save these fields of `row` when the batch ends, as save does, and announce it now
+        (calls.services.announcements; the broadcast goes out after commit)."""
+        self.save(row, *fields)
+        announce(row, says, kind=kind)
 
     def write_changes(self) -> None:
         for row, fields in self._changed.items():
