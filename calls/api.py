@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from accounts.permissions import RolePermissions, acting_user
 from accounts.roles import Action
 from calls import services
+from calls.background import callback_sink
 from calls.models import AudioPrompt, Call, Participant
 from calls.selectors import calls_for
 from calls.serializers import (
@@ -43,6 +44,8 @@ class ProviderCallbackView(APIView):
     The secret in the URL is the only credential the preview API offers; it is compared in
     constant time. 401 wrong secret, 404 unknown call, 400 malformed body, 503 not stored
     (deliver again), 200 stored (a redelivered event is answered 200 and stored once).
+    Each callback goes to the sink the server gave this request (calls.background): the
+    process's callback pipeline under daphne, or store-and-apply inline without one.
     """
 
     authentication_classes = []
@@ -51,7 +54,9 @@ class ProviderCallbackView(APIView):
     throttle_classes = []
 
     def post(self, request: Request, call_id: int, secret: str) -> Response:
-        received = ingest_callback(call_id=call_id, secret=secret, body=request.body)
+        received = ingest_callback(
+            call_id=call_id, secret=secret, body=request.body, sink=callback_sink(request)
+        )
         return Response({"received": received})
 
 

@@ -1,7 +1,9 @@
 """Background work inside each ASGI process: storing and applying provider callbacks, and the
 ring timeout.
 
-Callback requests hand their bodies to this process's CallbackPipeline and wait. On one
+with_background_work (config/asgi.py) builds this process's CallbackPipeline and puts its `store`
+into every HTTP request's scope under CALLBACK_SINK, as Channels' middleware puts the user there;
+the callback view takes it from there (callback_sink) and hands each body to it. On one
 long-lived thread with its own database connection, the pipeline verifies and stores every
 callback that arrived meanwhile in one transaction (a group commit: one connection and one
 INSERT for many requests, where each request would otherwise open a connection of its own),
@@ -14,32 +16,40 @@ run all this at once: the services lock each call. No task queue is needed.
 import asyncio
 import concurrent.futures
 import contextvars
+import functools
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest
+from rest_framework.request import Request
 
 from calls.errors import CallbackNotStored
 from calls.services import apply_pending_events, expire_unanswered, store_callbacks
-from calls.services.ingest import (
-    CallbackOutcome,
-    Delivery,
-    has_pending_events,
-    use_callback_pipeline,
-)
+from calls.services.applying import has_pending_events
+from calls.services.ingest import CallbackOutcome, CallbackSink, Delivery, store_and_apply
+from calls.services.welcome import RunAside
 
 logger = logging.getLogger(__name__)
 ASGIApp = Any
 T = TypeVar("T")
 # How long a callback request waits to be stored before it is answered 503.
 STORE_TIMEOUT_SECONDS = 15
+# The scope key under which with_background_work hands each HTTP request the process's sink.
+CALLBACK_SINK = "calls.callback_sink"
 
 
 Waiting = tuple[Delivery, concurrent.futures.Future[CallbackOutcome]]
+
+
+class Applier(Protocol):
+    """Applies stored events, handing follow-up provider requests to `run_aside`."""
+
+    def __call__(self, *, run_aside: RunAside) -> object: ...
 
 
 class CallbackPipeline:
@@ -54,7 +64,7 @@ class CallbackPipeline:
         loop: asyncio.AbstractEventLoop,
         *,
         store: Callable[[list[Delivery]], list[CallbackOutcome]],
-        apply: Callable[[], object] | None,
+        apply: Applier | None,
         store_timeout: float = STORE_TIMEOUT_SECONDS,
     ) -> None:
         self._loop = loop
@@ -114,7 +124,7 @@ class CallbackPipeline:
                 await self._store(batch)
             if self._apply is not None:
                 try:
-                    await self._on_thread(self._apply)
+                    await self._on_thread(functools.partial(self._apply, run_aside=self.run_aside))
                 except Exception:  # Stored events stay stored; try again shortly.
                     logger.exception("Applying stored provider events failed; will retry.")
                     await asyncio.sleep(1)
@@ -176,29 +186,37 @@ def _start(
 
 def with_background_work(app: ASGIApp) -> ASGIApp:
     """Start the callback pipeline and the sweeper on the serving loop with the first HTTP
-    request (daphne runs no ASGI lifespan). With APPLY_IN_WORKER the process only stores
-    callbacks; `manage.py run_worker` applies them."""
+    request (daphne runs no ASGI lifespan), and hand the pipeline to every HTTP request in its
+    scope (CALLBACK_SINK). With APPLY_IN_WORKER the process only stores callbacks;
+    `manage.py run_worker` applies them."""
     tasks: list[asyncio.Task[None]] = []  # The loop keeps only weak references to tasks.
-    started = False
+    pipeline: CallbackPipeline | None = None
 
     async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        nonlocal started
-        if not started and scope["type"] == "http":
-            started = True
-            loop = asyncio.get_running_loop()
-            pipeline, running = _start(loop, apply=not settings.APPLY_IN_WORKER)
-            tasks.extend(running)
-            use_callback_pipeline(pipeline.store, run_aside=pipeline.run_aside)
+        nonlocal pipeline
+        if scope["type"] == "http":
+            if pipeline is None:
+                loop = asyncio.get_running_loop()
+                pipeline, running = _start(loop, apply=not settings.APPLY_IN_WORKER)
+                tasks.extend(running)
+            scope = {**scope, CALLBACK_SINK: pipeline.store}
         await app(scope, receive, send)
 
     return wrapped
+
+
+def callback_sink(request: HttpRequest | Request) -> CallbackSink:
+    """Where the callback view hands this request's callback: the sink with_background_work
+    put in its scope, or store_and_apply where there is none (the test client, WSGI)."""
+    scope = getattr(request, "scope", None)  # only an ASGI request has one
+    sink: CallbackSink = scope.get(CALLBACK_SINK, store_and_apply) if scope else store_and_apply
+    return sink
 
 
 async def run_worker(poll_seconds: float) -> None:
     """A worker process's life: apply what web processes stored (polling, as they may run on
     other machines) and sweep unanswered phones. Runs until cancelled."""
     pipeline, background = _start(asyncio.get_running_loop(), apply=True)
-    use_callback_pipeline(None, run_aside=pipeline.run_aside)
     try:
         while True:
             await asyncio.sleep(poll_seconds)

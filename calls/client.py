@@ -8,17 +8,13 @@ without the rest of the app knowing which one is on the wire.
 Identifiers are the app's raw strings: "+E164" for phone numbers and "8:..." for ACS users.
 """
 
-import email.utils
 import logging
-import re
 import time
 import uuid
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
 
 import httpx
 import tenacity
@@ -26,7 +22,6 @@ import tenacity
 from calls import signing
 from calls.provider_types import (
     CallLeg,
-    InvalidIdentifier,
     MediaOperation,
     OperationStatus,
     ProviderError,
@@ -38,12 +33,18 @@ from calls.provider_types import (
     ProviderUnavailable,
     ProviderUnreachable,
 )
+from calls.retry_policy import (
+    DEFAULT_RETRY,
+    RetryPolicy,
+    never_arrived,
+    retry_after_seconds,
+    transient,
+)
+from calls.wire import call_path, non_empty, wire_identifier, wire_phone_number, wire_targets
 
 API_VERSION = "2021-04-15-preview1"
 
 logger = logging.getLogger(__name__)
-
-_PHONE_NUMBER = re.compile(r"\+[1-9][0-9]{1,14}")  # E.164
 
 
 def _utc_now() -> datetime:
@@ -76,29 +77,7 @@ class HmacAuth(httpx.Auth):
         yield request
 
 
-# --- Retries -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 3  # including the first
-    initial_backoff: float = 0.5  # seconds; doubles per attempt, plus up to this much jitter
-    max_backoff: float = 8.0
-    # A longer Retry-After is not waited out inline: the ProviderThrottled goes to the caller,
-    # carrying retry_after, so a request thread never blocks for minutes.
-    max_retry_after: float = 10.0
-
-
-DEFAULT_RETRY = RetryPolicy()
-NO_RETRY = RetryPolicy(attempts=1)
-
-
-def _transient(exc: BaseException) -> bool:
-    return isinstance(exc, ProviderError) and exc.retryable
-
-
-def _never_arrived(exc: BaseException) -> bool:
-    return isinstance(exc, ProviderUnreachable | ProviderThrottled)
+# --- Retries (the policy: calls.retry_policy) ----------------------------------------------
 
 
 def _log_retry(state: tenacity.RetryCallState) -> None:
@@ -194,21 +173,21 @@ class CallAutomationClient:
             ("dtmfReceived", subscribe_tones),
         ]
         body: dict[str, Any] = {
-            "source": _wire_identifier(source),
-            "targets": _wire_targets(targets),
+            "source": wire_identifier(source),
+            "targets": wire_targets(targets),
             "subject": subject,
             "callbackUri": callback_url,
             "requestedModalities": ["audio"],
             "requestedCallEvents": [name for name, wanted in events if wanted],
         }
         if caller_id is not None:
-            body["alternateCallerId"] = _wire_phone_number(caller_id)
+            body["alternateCallerId"] = wire_phone_number(caller_id)
         headers = {
             "Repeatability-Request-ID": str(request_id),
             "Repeatability-First-Sent": signing.http_date(first_sent),
         }
         response = self._request(
-            "create_call", "POST", "/calling/calls", body=body, headers=headers, retry_if=_transient
+            "create_call", "POST", "/calling/calls", body=body, headers=headers, retry_if=transient
         )
         call_id = _json_object(response).get("calllegid")
         if not isinstance(call_id, str) or not call_id:
@@ -219,7 +198,7 @@ class CallAutomationClient:
 
     def hang_up(self, call_id: str) -> None:
         """Hang up the app's call leg. Raises ProviderError (ProviderNotFound once it is gone)."""
-        self._request("hang_up", "POST", _call_path(call_id, "Hangup"), retry_if=_transient)
+        self._request("hang_up", "POST", call_path(call_id, "Hangup"), retry_if=transient)
 
     def play_audio(
         self,
@@ -236,21 +215,21 @@ class CallAutomationClient:
         body: dict[str, Any] = {
             "audioFileUri": audio_url,
             "loop": loop,
-            "operationContext": _non_empty("operation_context", operation_context),
+            "operationContext": non_empty("operation_context", operation_context),
         }
         if audio_id is not None:
             body["resourceId"] = audio_id
         response = self._request(
-            "play_audio", "POST", _call_path(call_id, "PlayAudio"), body=body, retry_if=_transient
+            "play_audio", "POST", call_path(call_id, "PlayAudio"), body=body, retry_if=transient
         )
         return _media_operation(response, operation_context)
 
     def cancel_media(self, call_id: str, *, operation_context: str) -> MediaOperation:
         """Stop any playing or queued media; a stopped play reports PlayResult CANCELLED.
         Raises ProviderError, ValueError."""
-        body = {"operationContext": _non_empty("operation_context", operation_context)}
-        path = _call_path(call_id, "CancelMediaProcessing")
-        response = self._request("cancel_media", "POST", path, body=body, retry_if=_transient)
+        body = {"operationContext": non_empty("operation_context", operation_context)}
+        path = call_path(call_id, "CancelMediaProcessing")
+        response = self._request("cancel_media", "POST", path, body=body, retry_if=transient)
         return _media_operation(response, operation_context)
 
     def invite_participants(
@@ -265,18 +244,18 @@ class CallAutomationClient:
         ProviderUnavailable that is not ProviderUnreachable means the invite may have gone out.
         Raises ProviderError, ValueError."""
         body: dict[str, Any] = {
-            "participants": _wire_targets(targets),
-            "operationContext": _non_empty("operation_context", operation_context),
+            "participants": wire_targets(targets),
+            "operationContext": non_empty("operation_context", operation_context),
         }
         if caller_id is not None:
-            body["alternateCallerId"] = _wire_phone_number(caller_id)
-        path = _call_path(call_id, "participants")
-        self._request("invite_participants", "POST", path, body=body, retry_if=_never_arrived)
+            body["alternateCallerId"] = wire_phone_number(caller_id)
+        path = call_path(call_id, "participants")
+        self._request("invite_participants", "POST", path, body=body, retry_if=never_arrived)
 
     def remove_participant(self, call_id: str, participant_id: str) -> None:
         """Drop one participant (the id from a ParticipantsUpdated roster). Raises ProviderError."""
-        path = _call_path(call_id, "participants", _non_empty("participant_id", participant_id))
-        self._request("remove_participant", "DELETE", path, retry_if=_transient)
+        path = call_path(call_id, "participants", non_empty("participant_id", participant_id))
+        self._request("remove_participant", "DELETE", path, retry_if=transient)
 
     def _request(
         self,
@@ -330,42 +309,6 @@ class CallAutomationClient:
         if response.is_success:
             return response
         raise _error_from_response(operation, response, now=self._clock())
-
-
-# --- Wire formats --------------------------------------------------------------------------
-
-
-def _wire_identifier(raw: str) -> dict[str, Any]:
-    if isinstance(raw, str) and raw.startswith("8:") and len(raw) > 2:
-        return {"communicationUser": {"id": raw}}
-    if isinstance(raw, str) and _PHONE_NUMBER.fullmatch(raw):
-        return {"phoneNumber": {"value": raw}}
-    raise InvalidIdentifier(f"{raw!r} is neither a +E.164 phone number nor an 8: ACS user id.")
-
-
-def _wire_phone_number(raw: str) -> dict[str, Any]:
-    if not (isinstance(raw, str) and _PHONE_NUMBER.fullmatch(raw)):
-        raise InvalidIdentifier(f"Caller id {raw!r} must be a +E.164 phone number.")
-    return {"phoneNumber": {"value": raw}}
-
-
-def _wire_targets(targets: Sequence[str]) -> list[dict[str, Any]]:
-    if isinstance(targets, str):  # a str is a Sequence[str] too: "+1555..." would be 12 targets
-        raise TypeError("targets must be a sequence of identifiers, not one string.")
-    if not targets:
-        raise ValueError("targets must not be empty.")
-    return [_wire_identifier(target) for target in targets]
-
-
-def _non_empty(name: str, value: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be a non-empty string.")
-    return value
-
-
-def _call_path(call_id: str, *segments: str) -> str:
-    parts = [_non_empty("call_id", call_id), *segments]
-    return "/calling/calls/" + "/".join(quote(part, safe="") for part in parts)
 
 
 def _describe(exc: Exception) -> str:
@@ -424,7 +367,7 @@ def _error_from_response(
     else:
         kind = ProviderProtocolError  # 1xx/3xx: a misconfigured endpoint, most likely
     code, message = _error_details(response)
-    retry_after = _retry_after(response.headers.get("Retry-After"), now=now)
+    retry_after = retry_after_seconds(response.headers.get("Retry-After"), now=now)
     return kind(operation, message, status=status, code=code, retry_after=retry_after)
 
 
@@ -442,19 +385,3 @@ def _error_details(response: httpx.Response) -> tuple[str | None, str]:
         text = "" if body else response.text.strip()[:200]  # a non-JSON body, e.g. from a proxy
         message = text or response.reason_phrase or "no details"
     return (str(code) if code is not None else None), message
-
-
-def _retry_after(value: str | None, *, now: datetime) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP-date); None if unusable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if re.fullmatch(r"[0-9]{1,9}", value):
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)  # "-0000" means UTC without saying so
-    return max(0.0, (when - now).total_seconds())

@@ -8,11 +8,15 @@ import base64
 import hashlib
 import hmac
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.urls import reverse
 
 from calls.client import CallAutomationClient
+from calls.errors import ProviderFailed
+from calls.provider_types import ProviderError, ProviderNotFound
 
 _lock = threading.Lock()
 _client: CallAutomationClient | None = None
@@ -46,6 +50,19 @@ def install_client(client: CallAutomationClient | None) -> None:
         previous, _client = _client, client
     if previous is not None and previous is not client:
         previous.close()
+
+
+@contextmanager
+def provider_request(doing: str, *, gone_is_done: bool = False) -> Iterator[None]:
+    """Around one request to the provider: its ProviderError becomes ProviderFailed("The
+    provider did not <doing>: <why>"). With `gone_is_done`, ProviderNotFound (the call or the
+    person is already gone) is the outcome that was wanted, and passes silently."""
+    try:
+        yield
+    except ProviderError as exc:
+        if gone_is_done and isinstance(exc, ProviderNotFound):
+            return
+        raise ProviderFailed(f"The provider did not {doing}: {exc.message}") from exc
 
 
 def public_url(path: str) -> str:

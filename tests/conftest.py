@@ -17,8 +17,9 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from accounts.services import assign_role
-from calls.client import NO_RETRY, CallAutomationClient
+from calls.client import CallAutomationClient
 from calls.provider import install_client
+from calls.retry_policy import NO_RETRY
 from incidents import events as incident_events
 from tests.factories import UserFactory
 

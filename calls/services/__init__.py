@@ -7,7 +7,8 @@ from calls.services.actions import (
     play_prompt,
     remove_participant,
 )
-from calls.services.ingest import apply_pending_events, ingest_callback, store_callbacks
+from calls.services.applying import apply_pending_events
+from calls.services.ingest import ingest_callback, store_callbacks
 from calls.services.placing import place_call, prepare_calls, retry_call
 from calls.services.ringing import expire_unanswered
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from calls.errors import CallNotLive, NoDefaultPrompt, ProviderFailed
+from calls.errors import CallNotLive, NoDefaultPrompt
 from calls.models import (
     CALL_STATE_RANK,
     AudioPrompt,
@@ -19,16 +19,12 @@ from calls.models import (
     Participant,
     ParticipantState,
 )
-from calls.provider import provider_client, public_url
-from calls.provider_types import ProviderError, ProviderNotFound
+from calls.provider import provider_client, provider_request, public_url
+from calls.services.announcements import announce, save_and_announce
 from calls.services.prompts import DEFAULT_PROMPT, UseDefault, chosen_prompt
 from calls.services.ringing import start_ringing
 from calls.targets import Target, require_targets
-from incidents.events import (
-    batched_broadcasts,
-    broadcast_call,
-    broadcast_participant,
-)
+from incidents.events import batched_broadcasts
 from incidents.models import TimelineKind
 from incidents.timeline import actor_name, add_timeline_entry
 
@@ -55,15 +51,13 @@ def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> 
     targets = [t for t in targets if t.identifier not in busy]
     if not targets:
         return []
-    try:
+    with provider_request("invite them"):
         provider_client().invite_participants(
             provider_call_id,
             targets=[t.identifier for t in targets],
             operation_context=f"invite:{uuid.uuid4()}",
             caller_id=settings.ACS_CALLER_ID,
         )
-    except ProviderError as exc:
-        raise ProviderFailed(f"The provider did not invite them: {exc.message}") from exc
     return _record_invited(call=call, targets=targets, actor=actor)
 
 
@@ -99,25 +93,17 @@ def remove_participant(*, participant: Participant, actor: User | None) -> Parti
     provider_call_id = _require_live(participant.call)
     if participant.state != ParticipantState.JOINED or not participant.provider_participant_id:
         raise CallNotLive(f"{participant} is not on the call.")
-    try:
+    # Already gone (not found) is the outcome the operator wanted.
+    with provider_request(f"remove {participant}", gone_is_done=True):
         provider_client().remove_participant(provider_call_id, participant.provider_participant_id)
-    except ProviderNotFound:
-        pass  # Already gone: the outcome the operator wanted.
-    except ProviderError as exc:
-        raise ProviderFailed(f"The provider did not remove {participant}: {exc.message}") from exc
     with transaction.atomic():
         participant = Participant.objects.select_for_update(no_key=True).get(pk=participant.pk)
         if participant.state == ParticipantState.JOINED:
             participant.state = ParticipantState.REMOVED
             participant.left_at = timezone.now()
             participant.save(update_fields=["state", "left_at", "updated_at"])
-        broadcast_participant(participant)
-        add_timeline_entry(
-            incident_id=participant.call.incident_id,
-            kind=TimelineKind.ACTION,
-            text=f"{actor_name(actor)} removed {participant} from the call.",
-            actor=actor,
-        )
+        says = f"{actor_name(actor)} removed {participant} from the call."
+        announce(participant, says, kind=TimelineKind.ACTION, actor=actor)
     return participant
 
 
@@ -141,7 +127,7 @@ def play_prompt(
     if chosen is None:
         raise NoDefaultPrompt("No prompt is the default; choose one to play.")
     prompt = chosen
-    try:
+    with provider_request(f"play {prompt}"):
         provider_client().play_audio(
             provider_call_id,
             audio_url=prompt_url(prompt),
@@ -150,8 +136,6 @@ def play_prompt(
             # The provider may cache by id: a new upload gets a new primary key, so this is safe.
             audio_id=f"prompt-{prompt.pk}",
         )
-    except ProviderError as exc:
-        raise ProviderFailed(f"The provider did not play {prompt}: {exc.message}") from exc
     how = "on a loop" if loop else "once"
     return _record_media(
         call=call,
@@ -164,10 +148,8 @@ def play_prompt(
 def cancel_media(*, call: Call, actor: User | None) -> Call:
     """Stop whatever the call is playing. Raises CallNotLive, ProviderFailed."""
     provider_call_id = _require_live(call)
-    try:
+    with provider_request("stop the audio"):
         provider_client().cancel_media(provider_call_id, operation_context=f"cancel:{uuid.uuid4()}")
-    except ProviderError as exc:
-        raise ProviderFailed(f"The provider did not stop the audio: {exc.message}") from exc
     return _record_media(
         call=call,
         state=MediaState.IDLE,
@@ -180,11 +162,7 @@ def cancel_media(*, call: Call, actor: User | None) -> Call:
 def _record_media(*, call: Call, state: MediaState, text: str, actor: User | None) -> Call:
     call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
     call.media_state = state
-    call.save(update_fields=["media_state", "updated_at"])
-    broadcast_call(call)
-    add_timeline_entry(
-        incident_id=call.incident_id, kind=TimelineKind.MEDIA, text=text, actor=actor
-    )
+    save_and_announce(call, "media_state", says=text, kind=TimelineKind.MEDIA, actor=actor)
     return call
 
 
@@ -194,23 +172,14 @@ def hang_up_call(*, call: Call, actor: User | None) -> Call:
         call.provider_call_id
         and CALL_STATE_RANK[call.state] < CALL_STATE_RANK[CallState.TERMINATING]
     ):
-        try:
+        # Not found: the provider already ended it.
+        with provider_request("hang up", gone_is_done=True):
             provider_client().hang_up(call.provider_call_id)
-        except ProviderNotFound:
-            pass  # The provider already ended it.
-        except ProviderError as exc:
-            raise ProviderFailed(f"The provider did not hang up: {exc.message}") from exc
     with transaction.atomic():
         call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
         if CALL_STATE_RANK[call.state] < CALL_STATE_RANK[CallState.TERMINATING]:
             # A call never placed ends here; a placed one ends when the provider says so.
             call.state = CallState.TERMINATING if call.provider_call_id else CallState.TERMINATED
-            call.save(update_fields=["state", "updated_at"])
-            broadcast_call(call)
-            add_timeline_entry(
-                incident_id=call.incident_id,
-                kind=TimelineKind.ACTION,
-                text=f"{actor_name(actor)} hung up the call.",
-                actor=actor,
-            )
+            says = f"{actor_name(actor)} hung up the call."
+            save_and_announce(call, "state", says=says, kind=TimelineKind.ACTION, actor=actor)
     return call

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from calls.errors import CannotRetry, ProviderFailed
+from calls.errors import CannotRetry
 from calls.models import (
     CALL_STATE_RANK,
     AudioPrompt,
@@ -17,16 +17,14 @@ from calls.models import (
     CallState,
     Participant,
 )
-from calls.provider import callback_url, provider_client
+from calls.provider import callback_url, provider_client, provider_request
 from calls.provider_types import ProviderError
+from calls.services.announcements import announce, save_and_announce
 from calls.services.ringing import start_ringing
 from calls.targets import Target, require_targets
-from incidents.events import (
-    batched_broadcasts,
-    broadcast_call,
-)
+from incidents.events import batched_broadcasts
 from incidents.models import Incident, TimelineKind
-from incidents.timeline import actor_name, add_timeline_entry
+from incidents.timeline import actor_name
 
 # Leave a margin under the provider's five minutes for the request to travel.
 REPEATABILITY_WINDOW = timedelta(minutes=4, seconds=30)
@@ -64,21 +62,22 @@ def place_call(*, call: Call, actor: User | None = None) -> Call:
         # Persist the first-sent time before sending, so every repeat carries the same one.
         call.create_first_sent_at = timezone.now()
         Call.objects.filter(pk=call.pk).update(create_first_sent_at=call.create_first_sent_at)
-    try:
-        leg = provider_client().create_call(
-            source=settings.ACS_SOURCE_ID,
-            targets=identifiers,
-            callback_url=callback_url(call_id=call.pk, secret=call.callback_secret),
-            subject=call.subject,
-            caller_id=settings.ACS_CALLER_ID,
-            subscribe_participants=True,
-            subscribe_tones=True,
-            request_id=call.create_request_id,
-            first_sent=call.create_first_sent_at,
-        )
-    except ProviderError as exc:
-        _record_refusal(call=call, error=exc, actor=actor)
-        raise ProviderFailed(f"The provider did not place the call: {exc.message}") from exc
+    with provider_request("place the call"):
+        try:
+            leg = provider_client().create_call(
+                source=settings.ACS_SOURCE_ID,
+                targets=identifiers,
+                callback_url=callback_url(call_id=call.pk, secret=call.callback_secret),
+                subject=call.subject,
+                caller_id=settings.ACS_CALLER_ID,
+                subscribe_participants=True,
+                subscribe_tones=True,
+                request_id=call.create_request_id,
+                first_sent=call.create_first_sent_at,
+            )
+        except ProviderError as exc:
+            _record_refusal(call=call, error=exc, actor=actor)
+            raise
     return _record_placed(
         call=call, provider_call_id=leg.call_id, people=len(identifiers), actor=actor
     )
@@ -96,13 +95,7 @@ def _record_placed(*, call: Call, provider_call_id: str, people: int, actor: Use
     call.save(update_fields=["provider_call_id", "last_error", "state", "updated_at"])
     # The provider is dialling everyone now (its Establishing event may have come first).
     start_ringing(call.participants.select_related("contact"))
-    broadcast_call(call)
-    add_timeline_entry(
-        incident_id=call.incident_id,
-        kind=TimelineKind.CALL,
-        text=f"Call placed by {actor_name(actor)}: ringing {people} people.",
-        actor=actor,
-    )
+    announce(call, f"Call placed by {actor_name(actor)}: ringing {people} people.", actor=actor)
     return call
 
 
@@ -117,20 +110,11 @@ def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> 
         # A definite refusal: the next attempt is a new request, not a repeat of this one.
         call.create_request_id = uuid.uuid4()
         call.create_first_sent_at = None
-    call.save(
-        update_fields=[
-            "state",
-            "last_error",
-            "create_request_id",
-            "create_first_sent_at",
-            "updated_at",
-        ]
-    )
-    broadcast_call(call)
-    add_timeline_entry(
-        incident_id=call.incident_id,
+    save_and_announce(
+        call,
+        *("state", "last_error", "create_request_id", "create_first_sent_at"),
+        says=f"The provider did not place the call: {error.message}",
         kind=TimelineKind.ERROR,
-        text=f"The provider did not place the call: {error.message}",
         actor=actor,
     )
 
@@ -147,8 +131,5 @@ def retry_call(*, call: Call, actor: User | None) -> Call:
             # The provider forgets request ids after five minutes and answers 412 to them.
             locked.create_request_id = uuid.uuid4()
             locked.create_first_sent_at = None
-        locked.save(
-            update_fields=["state", "create_request_id", "create_first_sent_at", "updated_at"]
-        )
-        broadcast_call(locked)
+        save_and_announce(locked, "state", "create_request_id", "create_first_sent_at")
     return place_call(call=locked, actor=actor)

@@ -12,12 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from calls.models import Call, CallState, Participant, ParticipantState
-from incidents.events import (
-    batched_broadcasts,
-    broadcast_participant,
-)
-from incidents.models import TimelineKind
-from incidents.timeline import add_timeline_entry
+from calls.services.announcements import save_and_announce
+from incidents.events import batched_broadcasts
 
 
 def start_ringing(participants: Iterable[Participant]) -> None:
@@ -31,8 +27,7 @@ def start_ringing(participants: Iterable[Participant]) -> None:
             continue
         participant.state = ParticipantState.RINGING
         participant.ringing_since = now
-        participant.save(update_fields=["state", "ringing_since", "updated_at"])
-        broadcast_participant(participant)
+        save_and_announce(participant, "state", "ringing_since")
 
 
 def expire_unanswered(*, now: datetime | None = None) -> int:
@@ -61,12 +56,6 @@ def _expire_call(call_id: int, deadline: datetime) -> int:
     expired = 0
     for participant in overdue:
         participant.state = ParticipantState.FAILED
-        participant.save(update_fields=["state", "updated_at"])
-        broadcast_participant(participant)
-        add_timeline_entry(
-            incident_id=call.incident_id,
-            kind=TimelineKind.PARTICIPANT,
-            text=f"{participant} did not answer.",
-        )
+        save_and_announce(participant, "state", says=f"{participant} did not answer.")
         expired += 1
     return expired

@@ -10,9 +10,11 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from calls import callback_events as ev
 from calls import callbacks as cb
-from calls.client import CallAutomationClient, RetryPolicy
+from calls.client import CallAutomationClient
 from calls.provider_types import ProviderNotFound, ProviderRejected, ProviderUnauthorized
+from calls.retry_policy import RetryPolicy
 from tests.acs_emulator.scenarios import ACCESS_KEY, APP_ID, CALLER_ID, wav_bytes
 from tests.acs_emulator.servers import Receiver
 
@@ -35,7 +37,7 @@ def client(emulator_url: str, control: httpx.Client) -> Iterator[CallAutomationC
         yield client
 
 
-def parsed(receiver: Receiver, call_id: str) -> list[cb.AnyCallbackEvent]:
+def parsed(receiver: Receiver, call_id: str) -> list[ev.AnyCallbackEvent]:
     """Every callback for the call, parsed exactly as the app's callback view parses them."""
     return [
         e for raw in receiver.events(call_id) for e in cb.parse_callback(json.dumps(raw).encode())
@@ -69,7 +71,7 @@ def test_a_call_lives_and_every_event_parses(
     call_id = place(client, receiver, "+14255550123")
     roster = receiver.wait_for(call_id, "ParticipantsUpdated", lambda d: "+14255550123" in str(d))
     (update,) = cb.parse_callback(json.dumps(roster).encode())
-    assert isinstance(update, cb.ParticipantsUpdated)
+    assert isinstance(update, ev.ParticipantsUpdated)
     person = next(p for p in update.participants if p.identifier == "+14255550123")
     tones = f"/emulator/calls/{call_id}/participants/{person.participant_id}/tones"
     control.post(tones, json={"tones": "1"}).raise_for_status()
@@ -84,20 +86,20 @@ def test_a_call_lives_and_every_event_parses(
     receiver.wait_for(call_id, "CallLegStateChanged", lambda d: d["CallState"] == "Terminated")
 
     events = parsed(receiver, call_id)
-    states = [e.state for e in events if isinstance(e, cb.CallStateChanged)]
+    states = [e.state for e in events if isinstance(e, ev.CallStateChanged)]
     assert states == [
-        cb.CallState.ESTABLISHING,
-        cb.CallState.ESTABLISHED,
-        cb.CallState.TERMINATING,
-        cb.CallState.TERMINATED,
+        ev.CallState.ESTABLISHING,
+        ev.CallState.ESTABLISHED,
+        ev.CallState.TERMINATING,
+        ev.CallState.TERMINATED,
     ]
-    rosters = [e for e in events if isinstance(e, cb.ParticipantsUpdated)]
+    rosters = [e for e in events if isinstance(e, ev.ParticipantsUpdated)]
     assert "+14255550123" in {p.identifier for p in rosters[0].participants}
-    pressed = [e for e in events if isinstance(e, cb.ToneReceived)]
+    pressed = [e for e in events if isinstance(e, ev.ToneReceived)]
     assert [(t.tone, t.sequence_id) for t in pressed] == [("1", 1)]
-    plays = [e for e in events if isinstance(e, cb.PlayResult)]
-    assert [(p.outcome, p.operation_context) for p in plays] == [(cb.MediaOutcome.COMPLETED, "p1")]
-    assert not any(isinstance(e, cb.UnknownEvent) for e in events)
+    plays = [e for e in events if isinstance(e, ev.PlayResult)]
+    assert [(p.outcome, p.operation_context) for p in plays] == [(ev.MediaOutcome.COMPLETED, "p1")]
+    assert not any(isinstance(e, ev.UnknownEvent) for e in events)
 
 
 def test_tones_are_sent_only_when_requested(
@@ -106,13 +108,13 @@ def test_tones_are_sent_only_when_requested(
     call_id = place(client, receiver, "+14255550124", tones=False)
     roster = receiver.wait_for(call_id, "ParticipantsUpdated", lambda d: "+14255550124" in str(d))
     (update,) = cb.parse_callback(json.dumps(roster).encode())
-    assert isinstance(update, cb.ParticipantsUpdated)
+    assert isinstance(update, ev.ParticipantsUpdated)
     person = next(p for p in update.participants if p.identifier == "+14255550124")
     tones = f"/emulator/calls/{call_id}/participants/{person.participant_id}/tones"
     control.post(tones, json={"tones": "12"}).raise_for_status()
     client.hang_up(call_id)
     receiver.wait_for(call_id, "CallLegStateChanged", lambda d: d["CallState"] == "Terminated")
-    assert not [e for e in parsed(receiver, call_id) if isinstance(e, cb.ToneReceived)]
+    assert not [e for e in parsed(receiver, call_id) if isinstance(e, ev.ToneReceived)]
 
 
 def test_a_cancelled_looping_play_reports_cancelled(
@@ -127,8 +129,8 @@ def test_a_cancelled_looping_play_reports_cancelled(
     client.cancel_media(call_id, operation_context="stop")
     result = receiver.wait_for(call_id, "PlayAudioResult")
     assert result["data"]["ResultInfo"]["Subcode"] == 8508
-    plays = [e for e in parsed(receiver, call_id) if isinstance(e, cb.PlayResult)]
-    assert plays[0].outcome == cb.MediaOutcome.CANCELLED and plays[0].code == 400
+    plays = [e for e in parsed(receiver, call_id) if isinstance(e, ev.PlayResult)]
+    assert plays[0].outcome == ev.MediaOutcome.CANCELLED and plays[0].code == 400
 
 
 @pytest.mark.parametrize("outcome", ["no-answer", "busy"])
@@ -138,7 +140,7 @@ def test_an_unanswered_target_ends_the_call(
     behave(control, "+14255550126", outcome=outcome)
     call_id = place(client, receiver, "+14255550126")
     receiver.wait_for(call_id, "CallLegStateChanged", lambda d: d["CallState"] == "Terminated")
-    rosters = [e for e in parsed(receiver, call_id) if isinstance(e, cb.ParticipantsUpdated)]
+    rosters = [e for e in parsed(receiver, call_id) if isinstance(e, ev.ParticipantsUpdated)]
     assert all("+14255550126" not in {p.identifier for p in r.participants} for r in rosters)
 
 
@@ -151,13 +153,13 @@ def test_invite_and_remove_a_participant(
         call_id, targets=["8:acs:contract_invitee"], operation_context="inv", caller_id=CALLER_ID
     )
     receiver.wait_for(call_id, "InviteParticipantResult")
-    invite = [e for e in parsed(receiver, call_id) if isinstance(e, cb.InviteResult)][0]
+    invite = [e for e in parsed(receiver, call_id) if isinstance(e, ev.InviteResult)][0]
     assert invite.succeeded and invite.operation_context == "inv"
     roster = receiver.wait_for(
         call_id, "ParticipantsUpdated", lambda d: "8:acs:contract_invitee" in json.dumps(d)
     )
     (update,) = cb.parse_callback(json.dumps(roster).encode())
-    assert isinstance(update, cb.ParticipantsUpdated)
+    assert isinstance(update, ev.ParticipantsUpdated)
     entry = next(p for p in update.participants if p.identifier == "8:acs:contract_invitee")
     client.remove_participant(call_id, entry.participant_id)
     with pytest.raises(ProviderNotFound):

@@ -8,9 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calls.callbacks import (
+from calls.callback_events import (
     CallbackEvent,
-    CallbackParseError,
     CallState,
     CallStateChanged,
     InviteResult,
@@ -20,8 +19,8 @@ from calls.callbacks import (
     RosterEntry,
     ToneReceived,
     UnknownEvent,
-    parse_callback,
 )
+from calls.callbacks import CallbackParseError, parse_callback
 
 CALL = "411f0b00-0b5b-4a3b-8a42-6e2f4f7b9d10"
 TIME = "2021-05-05T20:31:00.1234567Z"

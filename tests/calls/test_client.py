@@ -11,7 +11,7 @@ import httpx
 import pytest
 import time_machine
 
-from calls.client import NO_RETRY, CallAutomationClient, HmacAuth, RetryPolicy
+from calls.client import CallAutomationClient, HmacAuth
 from calls.provider_types import (
     CallLeg,
     InvalidIdentifier,
@@ -26,6 +26,7 @@ from calls.provider_types import (
     ProviderUnavailable,
     ProviderUnreachable,
 )
+from calls.retry_policy import NO_RETRY, RetryPolicy
 from calls.signing import ConnectionStringError, compute_signature, content_hash
 
 CONNECTION_STRING = "endpoint=https://contoso.communication.azure.com/;accesskey=pw=="

@@ -2,6 +2,7 @@
 gets its own answer, and nothing blocks forever (calls/background.py)."""
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -9,11 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.test import Client
+from asgiref.testing import ApplicationCommunicator
+from django.core.asgi import get_asgi_application
 
-from calls.background import CallbackPipeline
+from calls.background import CALLBACK_SINK, CallbackPipeline
 from calls.errors import CallbackNotStored, UnknownCall
-from calls.services.ingest import CallbackOutcome, Delivery, use_callback_pipeline
+from calls.services.ingest import CallbackOutcome, CallbackSink, Delivery
+from calls.services.welcome import RunAside
 
 
 def delivery(call_id: int) -> Delivery:
@@ -50,7 +53,7 @@ async def test_callbacks_that_arrive_together_are_stored_in_one_batch(
 
     last_apply_may_finish = threading.Event()
 
-    def apply() -> None:
+    def apply(*, run_aside: RunAside) -> None:
         applied.append(len(batches))
         if len(batches) == 2:
             last_apply_may_finish.wait(10)
@@ -114,15 +117,43 @@ async def test_a_callback_not_stored_in_time_is_answered_not_stored(
     assert isinstance(answer, CallbackNotStored)
 
 
-@pytest.mark.django_db
-def test_the_view_answers_503_when_the_pipeline_could_not_store() -> None:
-    use_callback_pipeline(lambda d: CallbackNotStored("Could not store the callback."))
-    try:
-        response = Client().post("/calls/1/events/s/", data="[]", content_type="application/json")
-    finally:
-        use_callback_pipeline(None)
-    assert response.status_code == 503
-    assert response.json() == {"code": "not_stored", "message": "Could not store the callback."}
+async def post_callback(path: str, body: bytes, sink: CallbackSink) -> tuple[int, Any]:
+    """POST through Django's ASGI handler with `sink` in the scope, as with_background_work
+    hands the process's pipeline to every HTTP request."""
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
+        CALLBACK_SINK: sink,
+    }
+    communicator = ApplicationCommunicator(get_asgi_application(), scope)
+    await communicator.send_input({"type": "http.request", "body": body})
+    start = await communicator.receive_output(5)
+    answer = await communicator.receive_output(5)
+    await communicator.wait(5)
+    return start["status"], json.loads(answer["body"])
+
+
+async def test_the_view_hands_each_callback_to_the_sink_its_server_gave_it() -> None:
+    handed: list[Delivery] = []
+
+    def sink(delivery: Delivery) -> CallbackOutcome:
+        handed.append(delivery)
+        return 3
+
+    answer = await post_callback("/calls/1/events/s/", b"[]", sink)
+    assert answer == (200, {"received": 3})
+    assert handed == [Delivery(call_id=1, secret="s", body=b"[]")]
+
+
+async def test_the_view_answers_503_when_the_pipeline_could_not_store() -> None:
+    def sink(delivery: Delivery) -> CallbackOutcome:
+        return CallbackNotStored("Could not store the callback.")
+
+    answer = await post_callback("/calls/1/events/s/", b"[]", sink)
+    assert answer == (503, {"code": "not_stored", "message": "Could not store the callback."})
 
 
 async def test_work_run_aside_leaves_the_pipeline_thread_free(caplog: Any) -> None:

@@ -9,9 +9,10 @@ from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.test import Client
 
-from calls.client import NO_RETRY, CallAutomationClient
+from calls.client import CallAutomationClient
 from calls.models import Call, CallMode, CallState
 from calls.provider import install_client
+from calls.retry_policy import NO_RETRY
 from calls.targets import resolve_targets
 from incidents.models import Incident, TimelineKind
 from incidents.services import declare_incident

@@ -1,4 +1,7 @@
-"""Load the demo data `make run` starts with. Safe to run again: nothing is duplicated."""
+"""Load the demo data `make run` starts with. Safe to run again: nothing is duplicated.
+
+It lives in incidents, the app on top, because the demo spans accounts, contacts and calls.
+"""
 
 import secrets
 from pathlib import Path

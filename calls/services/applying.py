@@ -1,0 +1,235 @@
+"""Applying stored provider events: per call, in the order they arrived, one batch at a time.
+
+The provider delivers at least once and in any order, so every rule here only moves state
+forward: a call never goes back from terminated, an older roster snapshot never overwrites a
+newer one, and each stored event is applied once.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from calls import callback_events as ev
+from calls import callbacks as cb
+from calls.models import (
+    CALL_STATE_RANK,
+    Call,
+    CallEvent,
+    CallMode,
+    CallState,
+    MediaState,
+    Participant,
+    ParticipantState,
+)
+from calls.services.call_batch import CallBatch
+from calls.services.ringing import start_ringing
+from calls.services.welcome import RunAside, play_welcome_prompt_after_commit, run_now
+from calls.services.write_queue import serialized_writes
+from incidents.events import (
+    batched_broadcasts,
+)
+from incidents.models import TimelineKind
+from incidents.timeline import add_timeline_entry, batched_timeline
+
+_PROVIDER_STATES = {
+    ev.CallState.ESTABLISHING: CallState.ESTABLISHING,
+    ev.CallState.ESTABLISHED: CallState.ESTABLISHED,
+    ev.CallState.TERMINATING: CallState.TERMINATING,
+    ev.CallState.TERMINATED: CallState.TERMINATED,
+}
+ACKNOWLEDGE_TONE = "1"
+logger = logging.getLogger(__name__)
+
+
+def has_pending_events() -> bool:
+    """Whether any stored event waits to be applied (a cheap look at a partial index)."""
+    return CallEvent.objects.filter(applied_at__isnull=True).exists()
+
+
+def apply_pending_events(
+    *, call_ids: list[int] | None = None, batch_size: int = 500, run_aside: RunAside = run_now
+) -> int:
+    """Apply stored events not applied yet, per call in arrival order; return how many.
+
+    Provider requests that follow an apply (the welcome prompt) are handed to `run_aside`
+    after commit: the callback pipeline passes its own, so that they never hold up its thread.
+    """
+    pending = CallEvent.objects.filter(applied_at__isnull=True)
+    if call_ids is not None:
+        pending = pending.filter(call_id__in=call_ids)
+    applied = 0
+    failure: Exception | None = None
+    # order_by(): the model's ordering would otherwise join DISTINCT, one row per event.
+    for call_id in list(pending.order_by().values_list("call_id", flat=True).distinct()):
+        count = batch_size
+        try:
+            while count == batch_size:  # A short batch was the last one.
+                with serialized_writes():
+                    count = _apply_call_events(call_id, batch_size, run_aside)
+                applied += count
+        except Exception as exc:  # One call's bad event must not hold up the other calls.
+            logger.exception("Applying call %s's stored events failed; they stay stored.", call_id)
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return applied
+
+
+@transaction.atomic
+@batched_broadcasts()
+def _apply_call_events(call_id: int, batch_size: int, run_aside: RunAside) -> int:
+    # One writer per call at a time: its events are applied in the order they arrived.
+    call = Call.objects.select_for_update(no_key=True).get(pk=call_id)
+    stored = list(call.events.filter(applied_at__isnull=True).order_by("id")[:batch_size])
+    batch = CallBatch(call, run_aside)
+    with batched_timeline():
+        for row in stored:
+            event = cb.parse_envelope(row.payload)
+            _APPLY.get(type(event), _ignore)(batch, event)
+        batch.write_changes()
+    CallEvent.objects.filter(pk__in=[row.pk for row in stored]).update(applied_at=timezone.now())
+    return len(stored)
+
+
+def _ignore(batch: CallBatch, event: Any) -> None:
+    """Stored for the record; nothing to change (e.g. an event type we do not know yet)."""
+
+
+def _apply_call_state(batch: CallBatch, event: ev.CallStateChanged) -> None:
+    call = batch.call
+    state = _PROVIDER_STATES.get(event.state)
+    if not call.provider_call_id:
+        # The event beat the create-call response: adopt the id it names.
+        call.provider_call_id = event.call_id
+        batch.save(call, "provider_call_id")
+    if state is None or CALL_STATE_RANK[state] <= CALL_STATE_RANK[call.state]:
+        return
+    call.state = state
+    if state == CallState.TERMINATED:
+        call.ended_at = event.event_time
+        call.media_state = MediaState.IDLE
+    batch.save_and_announce(
+        call, "state", "ended_at", "media_state", says=f"Call {state.label.lower()}."
+    )
+    if state == CallState.ESTABLISHING:
+        start_ringing(batch.in_state(ParticipantState.INVITED))
+    elif state == CallState.ESTABLISHED and call.prompt_id:
+        play_welcome_prompt_after_commit(call, batch.run_aside)
+    elif state == CallState.TERMINATED:
+        joined = batch.in_state(ParticipantState.JOINED)
+        waiting = batch.in_state(ParticipantState.INVITED, ParticipantState.RINGING)
+        _move_participants(joined, ParticipantState.LEFT, event.event_time, batch)
+        _move_participants(waiting, ParticipantState.FAILED, None, batch)
+
+
+def _move_participants(
+    participants: list[Participant],
+    new: ParticipantState,
+    left_at: datetime | None,
+    batch: CallBatch,
+    *,
+    said: str = "",
+) -> None:
+    """Move `participants` to `new` (leaving at `left_at`, if given) and announce each; with
+    `said`, the timeline tells it too ("<name> left the call.")."""
+    for participant in participants:
+        participant.state = new
+        if left_at is not None:
+            participant.left_at = max(left_at, participant.joined_at or left_at)
+        says = f"{participant} {said}." if said else ""
+        batch.save_and_announce(participant, "state", "left_at", says=says)
+
+
+def _apply_roster(batch: CallBatch, event: ev.ParticipantsUpdated) -> None:
+    call = batch.call
+    if call.roster_at is not None and event.event_time < call.roster_at:
+        return  # An older snapshot arriving late: the newer one already told the truth.
+    call.roster_at = event.event_time
+    batch.save(call, "roster_at")
+    present = {
+        entry.identifier: entry
+        for entry in event.participants
+        if entry.identifier != settings.ACS_SOURCE_ID
+    }
+    participants = batch.by_identifier()
+    for identifier, entry in present.items():
+        participant = participants.get(identifier) or batch.add(identifier)
+        _join(batch, participant, entry, event.event_time)
+    gone = [p for p in batch.in_state(ParticipantState.JOINED) if p.identifier not in present]
+    _move_participants(gone, ParticipantState.LEFT, event.event_time, batch, said="left the call")
+
+
+def _join(batch: CallBatch, participant: Participant, entry: ev.RosterEntry, at: datetime) -> None:
+    if participant.state == ParticipantState.REMOVED:
+        return  # Removed on purpose: only a new invitation brings them back.
+    changed = participant.provider_participant_id != entry.participant_id
+    participant.provider_participant_id = entry.participant_id
+    if participant.state != ParticipantState.JOINED:
+        participant.state = ParticipantState.JOINED
+        participant.joined_at, participant.left_at = at, None
+        changed = True
+    if changed:
+        batch.save_and_announce(
+            participant,
+            *("provider_participant_id", "state", "joined_at", "left_at"),
+            says=f"{participant} joined the call.",
+        )
+
+
+def _apply_tone(batch: CallBatch, event: ev.ToneReceived) -> None:
+    participant = _who_pressed(batch)
+    if participant is None:
+        add_timeline_entry(
+            incident_id=batch.call.incident_id,
+            kind=TimelineKind.KEYPRESS,
+            text=f"Someone on the call pressed {event.tone}.",
+        )
+        return
+    participant.keys_pressed = (participant.keys_pressed + event.tone)[-200:]
+    acknowledged = event.tone == ACKNOWLEDGE_TONE and not participant.acknowledged
+    participant.acknowledged = participant.acknowledged or acknowledged
+    suffix = " (acknowledged)" if acknowledged else ""
+    says = f"{participant} pressed {event.tone}{suffix}."
+    batch.save_and_announce(participant, "keys_pressed", "acknowledged", says=says)
+
+
+def _who_pressed(batch: CallBatch) -> Participant | None:
+    """The preview API does not say who pressed a key: tell only when one person can have."""
+    joined = batch.in_state(ParticipantState.JOINED)
+    if batch.call.mode == CallMode.BROADCAST or len(joined) == 1:
+        return joined[0] if joined else None
+    return None
+
+
+def _apply_play_result(batch: CallBatch, event: ev.PlayResult) -> None:
+    call = batch.call
+    call.media_state = MediaState.IDLE
+    says = {
+        ev.MediaOutcome.COMPLETED: "The audio finished playing.",
+        ev.MediaOutcome.CANCELLED: "The audio was stopped.",
+        ev.MediaOutcome.FAILED: f"The audio could not be played: {event.message or 'unknown'}.",
+    }[event.outcome]
+    batch.save_and_announce(call, "media_state", says=says, kind=TimelineKind.MEDIA)
+
+
+def _apply_invite_result(batch: CallBatch, event: ev.InviteResult) -> None:
+    if event.succeeded:
+        return  # The roster snapshot that follows shows them joining.
+    waiting = batch.in_state(ParticipantState.INVITED, ParticipantState.RINGING)
+    for participant in (p for p in waiting if p.identifier in event.participants):
+        participant.state = ParticipantState.FAILED
+        batch.save_and_announce(participant, "state", says=f"{participant} could not be reached.")
+
+
+_APPLY: dict[type, Callable[[CallBatch, Any], None]] = {
+    ev.CallStateChanged: _apply_call_state,
+    ev.ParticipantsUpdated: _apply_roster,
+    ev.ToneReceived: _apply_tone,
+    ev.PlayResult: _apply_play_result,
+    ev.InviteResult: _apply_invite_result,
+}
