@@ -107,6 +107,20 @@ def test_an_unanswered_call_ends_without_ever_connecting(
     assert ring_s >= 30 * TIME_SCALE
 
 
+def test_hanging_up_a_ringing_call_ends_it_unconnected(
+    acs: httpx.Client, control: httpx.Client, receiver: Receiver
+) -> None:
+    control.put(f"/emulator/behaviours/{CALLEE}", json={"answerAfterMs": 10_000})
+    call_leg_id = place_call(acs, call_body(receiver.url))
+
+    acs.post(f"{CALLS}/{call_leg_id}/Hangup").raise_for_status()
+
+    call = listed(control, call_leg_id)
+    assert call["connectedAt"] is None and call["endedAt"] is not None
+    assert control.get("/emulator/calls").json()["callers"][CALLER_ID]["inFlight"] == 0
+    wait_terminated(receiver, call_leg_id)
+
+
 def test_callers_count_calls_in_flight_per_number(
     acs: httpx.Client, control: httpx.Client, receiver: Receiver
 ) -> None:
