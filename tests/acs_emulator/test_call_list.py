@@ -81,18 +81,6 @@ def test_an_answered_call_lists_its_caller_targets_and_times_in_order(
     assert created < connected < ended
 
 
-def test_times_stay_null_until_reached(
-    acs: httpx.Client, control: httpx.Client, receiver: Receiver
-) -> None:
-    control.put(f"/emulator/behaviours/{CALLEE}", json={"answerAfterMs": 10_000})
-
-    call_leg_id = place_call(acs, call_body(receiver.url))
-
-    call = listed(control, call_leg_id)
-    assert call["state"] == "Establishing"
-    assert call["connectedAt"] is None and call["endedAt"] is None
-
-
 def test_an_unanswered_call_ends_without_ever_connecting(
     acs: httpx.Client, control: httpx.Client, receiver: Receiver
 ) -> None:
@@ -107,13 +95,17 @@ def test_an_unanswered_call_ends_without_ever_connecting(
     assert ring_s >= 30 * TIME_SCALE
 
 
-def test_hanging_up_a_ringing_call_ends_it_unconnected(
+def test_times_stay_null_until_reached_and_a_ringing_call_hung_up_never_connects(
     acs: httpx.Client, control: httpx.Client, receiver: Receiver
 ) -> None:
     control.put(f"/emulator/behaviours/{CALLEE}", json={"answerAfterMs": 10_000})
     call_leg_id = place_call(acs, call_body(receiver.url))
+    ringing = listed(control, call_leg_id)
 
     acs.post(f"{CALLS}/{call_leg_id}/Hangup").raise_for_status()
+
+    assert ringing["state"] == "Establishing"
+    assert ringing["connectedAt"] is None and ringing["endedAt"] is None
 
     call = listed(control, call_leg_id)
     assert call["connectedAt"] is None and call["endedAt"] is not None
