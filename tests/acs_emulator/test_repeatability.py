@@ -6,20 +6,20 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from tests.acs_emulator.scenarios import (
-    ACCESS_KEY,
     CALLS,
     call_body,
     calls_in_emulator,
     phone,
 )
 from tests.acs_emulator.servers import Receiver
-from tests.acs_emulator.signing import HmacAuth, rfc1123
+from tests.acs_emulator.signing import rfc1123
 
 COPIES = 16
 # Every answer is held this long after the call is placed, so that the copies overlap in flight.
@@ -33,19 +33,33 @@ def repeatable(request_id: str, first_sent: datetime | None = None) -> dict[str,
     }
 
 
+@dataclass(frozen=True)
+class Sent:
+    response: httpx.Response
+    at: float
+    answered_at: float
+
+
 def send_at_once(
-    emulator_url: str, body: dict[str, object], headers: Callable[[], dict[str, str]]
-) -> list[httpx.Response]:
-    """POST one create-call body from COPIES threads (a client each) released together."""
+    acs: httpx.Client, body: dict[str, object], headers: Callable[[], dict[str, str]]
+) -> list[Sent]:
+    """POST one create-call body from COPIES threads released together; the client's pool (it is
+    thread-safe) gives each its own connection."""
     start = threading.Barrier(COPIES)
 
-    def send(_: int) -> httpx.Response:
-        with httpx.Client(base_url=emulator_url, auth=HmacAuth(ACCESS_KEY), timeout=10) as client:
-            start.wait()
-            return client.post(CALLS, json=body, headers=headers())
+    def send(_: int) -> Sent:
+        start.wait()
+        at = time.monotonic()
+        response = acs.post(CALLS, json=body, headers=headers())
+        return Sent(response, at, time.monotonic())
 
     with ThreadPoolExecutor(COPIES) as pool:
         return list(pool.map(send, range(COPIES)))
+
+
+def most_in_flight(sent: list[Sent]) -> int:
+    """The most requests that had been sent and not yet answered at one moment."""
+    return max(sum(1 for other in sent if other.at <= s.at < other.answered_at) for s in sent)
 
 
 def dials(receiver: Receiver, call_leg_id: str) -> int:
@@ -74,17 +88,16 @@ def test_repeated_create_call_returns_the_same_call_and_places_one_call(
 
 
 def test_copies_sent_at_once_while_answers_are_held_place_one_call(
-    emulator_url: str, control: httpx.Client, receiver: Receiver
+    acs: httpx.Client, control: httpx.Client, receiver: Receiver
 ) -> None:
     control.put("/emulator/faults", json={"slowRate": 1, "slowMs": SLOW_MS})
-    started = time.monotonic()
-
     headers = repeatable(str(uuid.uuid4()))
 
-    responses = send_at_once(emulator_url, call_body(receiver.url), lambda: headers)
+    sent = send_at_once(acs, call_body(receiver.url), lambda: headers)
 
-    # Held 0.3 s each, 16 answers in well under 16 × 0.3 s: they were all in flight together.
-    assert time.monotonic() - started < COPIES * SLOW_MS / 1000 / 2
+    # Usually all 16 overlap; on a loaded machine at least a later copy met an unanswered one.
+    assert most_in_flight(sent) >= 2
+    responses = [s.response for s in sent]
     assert {r.status_code for r in responses} == {200}
     assert {r.headers["Repeatability-Result"] for r in responses} == {"accepted"}
     call_leg_ids = {r.json()["callLegId"] for r in responses}
@@ -96,13 +109,11 @@ def test_copies_sent_at_once_while_answers_are_held_place_one_call(
 
 
 def test_copies_with_distinct_ids_sent_at_once_place_a_call_each(
-    emulator_url: str, control: httpx.Client, receiver: Receiver
+    acs: httpx.Client, control: httpx.Client, receiver: Receiver
 ) -> None:
-    responses = send_at_once(
-        emulator_url, call_body(receiver.url), lambda: repeatable(str(uuid.uuid4()))
-    )
+    sent = send_at_once(acs, call_body(receiver.url), lambda: repeatable(str(uuid.uuid4())))
 
-    assert len({r.json()["callLegId"] for r in responses}) == COPIES
+    assert len({s.response.json()["callLegId"] for s in sent}) == COPIES
     assert calls_in_emulator(control) == COPIES
 
 
