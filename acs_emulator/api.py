@@ -17,7 +17,7 @@ from acs_emulator import repeatability
 from acs_emulator.config import API_VERSION
 from acs_emulator.emulator import Emulator
 from acs_emulator.errors import ApiError, error_response, not_found
-from acs_emulator.fields import parse_json_object
+from acs_emulator.fields import JsonObject, parse_json_object
 from acs_emulator.payloads import (
     parse_cancel_media,
     parse_create_call,
@@ -90,19 +90,16 @@ class AcsApi:
         now = datetime.now(UTC)
         repeat = repeatability.parse_headers(request.headers, now)
         obj = parse_json_object(body)
-        digest = repeatability.body_digest(obj)
-        if repeat is not None:
-            prior = self._emulator.ledger.lookup(repeat, digest, now)
-            if prior is not None:
-                headers = {repeatability.RESULT_HEADER: "accepted"}
-                return JSONResponse(prior.payload, prior.status, headers=headers)
-        call = self._board.create_call(parse_create_call(obj))
-        payload: dict[str, object] = {"callLegId": call.call_leg_id}
-        status = self._emulator.config.create_call_status
         if repeat is None:
-            return JSONResponse(payload, status)
-        self._emulator.ledger.record(repeat, digest, status, payload, now)
-        return JSONResponse(payload, status, headers={repeatability.RESULT_HEADER: "accepted"})
+            return JSONResponse(*self._place_call(obj))
+        digest = repeatability.body_digest(obj)
+        outcome = self._emulator.ledger.once(repeat, digest, now, lambda: self._place_call(obj))
+        headers = {repeatability.RESULT_HEADER: "accepted"}
+        return JSONResponse(outcome.payload, outcome.status, headers=headers)
+
+    def _place_call(self, obj: JsonObject) -> tuple[JsonObject, int]:
+        call = self._board.create_call(parse_create_call(obj))
+        return {"callLegId": call.call_leg_id}, self._emulator.config.create_call_status
 
     async def call_action(self, request: Request, body: bytes) -> Response:
         handler = self._actions.get(request.path_params["action"].lower())

@@ -14,6 +14,8 @@ BUSY_AFTER_MS = 500
 # Gap between two keys pressed by a scripted person.
 TONE_GAP_MS = 200
 MAX_DELAY_MS = 24 * 3600 * 1000
+# A voicemail greeting plus the longest message it takes, unless a script says otherwise.
+VOICEMAIL_HANG_UP_AFTER_MS = 20_000
 TONES = re.compile(r"^[0-9*#A-Da-d]*$")
 
 
@@ -22,6 +24,8 @@ class Outcome(StrEnum):
     NO_ANSWER = "no-answer"
     BUSY = "busy"
     DECLINE = "decline"
+    # Answers like a person, presses nothing, and hangs up after a while: an answering machine.
+    VOICEMAIL = "voicemail"
 
 
 @dataclass(frozen=True)
@@ -57,12 +61,18 @@ def parse_behaviour(obj: JsonObject, default_answer_after_ms: int) -> Behaviour:
     tones = optional_str(obj, "tones") or ""
     if not TONES.match(tones):
         raise bad_request("'tones' may only hold 0-9, *, # and A-D.")
+    hang_up_after_ms = optional_int(obj, "hangUpAfterMs", None, low=0, high=MAX_DELAY_MS)
+    if outcome is Outcome.VOICEMAIL:
+        if tones:
+            raise bad_request("A voicemail presses no keys: leave out 'tones'.")
+        if hang_up_after_ms is None:
+            hang_up_after_ms = VOICEMAIL_HANG_UP_AFTER_MS
     return Behaviour(
         outcome=outcome,
         answer_after_ms=_delay(obj, "answerAfterMs", default_answer_after_ms),
         tones=tones.upper(),
         tones_after_ms=_delay(obj, "tonesAfterMs", Behaviour.tones_after_ms),
-        hang_up_after_ms=optional_int(obj, "hangUpAfterMs", None, low=0, high=MAX_DELAY_MS),
+        hang_up_after_ms=hang_up_after_ms,
     )
 
 

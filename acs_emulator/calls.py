@@ -8,6 +8,7 @@ connected any more, the call terminates: `Terminating`, then `Terminated`.
 
 import asyncio
 import base64
+from datetime import UTC, datetime
 
 from acs_emulator import events
 from acs_emulator.behaviours import BehaviourBook, Outcome, live
@@ -213,6 +214,7 @@ class Switchboard:
         if call.state is not CallState.ESTABLISHING:
             return
         call.state = CallState.ESTABLISHED
+        call.connected_at = datetime.now(UTC)
         call.conversation_id = conversation_id()
         self._send(call, events.call_leg_state_changed(call))
         self._roster_changed(call)
@@ -257,6 +259,7 @@ class Switchboard:
 
     def _terminate(self, call: Call) -> None:
         call.state = CallState.TERMINATING
+        call.ended_at = datetime.now(UTC)
         self._send(call, events.call_leg_state_changed(call))
         for participant in call.participants.values():
             self._stop_script(participant)
@@ -269,12 +272,6 @@ class Switchboard:
         await self._config.pause(TERMINATE_DELAY_MS)
         call.state = CallState.TERMINATED
         self._send(call, events.call_leg_state_changed(call))
-        self._forget_old_calls()
-
-    def _forget_old_calls(self) -> None:
-        ended = [c.call_leg_id for c in self.calls.values() if c.state is CallState.TERMINATED]
-        for call_leg_id in ended[: max(len(ended) - self._config.max_terminated_calls, 0)]:
-            del self.calls[call_leg_id]
 
     # Events ---------------------------------------------------------------------------------
 

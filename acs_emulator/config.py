@@ -41,8 +41,6 @@ class EmulatorConfig:
     callback_timeout_s: float = 5.0
     audio_timeout_s: float = 10.0
     audio_max_bytes: int = 20 * 1024 * 1024
-    # Terminated calls are kept for the control API; the oldest are forgotten past this many.
-    max_terminated_calls: int = 500
     key: bytes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -12,17 +12,20 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from acs_emulator.behaviours import TONES, parse_behaviour
+from acs_emulator.callers import callers_json
 from acs_emulator.emulator import Emulator
 from acs_emulator.errors import ApiError, bad_request, error_response
 from acs_emulator.faults import parse_faults
 from acs_emulator.fields import parse_json_object, required_str
 from acs_emulator.identifiers import parse_target_key
 from acs_emulator.page import render_page
-from acs_emulator.snapshots import call_json
+from acs_emulator.snapshots import call_json, call_summary_json
 from acs_emulator.state import Call, Participant
 
 BASE = "/emulator"
 FORM_TYPE = "application/x-www-form-urlencoded"
+# `?view=summary` leaves out participants, media and events: a short answer for thousands of calls.
+VIEWS = {"full": call_json, "summary": call_summary_json}
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -73,11 +76,15 @@ class ControlApi:
         return routes
 
     async def page(self, request: Request) -> Response:
-        calls = list(reversed(self._board.calls.values()))
+        calls = list(self._board.calls.values())
         return HTMLResponse(render_page(calls, _page_url(request)))
 
     async def list_calls(self, request: Request) -> Response:
-        return JSONResponse({"calls": [call_json(c) for c in self._board.calls.values()]})
+        view = VIEWS.get(request.query_params.get("view", "full"))
+        if view is None:
+            raise bad_request(f"'view' must be one of: {', '.join(VIEWS)}.")
+        calls = self._board.calls.values()
+        return JSONResponse({"calls": [view(c) for c in calls], "callers": callers_json(calls)})
 
     async def get_call(self, request: Request) -> Response:
         return JSONResponse(call_json(self._board.get_call(request.path_params["call_leg_id"])))

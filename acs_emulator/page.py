@@ -7,6 +7,8 @@ from acs_emulator.state import Call, CallState, Participant, ParticipantState, R
 
 KEYPAD = ("123", "456", "789", "*0#")
 REFRESH_SECONDS = 2
+# A call-out places thousands of calls; the page, reloaded every 2 s, shows the newest ones.
+MAX_CALLS_SHOWN = 100
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
@@ -18,8 +20,12 @@ table { border-collapse: collapse; } td, th { padding: .25rem .6rem; text-align:
 
 
 def render_page(calls: list[Call], base: str) -> str:
-    """The whole page; `base` is the URL of the page itself (mount prefix included)."""
-    body = "".join(_call(call, base) for call in calls) or '<p class="muted">No calls yet.</p>'
+    """The whole page, newest call first; `base` is the URL of the page itself (mount prefix
+    included)."""
+    newest = calls[::-1][:MAX_CALLS_SHOWN]
+    body = "".join(_call(call, base) for call in newest) or '<p class="muted">No calls yet.</p>'
+    if len(calls) > len(newest):
+        body += f'<p class="muted">{len(calls) - len(newest)} older call(s): see the JSON.</p>'
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'

@@ -2,14 +2,14 @@
 
 A client that retries a create call resends the same `Repeatability-Request-ID` and
 `Repeatability-First-Sent`; within five minutes the emulator replays the first answer instead of
-placing a second call. Malformed headers or a reused id with another body → 400; a first-sent time
-older than the window → 412.
+placing a second call, whether that call still rings or has long ended. Malformed headers or a
+reused id with another body → 400; a first-sent time older than the window → 412.
 """
 
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -80,20 +80,36 @@ class RepeatabilityLedger:
     def __init__(self) -> None:
         self._outcomes: dict[str, Outcome] = {}
 
-    def lookup(self, request: Repeatability, digest: str, now: datetime) -> Outcome | None:
-        """The stored answer for a repeated request, if any; 400 if the body changed."""
+    def once(
+        self,
+        request: Repeatability,
+        digest: str,
+        now: datetime,
+        run: Callable[[], tuple[JsonObject, int]],
+    ) -> Outcome:
+        """The stored answer to a repeated request, else `run()`'s `(payload, status)`, stored for
+        the window; raises a 400 ApiError if the id was used with another body.
+
+        Synchronous on purpose: nothing can await between the look-up and the record, so copies
+        of one request that arrive together (a client that gave up waiting and sent it again)
+        find the first copy's answer and never place a second call. Nothing is ever "still in
+        progress" here, hence no 409. An error raised by `run()` is not stored: a retry after a
+        failure is a new attempt, as after an injected fault.
+        """
         self._expire(now)
         outcome = self._outcomes.get(request.request_id)
-        if outcome is not None and outcome.digest != digest:
-            raise _rejected(
-                400, "BadRequest", "Repeatability-Request-ID was already used with another body."
-            )
+        if outcome is not None:
+            if outcome.digest != digest:
+                raise _rejected(
+                    400,
+                    "BadRequest",
+                    "Repeatability-Request-ID was already used with another body.",
+                )
+            return outcome
+        payload, status = run()
+        outcome = Outcome(digest, status, payload, now)
+        self._outcomes[request.request_id] = outcome
         return outcome
-
-    def record(
-        self, request: Repeatability, digest: str, status: int, payload: JsonObject, now: datetime
-    ) -> None:
-        self._outcomes[request.request_id] = Outcome(digest, status, payload, now)
 
     def clear(self) -> None:
         self._outcomes.clear()

@@ -1,11 +1,14 @@
 """JSON views of emulated calls for the control API: participants, media and delivered events."""
 
+from datetime import datetime
+
 from acs_emulator.events import result_info_json
 from acs_emulator.fields import JsonObject
 from acs_emulator.state import Call, Delivery, Participant, PlayOperation
 
 
-def call_json(call: Call) -> JsonObject:
+def call_summary_json(call: Call) -> JsonObject:
+    """The call itself without its participants, media and events: what a pacing check reads."""
     return {
         "callLegId": call.call_leg_id,
         "state": call.state.value,
@@ -14,13 +17,27 @@ def call_json(call: Call) -> JsonObject:
         "callbackUri": call.callback_uri,
         "source": call.source.to_request_json(),
         "callerId": call.caller_id.value if call.caller_id else None,
+        "targets": [p.identifier.value for p in call.targets()],
         "requestedModalities": list(call.modalities),
         "requestedCallEvents": sorted(e.value for e in call.requested_events),
-        "createdAt": call.created_at.isoformat(),
+        "createdAt": timestamp(call.created_at),
+        "connectedAt": timestamp(call.connected_at),
+        "endedAt": timestamp(call.ended_at),
+    }
+
+
+def call_json(call: Call) -> JsonObject:
+    return {
+        **call_summary_json(call),
         "participants": [participant_json(p) for p in call.participants.values()],
         "media": [play_json(play) for play in call.plays.values()],
         "events": [delivery_json(d) for d in call.deliveries],
     }
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    # Always six fractional digits, so that the strings of one list also sort as times.
+    return None if moment is None else moment.isoformat(timespec="microseconds")
 
 
 def participant_json(participant: Participant) -> JsonObject:

@@ -127,6 +127,10 @@ class Call:
     # Set once Established: a person who answered waits for it before pressing keys or leaving.
     established: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The moments a pacing check needs: Established, and the start of Terminating (the phone line
+    # is free from then on; Terminated only follows after the service's clean-up).
+    connected_at: datetime | None = None
+    ended_at: datetime | None = None
 
     @property
     def is_over(self) -> bool:
@@ -142,6 +146,9 @@ class Call:
     def roster(self) -> list[Participant]:
         """Who is in the call now: only connected participants appear in ParticipantsUpdated."""
         return [p for p in self.participants.values() if p.state is ParticipantState.CONNECTED]
+
+    def targets(self) -> list[Participant]:
+        return [p for p in self.participants.values() if p.role is Role.TARGET]
 
     def remotes(self) -> list[Participant]:
         return [p for p in self.participants.values() if p.role is not Role.APP]

@@ -8,6 +8,11 @@ import asyncio
 
 import httpx
 
+# Requests at once, one connection each. Further requests wait for a slot here rather than in
+# httpcore's pool, which rescans its whole queue for every request it assigns
+# (encode/httpcore#1035): hundreds of queued callbacks there cost quadratic time.
+MAX_CONCURRENT_REQUESTS = 100
+
 
 class FetchError(Exception):
     """A download failed; the message says why."""
@@ -21,24 +26,32 @@ class Transport:
     def __init__(self) -> None:
         self._client: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
 
     def _get(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             # A new loop (e.g. a test embedding the app in several loops) cannot reuse the old one.
-            self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+            self._client = httpx.AsyncClient(
+                follow_redirects=False,
+                trust_env=False,
+                limits=httpx.Limits(max_connections=MAX_CONCURRENT_REQUESTS),
+            )
+            self._slots = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
             self._loop = loop
         return self._client
 
     async def post_json(self, url: str, body: bytes, timeout_s: float) -> int:
         """POST a JSON body and return the status; raise FetchError on a transport failure."""
+        client = self._get()
         try:
-            response = await self._get().post(
-                url,
-                content=body,
-                headers={"content-type": "application/json"},
-                timeout=timeout_s,
-            )
+            async with self._slots:
+                response = await client.post(
+                    url,
+                    content=body,
+                    headers={"content-type": "application/json"},
+                    timeout=timeout_s,
+                )
         except httpx.HTTPError as exc:
             raise FetchError(f"{type(exc).__name__}: {exc}") from exc
         return response.status_code
@@ -46,7 +59,7 @@ class Transport:
     async def fetch(self, url: str, max_bytes: int, timeout_s: float) -> bytes:
         """GET a file of at most `max_bytes` within `timeout_s` overall; raise FetchError."""
         try:
-            async with asyncio.timeout(timeout_s):
+            async with self._slots, asyncio.timeout(timeout_s):
                 return await self._download(url, max_bytes, timeout_s)
         except TimeoutError as exc:
             raise FetchError(f"timed out after {timeout_s:g} s") from exc

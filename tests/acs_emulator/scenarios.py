@@ -56,6 +56,10 @@ def established_call(acs: httpx.Client, receiver: Receiver, body: dict[str, obje
     return call_leg_id
 
 
+def calls_in_emulator(control: httpx.Client) -> int:
+    return len(control.get("/emulator/calls").json()["calls"])
+
+
 def wav_bytes(seconds: float, *, channels: int = 1, width: int = 2, rate: int = 16_000) -> bytes:
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as wav:

@@ -69,6 +69,7 @@ def test_deleting_a_behaviour_restores_the_default(control: httpx.Client) -> Non
         (CALLEE, {"answerAfterMs": "soon"}),
         (CALLEE, {"hangUpAfterMs": True}),
         (CALLEE, {"tones": "12x"}),
+        (CALLEE, {"outcome": "voicemail", "tones": "1"}),
         (CALLEE, {"mood": "grumpy"}),
         ("5550100", {}),
         ("acs:someone", {}),
@@ -179,7 +180,7 @@ def test_reset_forgets_calls_behaviours_and_faults(
 
     assert control.post("/emulator/reset").status_code == 204
 
-    assert control.get("/emulator/calls").json() == {"calls": []}
+    assert control.get("/emulator/calls").json() == {"calls": [], "callers": {}}
     assert control.get("/emulator/behaviours").json()["behaviours"] == {}
     assert control.get("/emulator/faults").json()["error500Rate"] == 0
 

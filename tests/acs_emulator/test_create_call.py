@@ -1,7 +1,6 @@
-"""Create call: body validation, caller ids, api-version, and Repeatability-Request-ID."""
+"""Create call: body validation, caller ids and api-version (repeatability: test_repeatability)."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -15,10 +14,11 @@ from tests.acs_emulator.scenarios import (
     TIME_SCALE,
     acs_user,
     call_body,
+    calls_in_emulator,
     phone,
 )
 from tests.acs_emulator.servers import Receiver
-from tests.acs_emulator.signing import HmacAuth, rfc1123
+from tests.acs_emulator.signing import HmacAuth
 
 GUID_LENGTH = 36
 
@@ -26,10 +26,6 @@ GUID_LENGTH = 36
 def with_changes(body: dict[str, object], **changes: object) -> dict[str, object]:
     changed = {**body, **changes}
     return {key: value for key, value in changed.items() if value is not None}
-
-
-def calls_in_emulator(control: httpx.Client) -> int:
-    return len(control.get("/emulator/calls").json()["calls"])
 
 
 def test_create_call_answers_200_with_a_call_leg_id(acs: httpx.Client, receiver: Receiver) -> None:
@@ -128,83 +124,3 @@ def test_body_that_is_not_a_json_object_is_400(acs: httpx.Client, content: bytes
 
     assert response.status_code == 400
     assert response.json()["code"] == "BadRequest"
-
-
-def repeatable(request_id: str, first_sent: datetime | None = None) -> dict[str, str]:
-    return {
-        "Repeatability-Request-ID": request_id,
-        "Repeatability-First-Sent": rfc1123(first_sent or datetime.now(UTC)),
-    }
-
-
-def test_repeated_create_call_returns_the_same_call_and_places_one_call(
-    acs: httpx.Client, control: httpx.Client, receiver: Receiver
-) -> None:
-    headers = repeatable(str(uuid.uuid4()))
-    body = call_body(receiver.url)
-
-    first = acs.post(CALLS, json=body, headers=headers)
-    again = acs.post(CALLS, json=body, headers=headers)
-
-    assert first.status_code == again.status_code == 200
-    assert first.json() == again.json()
-    assert again.headers["Repeatability-Result"] == "accepted"
-    assert calls_in_emulator(control) == 1
-
-
-def test_new_request_id_places_a_new_call(
-    acs: httpx.Client, control: httpx.Client, receiver: Receiver
-) -> None:
-    body = call_body(receiver.url)
-
-    first = acs.post(CALLS, json=body, headers=repeatable(str(uuid.uuid4())))
-    second = acs.post(CALLS, json=body, headers=repeatable(str(uuid.uuid4())))
-
-    assert first.json() != second.json()
-    assert calls_in_emulator(control) == 2
-
-
-def test_reused_request_id_with_another_body_is_400(
-    acs: httpx.Client, control: httpx.Client, receiver: Receiver
-) -> None:
-    headers = repeatable(str(uuid.uuid4()))
-    acs.post(CALLS, json=call_body(receiver.url), headers=headers)
-
-    response = acs.post(CALLS, json=call_body(receiver.url, phone("+14255550777")), headers=headers)
-
-    assert response.status_code == 400
-    assert response.headers["Repeatability-Result"] == "rejected"
-    assert calls_in_emulator(control) == 1
-
-
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {
-            "Repeatability-Request-ID": "not-a-guid",
-            "Repeatability-First-Sent": rfc1123(datetime.now(UTC)),
-        },
-        {"Repeatability-Request-ID": str(uuid.uuid4()), "Repeatability-First-Sent": "yesterday"},
-        {"Repeatability-Request-ID": str(uuid.uuid4())},
-        {"Repeatability-First-Sent": rfc1123(datetime.now(UTC))},
-    ],
-    ids=["bad id", "bad date", "id alone", "date alone"],
-)
-def test_malformed_repeatability_headers_are_400(
-    acs: httpx.Client, control: httpx.Client, receiver: Receiver, headers: dict[str, str]
-) -> None:
-    response = acs.post(CALLS, json=call_body(receiver.url), headers=headers)
-
-    assert response.status_code == 400
-    assert calls_in_emulator(control) == 0
-
-
-def test_first_sent_older_than_five_minutes_is_412(
-    acs: httpx.Client, control: httpx.Client, receiver: Receiver
-) -> None:
-    headers = repeatable(str(uuid.uuid4()), datetime.now(UTC) - timedelta(minutes=6))
-
-    response = acs.post(CALLS, json=call_body(receiver.url), headers=headers)
-
-    assert response.status_code == 412
-    assert calls_in_emulator(control) == 0

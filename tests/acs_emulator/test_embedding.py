@@ -90,5 +90,5 @@ async def test_reset_stops_ringing_calls_and_forgets_them(
         await app.reset()
 
         assert len(app.emulator.tasks) == 0
-        assert (await acs.get("/emulator/calls")).json() == {"calls": []}
+        assert (await acs.get("/emulator/calls")).json() == {"calls": [], "callers": {}}
     await app.aclose()

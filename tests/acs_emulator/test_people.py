@@ -1,4 +1,4 @@
-"""Simulated people: targets that answer, never answer, are busy or decline."""
+"""Simulated people: targets that answer, never answer, are busy, decline or are voicemail."""
 
 import time
 
@@ -13,8 +13,9 @@ OTHER = "+14255550188"
 
 
 def call_states(receiver: Receiver, call_leg_id: str) -> list[object]:
+    """The CallState of every event of the call, None for events of other types."""
     receiver.wait_for(call_leg_id, "CallLegStateChanged", lambda d: d["CallState"] == "Terminated")
-    return [e["data"]["CallState"] for e in receiver.events(call_leg_id)]
+    return [e["data"].get("CallState") for e in receiver.events(call_leg_id)]
 
 
 def participant_states(control: httpx.Client, call_leg_id: str) -> list[str]:
@@ -94,3 +95,38 @@ def test_behaviour_for_an_acs_user_is_keyed_by_its_raw_id(
 
     assert participant_states(control, call_leg_id)[1] in ("ringing", "busy")
     assert call_states(receiver, call_leg_id) == ["Establishing", "Terminating", "Terminated"]
+
+
+def test_voicemail_answers_presses_nothing_and_hangs_up_when_scripted(
+    acs: httpx.Client, control: httpx.Client, receiver: Receiver
+) -> None:
+    control.put(
+        f"/emulator/behaviours/{CALLEE}", json={"outcome": "voicemail", "hangUpAfterMs": 5_000}
+    )
+
+    call_leg_id = place_call(acs, call_body(receiver.url))
+    receiver.wait_for(call_leg_id, "CallLegStateChanged", lambda d: d["CallState"] == "Established")
+    established = time.monotonic()
+
+    states = call_states(receiver, call_leg_id)
+    assert time.monotonic() - established >= 5 * TIME_SCALE
+    assert states == ["Establishing", "Established", None, None, "Terminating", "Terminated"]
+    assert not [e for e in receiver.events(call_leg_id) if e["eventType"].endswith("DtmfReceived")]
+    call = control.get(f"/emulator/calls/{call_leg_id}").json()
+    assert [(p["state"], p["tonesPressed"]) for p in call["participants"]] == [
+        ("left", ""),
+        ("left", ""),
+    ]
+    assert call["connectedAt"] is not None
+
+
+def test_voicemail_hangs_up_after_20_seconds_unless_told(
+    acs: httpx.Client, control: httpx.Client, receiver: Receiver
+) -> None:
+    stored = control.put(f"/emulator/behaviours/{CALLEE}", json={"outcome": "voicemail"}).json()
+
+    call_leg_id = place_call(acs, call_body(receiver.url))
+
+    assert stored["hangUpAfterMs"] == 20_000 and stored["tones"] == ""
+    states = call_states(receiver, call_leg_id)
+    assert states[:2] == ["Establishing", "Established"] and states[-1] == "Terminated"
