@@ -17,6 +17,7 @@ Target (issue 9): the app's p99 at most TARGET_RATIO x the floor's p99, in every
 
 import argparse
 import asyncio
+import itertools
 import json
 import statistics
 from dataclasses import dataclass
@@ -115,6 +116,29 @@ def _floor_latencies(sockets: list[Dashboard], path: Path, sends: int) -> list[f
     return latencies
 
 
+_STAGES = (
+    "POST sent -> received by the relay",
+    "received -> group_send",
+    "group_send -> consumer handler",
+    "handler -> frame received",
+)
+
+
+def _floor_stages(sockets: list[Dashboard], path: Path, sends: int) -> None:
+    """Where a floor frame's time goes, from the relay's timestamps in it (bench.relay)."""
+    spans: list[list[float]] = [[] for _ in _STAGES]
+    for socket in sockets:
+        for arrived, m in socket.messages():
+            if m["type"] == "event":
+                sent = path.posts[m["seq"] // sends].sent_at
+                points = [sent, *m["data"]["at"], arrived]
+                for stage, (start, end) in enumerate(itertools.pairwise(points)):
+                    spans[stage].append(1000 * (end - start))
+    for name, values in zip(_STAGES, spans, strict=True):
+        stats = Stats.of(values)
+        print(f"    floor {name:36} {stats}")
+
+
 def _app_latencies(run: Run) -> tuple[list[float], int]:
     """Frame arrival - POST send, in ms, for every event frame matched to its callback; and
     how many callbacks were matched (a roster snapshot older than one already applied is
@@ -157,6 +181,7 @@ def _report(server: Server, baseline_rps: float, load: Load, run: Run) -> Outcom
             f" {failed} not 200; server CPU {1000 * path.server_cpu / len(path.posts):.1f} ms"
             f" per callback ({100 * path.server_cpu / path.wall:.0f}% of its core)"
         )
+    _floor_stages(run.floor_sockets, run.floor, load.floor_sends)
     _report_delivery(run, matched)
     print(f"  client CPU {100 * run.client_cpu / run.wall:.0f}% of its core over {run.wall:.1f} s")
     problems = server.problems()

@@ -11,6 +11,7 @@ app on daphne and the in-memory channel layer can beat on this machine at this m
 """
 
 import json
+import time
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -38,6 +39,7 @@ class FloorConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
         # No database: skip Channels' per-message connection check, as IncidentConsumer does.
         if message["type"] == FLOOR_EVENT:
+            message["events"][0]["data"]["at"].append(time.perf_counter())
             await self.send_json({"type": "events", "events": message["events"]})
         else:
             await super().dispatch(message)
@@ -46,6 +48,7 @@ class FloorConsumer(AsyncJsonWebsocketConsumer):
 async def relay(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """POST {"i": N, "sends": S}: broadcast S messages (events S*N ... S*N+S-1, one each) to the
     floor's sockets, then answer 200. The issue's relay made two sends per callback."""
+    received = time.perf_counter()
     body = b""
     while True:
         message = await receive()
@@ -57,7 +60,11 @@ async def relay(scope: dict[str, Any], receive: Any, send: Any) -> None:
     layer = get_channel_layer()
     assert layer is not None  # noqa: S101 (settings always configure one)
     for part in range(sends):
-        event = {"kind": "floor", "seq": sends * index + part, "data": {"padding": _PADDING}}
+        # When the POST came and when this send began; the consumer adds when it got it.
+        # perf_counter is the machine's monotonic clock, so the client can compare.
+        at = [received, time.perf_counter()]
+        data = {"at": at, "padding": _PADDING}
+        event = {"kind": "floor", "seq": sends * index + part, "data": data}
         await layer.group_send(FLOOR_GROUP, {"type": FLOOR_EVENT, "events": [event]})
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b""})
