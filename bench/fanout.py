@@ -42,7 +42,8 @@ class Stats:
     @classmethod
     def of(cls, latencies: list[float]) -> "Stats":
         ordered = sorted(latencies) or [float("nan")]
-        return cls(len(latencies), *(_pick(ordered, f) for f in (0.5, 0.95, 0.99)), ordered[-1])
+        p50, p95, p99 = (_pick(ordered, f) for f in (0.5, 0.95, 0.99))
+        return cls(len(latencies), p50, p95, p99, ordered[-1])
 
     def __str__(self) -> str:
         return f"p50 {self.p50:5.1f}  p95 {self.p95:5.1f}  p99 {self.p99:5.1f} ms"

@@ -70,7 +70,7 @@ async def relay(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-_floor_socket = FloorConsumer.as_asgi()
+_floor_socket: Any = FloorConsumer.as_asgi()  # the stubs' scope types; daphne's is a dict
 
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
