@@ -45,19 +45,29 @@ async def open_dashboards(
     url = base_url.replace("http://", "ws://") + f"/ws/incidents/{incident_id}/"
     dashboards = []
     for _ in range(count):  # one at a time: a connect storm is not what this measures
-        connection = await connect(
-            url,
-            origin=Origin(base_url),
-            additional_headers={"Cookie": cookie},
-            compression=None,
-            max_size=None,
-            open_timeout=10,
-        )
+        connection = await _connect(url, base_url, {"Cookie": cookie})
         snapshot = json.loads(await asyncio.wait_for(connection.recv(), timeout=10))
         if snapshot.get("type") != "snapshot":
             raise RuntimeError(f"Expected a snapshot first, got {snapshot.get('type')!r}.")
         dashboards.append(Dashboard(connection, int(snapshot["seq"])))
     return dashboards
+
+
+async def open_floor_sockets(base_url: str, path: str, count: int) -> list[Dashboard]:
+    """Connect `count` sockets to the floor relay (bench.relay), which sends no snapshot."""
+    url = base_url.replace("http://", "ws://") + path
+    return [Dashboard(await _connect(url, base_url, {}), snapshot_seq=0) for _ in range(count)]
+
+
+async def _connect(url: str, origin: str, headers: dict[str, str]) -> ClientConnection:
+    return await connect(
+        url,
+        origin=Origin(origin),
+        additional_headers=headers,
+        compression=None,
+        max_size=None,
+        open_timeout=10,
+    )
 
 
 async def close_dashboards(dashboards: list[Dashboard]) -> None:

@@ -1,175 +1,150 @@
-"""Benchmark 2: latency from a callback's arrival to the WebSocket frame at N dashboards.
+"""Benchmark 2: latency from a callback's arrival to the WebSocket frame at N dashboards,
+against the framework's floor measured in the same daphne process during the same run.
 
-    python -m bench.fanout [--db auto|sqlite|postgres] [--sockets 50] [--rate 20] [--seconds 10]
+    python -m bench.fanout [--runs 5] [--db auto|sqlite|postgres] [--sockets 50] [--rate 20]
+                           [--seconds 10] [--blocks 4] [--floor-sends 2]
 
-One daphne process on core 0; this client (all sockets and the POSTs) on core 1. Callbacks are
-roster snapshots that alternately add and drop one person, posted open-loop at a steady rate;
-each produces a `participant` and a `timeline` event. A participant frame is matched to its POST
-by the joined/left time (the event's own time), a timeline frame by the seq just before it.
-Latency = frame arrival - POST send, on this process's clock. Target (issue 4): p99 < 50 ms.
+One daphne process on core 0 serves bench.relay (the app, plus a bare Channels relay); this
+client (all sockets and the POSTs) runs on core 1. The floor: POSTs to the relay, each making
+`--floor-sends` group_sends to N sockets joined to one group by a minimal consumer. The app:
+callbacks that are roster snapshots alternately adding and dropping one person, each producing
+a `participant` and a `timeline` event. Both are posted open-loop at the same rate, in
+alternating blocks (bench.phases). A participant frame is matched to its POST by the joined/left
+time (the event's own time), a timeline frame by the seq just before it; a floor frame by its
+seq. Latency = frame arrival - POST send, on this process's clock.
+Target (issue 9): the app's p99 at most TARGET_RATIO x the floor's p99, in every run.
 """
 
 import argparse
 import asyncio
+import itertools
 import json
 import statistics
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-import httpx
-
-from bench.dashboards import Dashboard, close_dashboards, open_dashboards
-from bench.envelopes import JOINED_NUMBER, TOGGLED_NUMBER, event_time, roster_body
+from bench.dashboards import Dashboard
+from bench.phases import Load, Path, Run, measure
 from bench.server import Server, databases_to_run, pin_to_load_core, serve
 from bench.wrk import run_wrk
 
-TARGET_P99_MS = 50.0
-DRAIN_SECONDS = 5.0
-
-
-@dataclass
-class Posted:
-    sent_at: float
-    answered_at: float = 0.0
-    status: int = 0
+TARGET_RATIO = 1.2
 
 
 @dataclass(frozen=True)
-class Run:
-    posts: list[Posted]
-    by_event_time: dict[datetime, int]  # event time -> index in posts
-    final_seq: int
-    server_cpu: float
-    client_cpu: float
-    wall: float
+class Stats:
+    frames: int
+    p50: float
+    p95: float
+    p99: float
+    max: float
+
+    @classmethod
+    def of(cls, latencies: list[float]) -> "Stats":
+        ordered = sorted(latencies) or [float("nan")]
+        p50, p95, p99 = (_pick(ordered, f) for f in (0.5, 0.95, 0.99))
+        return cls(len(latencies), p50, p95, p99, ordered[-1])
+
+    def __str__(self) -> str:
+        return f"p50 {self.p50:5.1f}  p95 {self.p95:5.1f}  p99 {self.p99:5.1f} ms"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    database: str
+    floor: Stats
+    app: Stats
+
+    @property
+    def ratio(self) -> float:
+        return self.app.p99 / self.floor.p99
+
+    def line(self) -> str:
+        verdict = "meets" if self.ratio <= TARGET_RATIO else "MISSES"
+        return (
+            f"floor {self.floor} | app {self.app} | app p99 / floor p99 {self.ratio:.2f}"
+            f" ({verdict} <= {TARGET_RATIO:g})"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1, help="each with a fresh server")
     parser.add_argument("--db", default="auto", choices=["auto", "sqlite", "postgres"])
-    parser.add_argument("--sockets", type=int, default=50)
+    parser.add_argument("--sockets", type=int, default=50, help="per path")
     parser.add_argument("--rate", type=float, default=20.0, help="callbacks per second")
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="of load per path")
+    parser.add_argument("--blocks", type=int, default=4, help="alternating blocks per path")
+    parser.add_argument("--floor-sends", type=int, default=2, help="group_sends per floor POST")
     args = parser.parse_args()
     pin_to_load_core()
-    count = int(args.rate * args.seconds)
+    load = Load(
+        args.sockets, args.rate, int(args.rate * args.seconds), args.blocks, args.floor_sends
+    )
     print(
-        f"fanout: {args.sockets} dashboards, {args.rate:g} callbacks/s for {args.seconds:g} s"
-        f" ({count} callbacks, 2 events each), server core 0, client core 1"
+        f"fanout: {load.sockets} sockets per path, {load.rate:g} callbacks/s, {load.count}"
+        f" callbacks per path in {load.blocks} blocks each (floor: {load.floor_sends}"
+        " group_sends per POST; app: 2 events per callback), server core 0, client core 1"
     )
-    for database in databases_to_run(args.db):
-        with serve(database) as server:
-            baseline = run_wrk(f"{server.base_url}/healthz", seconds=3, connections=32)
-            dashboards, run = asyncio.run(_measure(server, args.sockets, args.rate, count))
-            _report(server, baseline.rps, dashboards, run)
+    outcomes = []
+    for run in range(1, args.runs + 1):
+        for database in databases_to_run(args.db):
+            with serve(database, application="bench.relay:application") as server:
+                baseline = run_wrk(f"{server.base_url}/healthz", seconds=3, connections=32)
+                outcome = _report(server, baseline.rps, load, asyncio.run(measure(server, load)))
+            print(f"run {run} [{database}]: {outcome.line()}")
+            outcomes.append(outcome)
+    _summarise(outcomes)
 
 
-async def _measure(
-    server: Server, sockets: int, rate: float, count: int
-) -> tuple[list[Dashboard], Run]:
-    fixture = server.fixture
-    dashboards = await open_dashboards(
-        server.base_url, fixture.incident_id, fixture.session_cookie, sockets
-    )
-    readers = [asyncio.create_task(d.read()) for d in dashboards]
-    cpu_server, cpu_client, start = server.cpu_seconds(), time.process_time(), time.perf_counter()
-    async with httpx.AsyncClient(timeout=10) as client:
-        posts, by_event_time = await _post_callbacks(client, server.callback_url, rate, count)
-    await _until_quiet(dashboards)  # before anything else runs on the client's core
-    await _until_applied(server)
-    final_seq = await _final_seq(dashboards[0])
-    await _drain(dashboards, final_seq)
-    run = Run(
-        posts=posts,
-        by_event_time=by_event_time,
-        final_seq=final_seq,
-        server_cpu=server.cpu_seconds() - cpu_server,
-        client_cpu=time.process_time() - cpu_client,
-        wall=time.perf_counter() - start,
-    )
-    await close_dashboards(dashboards)
-    await asyncio.gather(*readers)
-    return dashboards, run
+def _summarise(outcomes: list[Outcome]) -> None:
+    print(f"\nsummary ({len(outcomes)} runs, target app p99 / floor p99 <= {TARGET_RATIO:g}):")
+    for database in dict.fromkeys(o.database for o in outcomes):
+        mine = [o for o in outcomes if o.database == database]
+        for index, outcome in enumerate(mine, 1):
+            print(f"  [{database}] run {index}: {outcome.line()}")
+        worst = max(mine, key=lambda o: o.ratio)
+        ratios = ", ".join(f"{o.ratio:.2f}" for o in mine)
+        print(f"  [{database}] ratios {ratios}; worst: {worst.line()}")
 
 
-async def _post_callbacks(
-    client: httpx.AsyncClient, url: str, rate: float, count: int
-) -> tuple[list[Posted], dict[datetime, int]]:
-    """Open loop: callback i leaves at start + i/rate whether or not earlier ones have answered."""
-    base = datetime.now(UTC).replace(microsecond=0)
-    posts = [Posted(sent_at=0.0) for _ in range(count)]
-    by_event_time: dict[datetime, int] = {}
-    tasks = []
-    start = time.perf_counter()
-    for index in range(count):
-        await asyncio.sleep(max(0.0, start + index / rate - time.perf_counter()))
-        at = base + timedelta(milliseconds=index)
-        by_event_time[at] = index
-        numbers = [JOINED_NUMBER, TOGGLED_NUMBER] if index % 2 == 0 else [JOINED_NUMBER]
-        body = roster_body(numbers, event_time(at))
-        tasks.append(asyncio.create_task(_post(client, url, body, posts[index])))
-    await asyncio.gather(*tasks)
-    return posts, by_event_time
+def _floor_latencies(sockets: list[Dashboard], path: Path, sends: int) -> list[float]:
+    latencies = []
+    for socket in sockets:
+        for at, m in socket.messages():
+            if m["type"] == "event":
+                latencies.append(1000 * (at - path.posts[m["seq"] // sends].sent_at))
+    return latencies
 
 
-async def _post(client: httpx.AsyncClient, url: str, body: str, posted: Posted) -> None:
-    posted.sent_at = time.perf_counter()
-    response = await client.post(url, content=body, headers={"Content-Type": "application/json"})
-    posted.answered_at = time.perf_counter()
-    posted.status = response.status_code
+_STAGES = (
+    "POST sent -> received by the relay",
+    "received -> group_send",
+    "group_send -> consumer handler",
+    "handler -> frame received",
+)
 
 
-async def _until_quiet(dashboards: list[Dashboard], quiet: float = 0.3) -> None:
-    """Wait (bounded) until no frame has arrived for `quiet` seconds."""
-    deadline = time.monotonic() + DRAIN_SECONDS
-    frames = -1
-    while time.monotonic() < deadline:
-        now = sum(len(d.frames) for d in dashboards)
-        if now == frames:
-            return
-        frames = now
-        await asyncio.sleep(quiet)
+def _floor_stages(sockets: list[Dashboard], path: Path, sends: int) -> None:
+    """Where a floor frame's time goes, from the relay's timestamps in it (bench.relay)."""
+    spans: list[list[float]] = [[] for _ in _STAGES]
+    for socket in sockets:
+        for arrived, m in socket.messages():
+            if m["type"] == "event":
+                sent = path.posts[m["seq"] // sends].sent_at
+                points = [sent, *m["data"]["at"], arrived]
+                for stage, (start, end) in enumerate(itertools.pairwise(points)):
+                    spans[stage].append(1000 * (end - start))
+    for name, values in zip(_STAGES, spans, strict=True):
+        stats = Stats.of(values)
+        print(f"    floor {name:36} {stats}")
 
 
-async def _until_applied(server: Server) -> None:
-    """A callback is answered once stored, and applied just after: wait for the last ones.
-    (This starts a Django process on the client's core, so frames must have arrived first.)"""
-    deadline = time.monotonic() + DRAIN_SECONDS
-    while await asyncio.to_thread(server.pending_events) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-
-
-async def _final_seq(dashboard: Dashboard) -> int:
-    """Every callback has been applied, so its events are committed: ask for a snapshot."""
-    seen = len(dashboard.frames)
-    await dashboard.connection.send(json.dumps({"type": "resync"}))
-    deadline = time.monotonic() + DRAIN_SECONDS
-    while time.monotonic() < deadline:
-        for _, raw in dashboard.frames[seen:]:
-            message = json.loads(raw)
-            if message["type"] == "snapshot":
-                return int(message["seq"])
-        seen = len(dashboard.frames)
-        await asyncio.sleep(0.01)
-    raise RuntimeError("No snapshot came back from the resync request.")
-
-
-async def _drain(dashboards: list[Dashboard], final_seq: int) -> None:
-    """Wait (bounded) until every dashboard has had a frame for every event."""
-    deadline = time.monotonic() + DRAIN_SECONDS
-    while time.monotonic() < deadline:
-        events = [sum(1 for _, m in d.messages() if m["type"] == "event") for d in dashboards]
-        if all(n >= final_seq - d.snapshot_seq for n, d in zip(events, dashboards, strict=True)):
-            return
-        await asyncio.sleep(0.05)
-
-
-def _latencies(dashboards: list[Dashboard], run: Run) -> tuple[list[float], int]:
+def _app_latencies(run: Run) -> tuple[list[float], int]:
     """Frame arrival - POST send, in ms, for every event frame matched to its callback; and
     how many callbacks were matched (a roster snapshot older than one already applied is
     stored but changes nothing, so it has no frame)."""
-    parsed = [d.messages() for d in dashboards]
+    parsed = [d.messages() for d in run.dashboards]
     by_seq: dict[int, int] = {}
     for messages in parsed:
         for _, m in messages:
@@ -184,57 +159,53 @@ def _latencies(dashboards: list[Dashboard], run: Run) -> tuple[list[float], int]
                 continue
             index = by_seq.get(m["seq"] if m["kind"] == "participant" else m["seq"] - 1)
             if index is not None:
-                latencies.append(1000 * (at - run.posts[index].sent_at))
+                latencies.append(1000 * (at - run.app.posts[index].sent_at))
     return latencies, len(set(by_seq.values()))
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
+def _pick(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def _report(server: Server, baseline_rps: float, dashboards: list[Dashboard], run: Run) -> None:
-    latencies, matched = _latencies(dashboards, run)
-    expected = sum(run.final_seq - d.snapshot_seq for d in dashboards)
-    delivered = sum(
-        len({m["seq"] for _, m in d.messages() if m["type"] == "event"}) for d in dashboards
-    )
-    answers = [1000 * (p.answered_at - p.sent_at) for p in run.posts]
-    failed = sum(1 for p in run.posts if p.status != 200)
-    events = run.final_seq - dashboards[0].snapshot_seq
+def _report(server: Server, baseline_rps: float, load: Load, run: Run) -> Outcome:
+    floor = Stats.of(_floor_latencies(run.floor_sockets, run.floor, load.floor_sends))
+    latencies, matched = _app_latencies(run)
+    app = Stats.of(latencies)
     print(f"\n[{server.database}]")
-    print(
-        "  baseline GET /healthz (same server, wrk -c32, before the sockets):"
-        f" {baseline_rps:.0f} req/s"
-    )
-    print(
-        f"  callbacks: {len(run.posts)} posted, {failed} not 200; POST->200 p50"
-        f" {statistics.median(answers):.1f} ms, p99 {_percentile(answers, 0.99):.1f} ms;"
-        f" {events} events broadcast; {len(run.posts) - matched} callbacks changed nothing"
-        " (an older roster snapshot answered after a newer one)"
-    )
-    if latencies:
-        p99 = _percentile(latencies, 0.99)
-        verdict = "meets" if p99 < TARGET_P99_MS else "MISSES"
+    print(f"  baseline GET /healthz (wrk -c32, before the sockets): {baseline_rps:.0f} req/s")
+    for name, path, stats in (("floor", run.floor, floor), ("app", run.app, app)):
+        answers = [1000 * (p.answered_at - p.sent_at) for p in path.posts]
+        failed = sum(1 for p in path.posts if p.status != 200)
         print(
-            f"  callback->frame latency over {len(latencies)} frames: p50"
-            f" {_percentile(latencies, 0.5):.1f} ms, p95 {_percentile(latencies, 0.95):.1f} ms,"
-            f" p99 {p99:.1f} ms, max {max(latencies):.1f} ms"
-            f" ({verdict} the p99 < {TARGET_P99_MS:g} ms target)"
+            f"  {name:5}: callback->frame over {stats.frames} frames: {stats}, max"
+            f" {stats.max:.1f} ms; POST->200 p50 {statistics.median(answers):.1f} ms,"
+            f" {failed} not 200; server CPU {1000 * path.server_cpu / len(path.posts):.1f} ms"
+            f" per callback ({100 * path.server_cpu / path.wall:.0f}% of its core)"
         )
-    print(
-        f"  frames delivered: {delivered} of {expected} expected"
-        f" ({100 * delivered / max(expected, 1):.1f}%, {delivered / run.wall:.0f} frames/s)"
-    )
-    print(
-        f"  CPU over {run.wall:.1f} s: server {run.server_cpu:.1f} s"
-        f" ({100 * run.server_cpu / run.wall:.0f}% of its core),"
-        f" client {run.client_cpu:.1f} s ({100 * run.client_cpu / run.wall:.0f}%)"
-    )
+    _floor_stages(run.floor_sockets, run.floor, load.floor_sends)
+    _report_delivery(run, matched)
+    print(f"  client CPU {100 * run.client_cpu / run.wall:.0f}% of its core over {run.wall:.1f} s")
     problems = server.problems()
     print(f"  server log problems: {len(problems)}")
     for line in problems[:5]:
         print(f"    {line}")
+    return Outcome(server.database, floor, app)
+
+
+def _report_delivery(run: Run, matched: int) -> None:
+    expected = sum(run.final_seq - d.snapshot_seq for d in run.dashboards)
+    delivered = sum(
+        len({m["seq"] for _, m in d.messages() if m["type"] == "event"}) for d in run.dashboards
+    )
+    floor_seqs = [
+        len({json.loads(raw)["events"][0]["seq"] for _, raw in s.frames}) for s in run.floor_sockets
+    ]
+    print(
+        f"  delivered: app {delivered} of {expected} event frames"
+        f" ({100 * delivered / max(expected, 1):.1f}%; {len(run.app.posts) - matched} callbacks"
+        f" changed nothing, an older roster snapshot answered after a newer one); floor"
+        f" {sum(floor_seqs)} distinct events over {len(run.floor_sockets)} sockets"
+    )
 
 
 if __name__ == "__main__":

@@ -82,8 +82,12 @@ def databases_to_run(requested: str) -> list[str]:
 
 
 @contextmanager
-def serve(database: str, *, worker: bool = False) -> Iterator[Server]:
+def serve(
+    database: str, *, worker: bool = False, application: str = "config.asgi:application"
+) -> Iterator[Server]:
     """Migrate a fresh database, prepare the fixture, and run daphne on SERVER_CORE.
+
+    `application` is the ASGI application daphne serves (bench.fanout adds its floor relay).
 
     With `worker`, daphne only stores callbacks (APPLY_IN_WORKER) and a `manage.py run_worker`
     on LOAD_CORE applies them; that needs TEST_REDIS_URL for the channel layer.
@@ -99,7 +103,7 @@ def serve(database: str, *, worker: bool = False) -> Iterator[Server]:
         with stderr_path.open("wb") as stderr:
             process = subprocess.Popen(
                 ["taskset", "-c", str(SERVER_CORE), str(Path(sys.executable).with_name("daphne"))]
-                + ["-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                + ["-b", "127.0.0.1", "-p", str(port), application],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,  # the access log
