@@ -10,12 +10,27 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_rate, env_str, env_url
+from config.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+    env_url,
+    load_env_file,
+)
 
 # Lets admin.ModelAdmin[Contact] and friends be subscripted at run time, as the stubs expect.
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A developer's checkout keeps its own defaults in .env.local, written once by `make` (a
+# generated development SECRET_KEY, DEBUG on), so that manage.py and daphne run as the README
+# prints them without exported variables. The environment wins; deployments have no such file.
+# The test suite points LOCAL_ENV_FILE at /dev/null: a developer's file must not change it.
+load_env_file(Path(env_str("LOCAL_ENV_FILE", str(BASE_DIR / ".env.local"))))
 
 DEBUG = env_bool("DEBUG", default=False)
 

@@ -20,6 +20,8 @@ PRODUCTION_LIKE = {
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "VIRTUAL_ENV"}}
+    # The checkout's own .env.local (make writes it) must not leak into these settings.
+    clean["LOCAL_ENV_FILE"] = os.devnull
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
