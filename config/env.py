@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TRUE = {"1", "true", "on"}
+_FALSE = {"0", "false", "off"}
 
 
 def load_env_file(path: Path) -> None:
@@ -33,7 +34,6 @@ def load_env_file(path: Path) -> None:
         if not equals or not _NAME.fullmatch(name.strip()):
             raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value; got {line!r}.")
         os.environ.setdefault(name.strip(), value.strip())
-_FALSE = {"0", "false", "off"}
 
 
 def env_str(name: str, default: str = "") -> str:
