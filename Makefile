@@ -8,6 +8,9 @@ PORT ?= 8000
 UV_VERSION := 0.13.9
 UV := $(BIN)/uv
 UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
+# uv trusts the system's certificate store, as pip and curl do (where a TLS-inspecting proxy's
+# certificate authority is installed), not only its built-in list.
+export UV_SYSTEM_CERTS ?= true
 APP_STAMP := $(VENV)/.installed-app
 # The app and the development tools (tests, lint, types, benchmarks).
 STAMP := $(VENV)/.installed
