@@ -17,12 +17,21 @@ STAMP := $(VENV)/.installed
 LOCK_APP := requirements/app.txt
 LOCK_DEV := requirements/dev.txt
 LOCAL_SETTINGS := .env.local
+PIP_QUIET := --quiet --disable-pip-version-check
 
 .PHONY: run test lint typecheck bench migrate check-migrations lock clean
 
+# The venv gets no pip of its own (seeding it costs more CPU than installing everything else):
+# the pip of the Python that made it installs uv into it, or, where that Python has no pip,
+# ensurepip does after all. uv then installs the rest (`.venv/bin/uv pip install ...` by hand).
 $(UV_STAMP):
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	if $(PYTHON) -m pip --version >/dev/null 2>&1; then \
+	  $(PYTHON) -m pip --python $(BIN)/python install $(PIP_QUIET) uv==$(UV_VERSION); \
+	else \
+	  $(BIN)/python -m ensurepip --default-pip >/dev/null && \
+	  $(BIN)/python -m pip install $(PIP_QUIET) uv==$(UV_VERSION); \
+	fi
 	touch $@
 
 $(APP_STAMP): $(LOCK_APP) $(UV_STAMP)
@@ -47,8 +56,9 @@ $(LOCAL_SETTINGS):
 migrate: $(APP_STAMP) $(LOCAL_SETTINGS)
 	$(BIN)/python manage.py migrate --noinput
 
+# migrate has just run the system checks: seed_demo need not run them again.
 run: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --skip-checks
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
 
