@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
     env_bool,
+    env_choice,
     env_float,
     env_int,
     env_list,
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "contacts",
     "incidents",
     "calls",
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +267,13 @@ if APPLY_IN_WORKER and not _REDIS_URL:
     )
 
 ACS_EMULATOR_ENABLED = not ACS_CONNECTION_STRING
+# The emulator's control API (press keys, inject faults, reset) is unauthenticated, so serving
+# it from a deployment takes this explicit "embedded"; `check --deploy` refuses it otherwise.
+ACS_EMULATOR_EMBEDDED_ON_PURPOSE = env_choice("ACS_EMULATOR", ("embedded",)) == "embedded"
+if ACS_EMULATOR_EMBEDDED_ON_PURPOSE and not ACS_EMULATOR_ENABLED:
+    raise ImproperlyConfigured(
+        "ACS_EMULATOR=embedded contradicts ACS_CONNECTION_STRING: unset one of them."
+    )
 ACS_EMULATOR_PATH = "/acs-emulator"
 # Speeds up (below 1) or slows down the emulator's simulated people and audio.
 ACS_EMULATOR_TIME_SCALE = env_float("ACS_EMULATOR_TIME_SCALE", 1.0)

@@ -15,7 +15,7 @@ RELOCK = "pyproject.toml changed without `make lock`"
 
 def _pins(lock: str) -> dict[str, str]:
     """Package → pinned version for this interpreter (markers evaluated, as an installer does)."""
-    pins = {}
+    pins: dict[str, str] = {}
     for line in (ROOT / "requirements" / lock).read_text().splitlines():
         if not line or line.startswith((" ", "#")):
             continue
