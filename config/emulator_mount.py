@@ -1,5 +1,6 @@
 """Serve the ACS emulator beside Django in one ASGI process (the embedded default)."""
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -8,11 +9,21 @@ from acs_emulator.app import EmulatorConfig, build_app
 from calls.provider import emulator_access_key
 
 ASGIApp = Any
+logger = logging.getLogger(__name__)
 
 
 def with_embedded_emulator(django_app: ASGIApp) -> ASGIApp:
     """Route /acs-emulator/... to the emulator and everything else to `django_app`."""
     prefix = settings.ACS_EMULATOR_PATH
+    if not settings.DEBUG:
+        # Outside development this is a server others may reach: say so where operators look.
+        log = logger.warning if settings.ACS_EMULATOR_EMBEDDED_ON_PURPOSE else logger.error
+        log(
+            "The ACS emulator is served at %s/ with its unauthenticated control API (%s). Set "
+            "ACS_CONNECTION_STRING for a real resource; `manage.py check --deploy` says more.",
+            prefix,
+            "ACS_EMULATOR=embedded" if settings.ACS_EMULATOR_EMBEDDED_ON_PURPOSE else "by default",
+        )
     emulator = build_app(
         EmulatorConfig(
             access_key=emulator_access_key(), time_scale=settings.ACS_EMULATOR_TIME_SCALE

@@ -5,12 +5,35 @@ message instead of silently falling back to a default ("yes" is not a boolean he
 """
 
 import os
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TRUE = {"1", "true", "on"}
 _FALSE = {"0", "false", "off"}
+
+
+def load_env_file(path: Path) -> None:
+    """Use each `NAME=value` line of `path` (if it exists) where the environment has no value.
+
+    Blank lines and `#` comments are skipped; values are taken as written (no quotes, no
+    `export`). Any other line raises ImproperlyConfigured naming the file and line.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        if not equals or not _NAME.fullmatch(name.strip()):
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value; got {line!r}.")
+        os.environ.setdefault(name.strip(), value.strip())
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -29,6 +52,14 @@ def env_bool(name: str, default: bool = False) -> bool:
     if raw in _FALSE:
         return False
     raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, on/off; got {raw!r}.")
+
+
+def env_choice(name: str, choices: tuple[str, ...]) -> str:
+    """Return one of `choices`, or "" when unset; raise ImproperlyConfigured otherwise."""
+    raw = env_str(name)
+    if raw and raw not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {raw!r}.")
+    return raw
 
 
 def env_int(name: str, default: int, *, minimum: int = 0) -> int:

@@ -10,12 +10,28 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_rate, env_str, env_url
+from config.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+    env_url,
+    load_env_file,
+)
 
 # Lets admin.ModelAdmin[Contact] and friends be subscripted at run time, as the stubs expect.
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A developer's checkout keeps its own defaults in .env.local, written once by `make` (a
+# generated development SECRET_KEY, DEBUG on), so that manage.py and daphne run as the README
+# prints them without exported variables. The environment wins; deployments have no such file.
+# The test suite points LOCAL_ENV_FILE at /dev/null: a developer's file must not change it.
+load_env_file(Path(env_str("LOCAL_ENV_FILE", str(BASE_DIR / ".env.local"))))
 
 DEBUG = env_bool("DEBUG", default=False)
 
@@ -51,6 +67,7 @@ INSTALLED_APPS = [
     "contacts",
     "incidents",
     "calls",
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +267,13 @@ if APPLY_IN_WORKER and not _REDIS_URL:
     )
 
 ACS_EMULATOR_ENABLED = not ACS_CONNECTION_STRING
+# The emulator's control API (press keys, inject faults, reset) is unauthenticated, so serving
+# it from a deployment takes this explicit "embedded"; `check --deploy` refuses it otherwise.
+ACS_EMULATOR_EMBEDDED_ON_PURPOSE = env_choice("ACS_EMULATOR", ("embedded",)) == "embedded"
+if ACS_EMULATOR_EMBEDDED_ON_PURPOSE and not ACS_EMULATOR_ENABLED:
+    raise ImproperlyConfigured(
+        "ACS_EMULATOR=embedded contradicts ACS_CONNECTION_STRING: unset one of them."
+    )
 ACS_EMULATOR_PATH = "/acs-emulator"
 # Speeds up (below 1) or slows down the emulator's simulated people and audio.
 ACS_EMULATOR_TIME_SCALE = env_float("ACS_EMULATOR_TIME_SCALE", 1.0)

@@ -15,11 +15,14 @@ PRODUCTION_LIKE = {
     "CSRF_TRUSTED_ORIGINS": "https://incidents.example.com",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "DATABASE_URL": "postgres://app:secret@127.0.0.1:5432/incidents",
+    "ACS_CONNECTION_STRING": "endpoint=https://incidents.communication.azure.com/;accesskey=cHc=",
 }
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "VIRTUAL_ENV"}}
+    # The checkout's own .env.local (make writes it) must not leak into these settings.
+    clean["LOCAL_ENV_FILE"] = os.devnull
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -42,6 +45,49 @@ def test_deploy_check_warns_about_the_in_memory_channel_layer() -> None:
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode != 0
     assert "incidents.W001" in result.stderr
+
+
+def test_deploy_check_refuses_the_unauthenticated_emulator_on_the_public_app() -> None:
+    env = {k: v for k, v in PRODUCTION_LIKE.items() if k != "ACS_CONNECTION_STRING"}
+    result = run_manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "config.E001" in result.stderr
+    assert "ACS_CONNECTION_STRING" in result.stderr
+
+
+def test_an_explicitly_embedded_emulator_passes_the_deploy_check_loudly() -> None:
+    env = {k: v for k, v in PRODUCTION_LIKE.items() if k != "ACS_CONNECTION_STRING"}
+    env["ACS_EMULATOR"] = "embedded"
+    passes = run_manage("check", "--deploy", env=env)
+    assert passes.returncode == 0, passes.stderr
+    assert "config.W001" in passes.stderr
+    strict = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert strict.returncode != 0
+
+
+def test_an_embedded_emulator_says_so_at_start_up_when_debug_is_off() -> None:
+    env = {k: v for k, v in PRODUCTION_LIKE.items() if k != "ACS_CONNECTION_STRING"}
+    served = run_manage(
+        "shell", "--no-imports", "-c", "import config.asgi", env={**env, "ACS_EMULATOR": "embedded"}
+    )
+    assert served.returncode == 0, served.stderr
+    assert "WARNING config.emulator_mount" in served.stderr
+    assert "unauthenticated" in served.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ACS_EMULATOR": "on"}, "ACS_EMULATOR must be one of embedded"),
+        (PRODUCTION_LIKE | {"ACS_EMULATOR": "embedded"}, "ACS_EMULATOR=embedded contradicts"),
+    ],
+)
+def test_acs_emulator_takes_only_embedded_and_never_beside_a_real_resource(
+    env: dict[str, str], message: str
+) -> None:
+    result = run_manage("check", env={"SECRET_KEY": "x" * 50, **env})
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_secret_key_is_required_when_debug_is_off() -> None:
