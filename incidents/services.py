@@ -9,7 +9,12 @@ from calls.models import AudioPrompt, CallMode, CallState
 from calls.services import hang_up_call, place_call, prepare_calls
 from calls.targets import Target
 from incidents.errors import CallsNotPlaced, InvalidTransition
-from incidents.events import batched_broadcasts, broadcast_incident_event, incident_payload
+from incidents.events import (
+    batched_broadcasts,
+    broadcast_incident_event,
+    broadcast_incident_listed,
+    incident_payload,
+)
 from incidents.models import (
     ALLOWED_TRANSITIONS,
     OPEN_STATUSES,
@@ -38,6 +43,7 @@ def transition_incident(
     locked.closed_at = None if to in OPEN_STATUSES else timezone.now()
     locked.save(update_fields=["status", "closed_at", "updated_at"])
     broadcast_incident_event(incident_id=locked.pk, kind="incident", data=incident_payload(locked))
+    broadcast_incident_listed(locked)
     add_timeline_entry(
         incident_id=locked.pk,
         kind=TimelineKind.STATUS,
@@ -68,6 +74,7 @@ def declare_incident(
             title=title, description=description, severity=severity, declared_by=declared_by
         )
         calls = prepare_calls(incident=incident, targets=targets, mode=mode, prompt=prompt)
+        broadcast_incident_listed(incident)
         add_timeline_entry(
             incident_id=incident.pk,
             kind=TimelineKind.STATUS,

@@ -71,6 +71,7 @@ def test_rows_only_the_app_writes_cannot_be_added_or_edited_in_the_admin(
     assert root_client.get(f"{base}add/").status_code == 403
     model = next(m for m in admin.site._registry if m._meta.label_lower == label)
     obj = model._default_manager.first()
+    assert obj is not None
     change = root_client.get(f"{base}{obj.pk}/change/")
     assert change.status_code == 200
     assert b'name="_save"' not in change.content  # shown, not editable
