@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 from django.template.loader import render_to_string
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.browser.test_dashboard import EVENT_TIMEOUT_MS, browser, emulator, sign_in
 from tests.live_server import ROOT, LiveServer
@@ -17,7 +17,8 @@ from tests.live_server import ROOT, LiveServer
 __all__ = ["browser", "emulator"]  # fixtures shared with the incident page's tests
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 LONG_TITLE = "Payments-gateway-eu-west-1-returns-502-for-every-checkout-request-since-the-deploy"
 
 
@@ -134,7 +135,7 @@ def test_the_list_fits_a_phone_without_sideways_scrolling(
     show_404_page(page)
     assert no_sideways_scroll(page)
     screenshot(page, "404-phone.png")
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size(DESKTOP)
     screenshot(page, "404-desktop.png")
     page.context.close()
 
