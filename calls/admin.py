@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from calls.models import AudioPrompt, Call, CallEvent, Participant
 from calls.services.prompts import save_prompt
+from config.admin_records import RecordAdminMixin
 
 
 class ParticipantInline(admin.TabularInline[Participant, Call]):
@@ -27,7 +28,7 @@ class ParticipantInline(admin.TabularInline[Participant, Call]):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin[Call]):
+class CallAdmin(RecordAdminMixin, admin.ModelAdmin[Call]):
     list_display = ["id", "incident", "mode", "state", "provider_call_id", "created_at"]
     list_filter = ["state", "mode", "created_at"]
     search_fields = ["provider_call_id", "subject", "incident__title"]
@@ -49,7 +50,7 @@ class CallAdmin(admin.ModelAdmin[Call]):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin[Participant]):
+class ParticipantAdmin(RecordAdminMixin, admin.ModelAdmin[Participant]):
     list_display = [
         "identifier",
         "contact",
@@ -76,7 +77,7 @@ class ParticipantAdmin(admin.ModelAdmin[Participant]):
 
 
 @admin.register(CallEvent)
-class CallEventAdmin(admin.ModelAdmin[CallEvent]):
+class CallEventAdmin(RecordAdminMixin, admin.ModelAdmin[CallEvent]):
     list_display = ["received_at", "event_type", "call"]
     list_filter = ["event_type", "received_at"]
     search_fields = ["event_type", "call__provider_call_id"]

@@ -2,7 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from config import health
+from config import favicon, health
+
+# The admin site's own name, set once here for every admin page.
+admin.site.site_header = "Incident Reporter administration"
+admin.site.site_title = "Incident Reporter administration"
+admin.site.index_title = "Incidents, calls and contacts"
 
 # Password reset is left out on purpose: it needs outgoing e-mail, which the app does not set up.
 account_patterns = [
@@ -18,6 +23,7 @@ account_patterns = [
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", favicon.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
     path("api/", include("config.api_urls")),

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from config.admin_records import RecordAdminMixin
 from incidents.models import Incident, TimelineEntry
 
 
@@ -26,7 +27,7 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
 
 
 @admin.register(TimelineEntry)
-class TimelineEntryAdmin(admin.ModelAdmin[TimelineEntry]):
+class TimelineEntryAdmin(RecordAdminMixin, admin.ModelAdmin[TimelineEntry]):
     list_display = ["at", "incident", "kind", "actor", "text"]
     list_filter = ["kind", "at"]
     search_fields = ["text", "incident__title"]

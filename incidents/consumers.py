@@ -6,9 +6,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import User
 
-from incidents.events import INCIDENT_EVENTS, incident_group
+from incidents.events import INCIDENT_EVENTS, INCIDENT_LIST_GROUP, incident_group
 from incidents.models import Incident
-from incidents.selectors import get_incident_for, incident_snapshot
+from incidents.selectors import get_incident_for, incident_snapshot, may_view_incidents
 
 
 class IncidentConsumer(AsyncJsonWebsocketConsumer):
@@ -61,3 +61,29 @@ class IncidentConsumer(AsyncJsonWebsocketConsumer):
     async def _send_snapshot(self) -> None:
         snapshot = await database_sync_to_async(incident_snapshot)(self.incident_id)
         await self.send_json({"type": "snapshot", **snapshot})
+
+
+class IncidentListConsumer(AsyncJsonWebsocketConsumer):
+    """Tells the list page when an incident was declared or changed; the page then fetches its
+    rows again (see incidents.events). Refuses users who may not see incidents."""
+
+    joined = False
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not await database_sync_to_async(may_view_incidents)(cast(User, user)):
+            await self.close()
+            return
+        await self.channel_layer.group_add(INCIDENT_LIST_GROUP, self.channel_name)
+        self.joined = True
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.joined:
+            await self.channel_layer.group_discard(INCIDENT_LIST_GROUP, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        await self.send_json({"type": "error", "code": "unknown_message_type"})
+
+    async def incident_list_changed(self, message: dict[str, Any]) -> None:
+        await self.send_json({"type": "changed", "incident": message["incident"]})

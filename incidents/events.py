@@ -157,3 +157,31 @@ def incident_payload(incident: Incident) -> dict[str, Any]:
         "status": incident.status,
         "status_label": incident.get_status_display(),
     }
+
+
+# --- The incident list ---------------------------------------------------------------------
+# The list page hears one small event whenever an incident is declared or changes status. It
+# carries no sequence number, unlike the incident page's events: every event, and every
+# (re)connect, makes the list page fetch its current page of rows again, so a missed event is
+# made good by the next one or by the reconnect, and filters, search and pagination stay the
+# server's business.
+
+# Handled by IncidentListConsumer.incident_list_changed.
+INCIDENT_LIST_CHANGED = "incident_list.changed"
+INCIDENT_LIST_GROUP = "incidents.list"
+
+
+def broadcast_incident_listed(incident: Incident) -> None:
+    """Tell the list pages that `incident` was declared or changed, once the transaction commits."""
+    message = {"type": INCIDENT_LIST_CHANGED, "incident": incident_list_payload(incident)}
+    transaction.on_commit(partial(_send, INCIDENT_LIST_GROUP, message))
+
+
+def incident_list_payload(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.pk,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status,
+        "status_label": incident.get_status_display(),
+    }

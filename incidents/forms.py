@@ -100,8 +100,44 @@ class PlayPromptForm(forms.Form):
 
 
 class IncidentFilterForm(forms.Form):
+    """The list page's search, filters and page; each bad value gets its own message."""
+
+    q = forms.CharField(
+        label="Title contains",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     status = forms.ChoiceField(
         choices=[("", "Any status"), *IncidentStatus.choices],
         required=False,
     )
     severity = forms.ChoiceField(choices=[("", "Any severity"), *Severity.choices], required=False)
+    page = forms.IntegerField(
+        min_value=1,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "Page numbers are whole numbers."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            # Screen readers read the message next to a filter along with the filter itself.
+            if self.is_bound and name in self.errors:
+                field.widget.attrs["aria-describedby"] = f"id_{name}_error"
+
+    def filters(self) -> dict[str, str]:
+        """The valid filters (an invalid one is left out and reported next to its field)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "status": data.get("status") or "",
+            "severity": data.get("severity") or "",
+            "search": data.get("q") or "",
+        }
+
+    def page_number(self) -> int:
+        self.is_valid()
+        page: int | None = getattr(self, "cleaned_data", {}).get("page")
+        return page or 1

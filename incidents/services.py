@@ -12,7 +12,12 @@ from calls.services import hang_up_call, place_call, prepare_calls
 from calls.services.prompts import DEFAULT_PROMPT, PromptChoice, chosen_prompt
 from calls.targets import Target
 from incidents.errors import CallsNotPlaced, InvalidTransition
-from incidents.events import batched_broadcasts, broadcast_incident_event, incident_payload
+from incidents.events import (
+    batched_broadcasts,
+    broadcast_incident_event,
+    broadcast_incident_listed,
+    incident_payload,
+)
 from incidents.models import (
     ALLOWED_TRANSITIONS,
     OPEN_STATUSES,
@@ -41,6 +46,7 @@ def transition_incident(
     locked.closed_at = None if to in OPEN_STATUSES else timezone.now()
     locked.save(update_fields=["status", "closed_at", "updated_at"])
     broadcast_incident_event(incident_id=locked.pk, kind="incident", data=incident_payload(locked))
+    broadcast_incident_listed(locked)
     add_timeline_entry(
         incident_id=locked.pk,
         kind=TimelineKind.STATUS,
@@ -75,6 +81,7 @@ def declare_incident(
         calls = prepare_calls(
             incident=incident, targets=targets, mode=mode, prompt=chosen_prompt(prompt)
         )
+        broadcast_incident_listed(incident)
         add_timeline_entry(
             incident_id=incident.pk,
             kind=TimelineKind.STATUS,

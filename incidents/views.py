@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,20 +30,30 @@ from incidents.forms import (
     with_choices_read_once,
 )
 from incidents.models import Incident
-from incidents.selectors import get_incident_for, incident_snapshot, incidents_for
+from incidents.selectors import get_incident_for, incident_list_for, incident_snapshot
 from incidents.serializers import NotHungUpOutput
+
+LIST_PAGE_SIZE = 25
 
 
 @require_safe
 @requires(Action.VIEW)
 def incident_list(request: HttpRequest) -> HttpResponse:
-    filters = IncidentFilterForm(request.GET or None)
-    incidents = incidents_for(request.user)
-    if filters.is_valid():
-        for field in ("status", "severity"):
-            if value := filters.cleaned_data[field]:
-                incidents = incidents.filter(**{field: value})
-    context = {"incidents": incidents[:200], "filters": filters}
+    filters = IncidentFilterForm(request.GET)
+    incidents = incident_list_for(request.user, **filters.filters())
+    paginator = Paginator(incidents, LIST_PAGE_SIZE)
+    asked = filters.page_number()
+    page = paginator.get_page(asked)  # Past the end: the last page, said so below.
+    context = {
+        "filters": filters,
+        "page": page,
+        "page_links": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "page_notice": (
+            f"There is no page {asked}; showing page {page.number} of {paginator.num_pages}."
+            if asked != page.number
+            else ""
+        ),
+    }
     return render(request, "incidents/list.html", context)
 
 

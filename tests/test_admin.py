@@ -44,3 +44,47 @@ def test_changelist_add_and_change_pages_load_for_every_model() -> None:
         assert client.get(f"{base}{obj.pk}/change/").status_code == 200, label
         if label not in NO_ADD_PAGE:
             assert client.get(f"{base}add/").status_code == 200, label
+
+
+PROVIDER_RECORDS = ["incidents.timelineentry", "calls.call", "calls.participant", "calls.callevent"]
+
+
+@pytest.fixture
+def root_client(db: None) -> Client:
+    client = Client()
+    client.force_login(UserFactory.create(username="root", is_superuser=True, is_staff=True))
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", PROVIDER_RECORDS)
+def test_rows_only_the_app_writes_cannot_be_added_or_edited_in_the_admin(
+    root_client: Client, label: str
+) -> None:
+    TimelineEntryFactory.create()
+    CallEventFactory.create(call=ParticipantFactory.create().call)
+    app_label, model_name = label.split(".")
+    base = f"/admin/{app_label}/{model_name}/"
+    changelist = root_client.get(base)
+    assert changelist.status_code == 200
+    assert f"{base}add/".encode() not in changelist.content  # no "Add" button
+    assert root_client.get(f"{base}add/").status_code == 403
+    model = next(m for m in admin.site._registry if m._meta.label_lower == label)
+    obj = model._default_manager.first()
+    assert obj is not None
+    change = root_client.get(f"{base}{obj.pk}/change/")
+    assert change.status_code == 200
+    assert b'name="_save"' not in change.content  # shown, not editable
+    assert root_client.post(f"{base}{obj.pk}/change/", {}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_admin_pages_carry_the_sites_own_name(root_client: Client) -> None:
+    index = root_client.get("/admin/")
+    assert b"<title>Incidents, calls and contacts | Incident Reporter administration</title>" in (
+        index.content
+    )
+    assert b"Incident Reporter administration</a>" in index.content
+    assert b"Django administration" not in index.content
+    login = Client().get("/admin/login/")
+    assert b"Incident Reporter administration" in login.content

@@ -32,6 +32,7 @@ from calls.services.welcome import RunAside, play_welcome_prompt_after_commit, r
 from calls.services.write_queue import serialized_writes
 from incidents.events import (
     batched_broadcasts,
+    broadcast_incident_listed,
 )
 from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry, batched_timeline
@@ -196,6 +197,8 @@ def _apply_tone(batch: CallBatch, event: ev.ToneReceived) -> None:
     suffix = " (acknowledged)" if acknowledged else ""
     says = f"{participant} pressed {event.tone}{suffix}."
     batch.save_and_announce(participant, "keys_pressed", "acknowledged", says=says)
+    if acknowledged:  # The list pages count who was reached.
+        broadcast_incident_listed(batch.call.incident)
 
 
 def _who_pressed(batch: CallBatch) -> Participant | None:

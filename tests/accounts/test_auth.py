@@ -5,8 +5,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Pages anyone may open: signing in, and the admin site's own sign-in page.
-PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz"}
+# Pages anyone may open: signing in, the admin site's own sign-in page, the health check and
+# the icon browsers fetch on the sign-in page too.
+PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/favicon.ico"}
 API_PUBLIC = {"/api/schema/", "/api/docs/", "/api/redoc/"}
 
 
