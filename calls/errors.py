@@ -23,3 +23,10 @@ class CannotRetry(DomainError):
     """Only calls the provider refused can be placed again."""
 
     code = "cannot_retry"
+
+
+class CannotRingAgain(DomainError):
+    """The person or call is not over yet, or the incident is closed."""
+
+    code = "cannot_ring_again"
+    status_code = 409

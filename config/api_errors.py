@@ -23,6 +23,7 @@ DOMAIN_STATUS = {
     "invalid_transition": status.HTTP_409_CONFLICT,
     "call_not_live": status.HTTP_409_CONFLICT,
     "cannot_retry": status.HTTP_409_CONFLICT,
+    "cannot_ring_again": status.HTTP_409_CONFLICT,
     "provider_failed": status.HTTP_503_SERVICE_UNAVAILABLE,
     "idempotency_key_reused": status.HTTP_422_UNPROCESSABLE_ENTITY,
     "idempotency_request_in_flight": status.HTTP_409_CONFLICT,

@@ -74,17 +74,17 @@ def declare(request: HttpRequest) -> HttpResponse:
 @require_safe
 def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident_or_404(request, incident_id)
-    can_act = request.user.has_perm(ACT_ON_INCIDENTS)
+    can_act = request.user.has_perm(ACT_ON_INCIDENTS)  # viewers get no controls at all
     context: dict[str, Any] = {
         "incident": incident,
         "snapshot": incident_snapshot(incident.pk),
         "can_act": can_act,
     }
-    if can_act:  # The controls repeat under every call.
+    if can_act:  # The controls repeat under every call: no ids, the labels wrap their inputs.
         default_prompt = AudioPrompt.objects.filter(is_default=True).first()
-        context["invite_form"] = with_choices_read_once(TargetsForm())
+        context["invite_form"] = with_choices_read_once(TargetsForm(auto_id=False))
         context["play_form"] = with_choices_read_once(
-            PlayPromptForm(initial={"prompt": default_prompt})
+            PlayPromptForm(initial={"prompt": default_prompt}, auto_id=False)
         )
     return render(request, "incidents/detail.html", context)
 
@@ -123,13 +123,38 @@ def invite(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse
     form = TargetsForm(request.POST)
     if not form.is_valid():
         return _respond(request, call.incident, error=_form_error(form))
+    try:
+        invitation = call_services.invite_to_call(
+            call=call, targets=form.targets(), actor=_user(request)
+        )
+    except DomainError as exc:
+        return _respond(request, call.incident, error=exc.message)
+    return _respond(request, call.incident, message=invitation.summary)
+
+
+@require_POST
+@act_permission
+def redial(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse:
+    call = _call_or_404(request, incident_id, call_id)
     return _act(
         request,
         call.incident,
-        "Invitation sent.",
-        lambda: call_services.invite_to_call(
-            call=call, targets=form.targets(), actor=_user(request)
-        ),
+        "Ringing everyone again.",
+        lambda: call_services.redial_call(call=call, actor=_user(request)),
+    )
+
+
+@require_POST
+@act_permission
+def ring_again(
+    request: HttpRequest, incident_id: int, call_id: int, participant_id: int
+) -> HttpResponse:
+    participant = _participant_or_404(request, incident_id, call_id, participant_id)
+    return _act(
+        request,
+        participant.call.incident,
+        f"Ringing {participant} again.",
+        lambda: call_services.ring_participant_again(participant=participant, actor=_user(request)),
     )
 
 
@@ -138,14 +163,10 @@ def invite(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse
 def remove(
     request: HttpRequest, incident_id: int, call_id: int, participant_id: int
 ) -> HttpResponse:
-    call = _call_or_404(request, incident_id, call_id)
-    try:
-        participant = call.participants.select_related("contact").get(pk=participant_id)
-    except Participant.DoesNotExist:
-        raise Http404 from None
+    participant = _participant_or_404(request, incident_id, call_id, participant_id)
     return _act(
         request,
-        call.incident,
+        participant.call.incident,
         f"Removing {participant}.",
         lambda: call_services.remove_participant(participant=participant, actor=_user(request)),
     )
@@ -232,6 +253,18 @@ def _call_or_404(request: HttpRequest, incident_id: int, call_id: int) -> Call:
     if call.incident_id != incident_id:
         raise Http404("No such call.")
     return call
+
+
+def _participant_or_404(
+    request: HttpRequest, incident_id: int, call_id: int, participant_id: int
+) -> Participant:
+    call = _call_or_404(request, incident_id, call_id)
+    try:
+        participant = call.participants.select_related("contact").get(pk=participant_id)
+    except Participant.DoesNotExist:
+        raise Http404("No such person on this call.") from None
+    participant.call = call
+    return participant
 
 
 def _act(

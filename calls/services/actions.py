@@ -1,6 +1,7 @@
 """What operators do to a running call: invite, remove, play, stop the audio, hang up."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -8,6 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from calls.controls import OVER, WAITING, can_remove, is_connected
 from calls.errors import CallNotLive, ProviderFailed
 from calls.models import (
     CALL_STATE_RANK,
@@ -28,30 +30,49 @@ from incidents.events import (
     broadcast_participant,
 )
 from incidents.models import TimelineKind
-from incidents.timeline import actor_name, add_timeline_entry
-
-# States a person can be invited again from.
-REINVITABLE = (ParticipantState.LEFT, ParticipantState.FAILED, ParticipantState.REMOVED)
+from incidents.timeline import actor_name, add_timeline_entry, names
 
 
 def _require_live(call: Call) -> str:
-    if not call.provider_call_id or not call.is_live:
-        raise CallNotLive("The call is not running, so it cannot be changed.")
+    if not is_connected(call):
+        raise CallNotLive("The call is not connected, so it cannot be changed.")
     return call.provider_call_id
 
 
-def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> list[Participant]:
-    """Ring `targets` into the running call; people already on it are skipped.
+@dataclass(frozen=True)
+class Invitation:
+    """What invite_to_call did: who it rang, and who it left alone because they are already
+    on the call or ringing."""
 
-    Raises CallNotLive, ProviderFailed.
+    invited: list[Participant]
+    already_there: list[Participant]
+
+    @property
+    def summary(self) -> str:
+        parts = []
+        if self.invited:
+            parts.append(f"Ringing {names(self.invited)}.")
+        if self.already_there:
+            verb = "is" if len(self.already_there) == 1 else "are"
+            parts.append(f"{names(self.already_there)} {verb} already on the call or ringing.")
+        return " ".join(parts)
+
+
+def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> Invitation:
+    """Ring `targets` into the running call; people already on it or ringing are skipped, and
+    the answer says who was. Raises CallNotLive, ProviderFailed.
     """
     provider_call_id = _require_live(call)
-    busy = set(
-        call.participants.exclude(state__in=REINVITABLE).values_list("identifier", flat=True)
+    wanted = {t.identifier for t in targets}
+    busy = list(
+        call.participants.select_related("contact")
+        .exclude(state__in=OVER)
+        .filter(identifier__in=wanted)
     )
-    targets = [t for t in targets if t.identifier not in busy]
+    busy_ids = {p.identifier for p in busy}
+    targets = [t for t in targets if t.identifier not in busy_ids]
     if not targets:
-        return []
+        return Invitation(invited=[], already_there=busy)
     try:
         provider_client().invite_participants(
             provider_call_id,
@@ -61,7 +82,8 @@ def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> 
         )
     except ProviderError as exc:
         raise ProviderFailed(f"The provider did not invite them: {exc.message}") from exc
-    return _record_invited(call=call, targets=targets, actor=actor)
+    invited = _record_invited(call=call, targets=targets, actor=actor)
+    return Invitation(invited=invited, already_there=busy)
 
 
 @transaction.atomic
@@ -72,7 +94,7 @@ def _record_invited(*, call: Call, targets: list[Target], actor: User | None) ->
         participant, created = Participant.objects.get_or_create(
             call=call, identifier=target.identifier, defaults={"contact": target.contact}
         )
-        if not created and participant.state in REINVITABLE:
+        if not created and participant.state in OVER:
             participant.state = ParticipantState.INVITED
             participant.joined_at = participant.left_at = None
             participant.save(update_fields=["state", "joined_at", "left_at", "updated_at"])
@@ -81,32 +103,44 @@ def _record_invited(*, call: Call, targets: list[Target], actor: User | None) ->
     invited_ids = [p.pk for p in invited]
     start_ringing(Participant.objects.select_related("contact", "call").filter(pk__in=invited_ids))
     invited = list(Participant.objects.select_related("contact").filter(pk__in=invited_ids))
-    names = ", ".join(str(p) for p in invited)
     add_timeline_entry(
         incident_id=call.incident_id,
         kind=TimelineKind.ACTION,
-        text=f"{actor_name(actor)} invited {names}.",
+        text=f"{actor_name(actor)} invited {names(invited)}.",
         actor=actor,
     )
     return invited
 
 
 def remove_participant(*, participant: Participant, actor: User | None) -> Participant:
-    """Drop a participant from the call. Raises CallNotLive, ProviderFailed."""
-    provider_call_id = _require_live(participant.call)
-    if participant.state != ParticipantState.JOINED or not participant.provider_participant_id:
-        raise CallNotLive(f"{participant} is not on the call.")
-    try:
-        provider_client().remove_participant(provider_call_id, participant.provider_participant_id)
-    except ProviderNotFound:
-        pass  # Already gone: the outcome the operator wanted.
-    except ProviderError as exc:
-        raise ProviderFailed(f"The provider did not remove {participant}: {exc.message}") from exc
+    """Drop a participant from the call; someone still ringing on a call of their own has that
+    call hung up. Raises CallNotLive, ProviderFailed."""
+    if not can_remove(participant):
+        raise CallNotLive(f"{participant} is not on the call, so cannot be removed.")
+    if participant.state == ParticipantState.JOINED:
+        try:
+            provider_client().remove_participant(
+                participant.call.provider_call_id, participant.provider_participant_id
+            )
+        except ProviderNotFound:
+            pass  # Already gone: the outcome the operator wanted.
+        except ProviderError as exc:
+            raise ProviderFailed(
+                f"The provider did not remove {participant}: {exc.message}"
+            ) from exc
+    else:
+        # A broadcast call rings one person: ending it is the only way to stop their phone.
+        hang_up_call(call=participant.call, actor=actor)
     with transaction.atomic():
-        participant = Participant.objects.select_for_update(no_key=True).get(pk=participant.pk)
+        participant = (
+            Participant.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("call", "contact")
+            .get(pk=participant.pk)
+        )
         if participant.state == ParticipantState.JOINED:
-            participant.state = ParticipantState.REMOVED
             participant.left_at = timezone.now()
+        if participant.state in (ParticipantState.JOINED, *WAITING):
+            participant.state = ParticipantState.REMOVED
             participant.save(update_fields=["state", "left_at", "updated_at"])
         broadcast_participant(participant)
         add_timeline_entry(
@@ -135,12 +169,12 @@ def play_prompt(*, call: Call, prompt: AudioPrompt, loop: bool, actor: User | No
             audio_id=f"prompt-{prompt.pk}",
         )
     except ProviderError as exc:
-        raise ProviderFailed(f"The provider did not play {prompt}: {exc.message}") from exc
+        raise ProviderFailed(f'The provider did not play "{prompt}": {exc.message}') from exc
     how = "on a loop" if loop else "once"
     return _record_media(
         call=call,
         state=MediaState.PLAYING,
-        text=f"{actor_name(actor)} played {prompt} {how}.",
+        text=f'{actor_name(actor)} played "{prompt}" {how}.',
         actor=actor,
     )
 

@@ -48,6 +48,13 @@ _PROVIDER_STATES = {
     cb.CallState.TERMINATED: CallState.TERMINATED,
 }
 ACKNOWLEDGE_TONE = "1"
+# What the timeline says when the call reaches each state.
+_SAID = {
+    CallState.ESTABLISHING: "The call is ringing.",
+    CallState.ESTABLISHED: "The call connected.",
+    CallState.TERMINATING: "The call is ending.",
+    CallState.TERMINATED: "The call ended.",
+}
 logger = logging.getLogger(__name__)
 
 
@@ -287,9 +294,7 @@ def _apply_call_state(batch: _CallBatch, event: cb.CallStateChanged) -> None:
         call.media_state = MediaState.IDLE
     batch.save(call, "state", "ended_at", "media_state")
     broadcast_call(call)
-    add_timeline_entry(
-        incident_id=call.incident_id, kind=TimelineKind.CALL, text=f"Call {state.label.lower()}."
-    )
+    add_timeline_entry(incident_id=call.incident_id, kind=TimelineKind.CALL, text=_SAID[state])
     if state == CallState.ESTABLISHING:
         start_ringing(batch.in_state(ParticipantState.INVITED))
     elif state == CallState.ESTABLISHED and call.prompt_id:
@@ -298,7 +303,15 @@ def _apply_call_state(batch: _CallBatch, event: cb.CallStateChanged) -> None:
         joined = batch.in_state(ParticipantState.JOINED)
         waiting = batch.in_state(ParticipantState.INVITED, ParticipantState.RINGING)
         _move_participants(joined, ParticipantState.LEFT, event.event_time, batch)
-        _move_participants(waiting, ParticipantState.FAILED, None, batch)
+        # The preview reports nothing for a first dial-out that is not answered (busy,
+        # declined or ringing out all look the same): all it shows is the call ending.
+        _move_participants(
+            waiting,
+            ParticipantState.FAILED,
+            None,
+            batch,
+            said="was not reached: the call ended before they answered",
+        )
 
 
 def _move_participants(
@@ -366,7 +379,7 @@ def _apply_tone(batch: _CallBatch, event: cb.ToneReceived) -> None:
         add_timeline_entry(
             incident_id=batch.call.incident_id,
             kind=TimelineKind.KEYPRESS,
-            text=f"Someone on the call pressed {event.tone}.",
+            text=f"Someone on the call pressed {event.tone} (the provider does not say who).",
         )
         return
     participant.keys_pressed = (participant.keys_pressed + event.tone)[-200:]
@@ -390,9 +403,12 @@ def _apply_play_result(batch: _CallBatch, event: cb.PlayResult) -> None:
     call.media_state = MediaState.IDLE
     batch.save(call, "media_state")
     broadcast_call(call)
+    if event.outcome == cb.MediaOutcome.CANCELLED:
+        # Only our cancel_media stops a play, and it already logged who stopped it; the provider
+        # reports each queued play it dropped, so logging these gave one line per prompt.
+        return
     text = {
         cb.MediaOutcome.COMPLETED: "The audio finished playing.",
-        cb.MediaOutcome.CANCELLED: "The audio was stopped.",
         cb.MediaOutcome.FAILED: f"The audio could not be played: {event.message or 'unknown'}.",
     }[event.outcome]
     add_timeline_entry(incident_id=call.incident_id, kind=TimelineKind.MEDIA, text=text)
@@ -405,7 +421,23 @@ def _apply_invite_result(batch: _CallBatch, event: cb.InviteResult) -> None:
     for participant in (p for p in waiting if p.identifier in event.participants):
         participant.state = ParticipantState.FAILED
         batch.save(participant, "state")
-        _announce(participant, f"{participant} could not be reached.")
+        _announce(participant, f"{participant} was not reached: {_invite_failure(event)}.")
+
+
+# The preview documents no failure codes for invitations; these are the SIP responses it passes.
+_INVITE_FAILURES = {
+    408: "no answer",
+    480: "no answer",
+    486: "busy",
+    487: "the invitation was cancelled",
+    603: "declined",
+}
+
+
+def _invite_failure(event: cb.InviteResult) -> str:
+    if event.code in _INVITE_FAILURES:
+        return _INVITE_FAILURES[event.code]
+    return f"the call failed ({(event.message or 'the provider gave no reason').rstrip('.')})"
 
 
 def _play_welcome_prompt_after_commit(call: Call) -> None:

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from calls.controls import can_retry
 from calls.errors import CannotRetry, NothingToCall, ProviderFailed
 from calls.models import (
     CALL_STATE_RANK,
@@ -24,9 +25,10 @@ from calls.targets import Target
 from incidents.events import (
     batched_broadcasts,
     broadcast_call,
+    broadcast_participant,
 )
 from incidents.models import Incident, TimelineKind
-from incidents.timeline import actor_name, add_timeline_entry
+from incidents.timeline import actor_name, add_timeline_entry, count_people, names
 
 # Leave a margin under the provider's five minutes for the request to travel.
 REPEATABILITY_WINDOW = timedelta(minutes=4, seconds=30)
@@ -101,13 +103,14 @@ def _record_placed(*, call: Call, provider_call_id: str, people: int, actor: Use
     add_timeline_entry(
         incident_id=call.incident_id,
         kind=TimelineKind.CALL,
-        text=f"Call placed by {actor_name(actor)}: ringing {people} people.",
+        text=f"Call placed by {actor_name(actor)}: ringing {count_people(people)}.",
         actor=actor,
     )
     return call
 
 
 @transaction.atomic
+@batched_broadcasts()
 def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> None:
     call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
     if call.state != CallState.PENDING:
@@ -128,10 +131,16 @@ def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> 
         ]
     )
     broadcast_call(call)
+    # Their phones never rang: each of them now counts as not reached.
+    waiting = list(call.participants.select_related("contact"))
+    for participant in waiting:
+        broadcast_participant(participant)
+    verb = "was" if len(waiting) == 1 else "were"
     add_timeline_entry(
         incident_id=call.incident_id,
         kind=TimelineKind.ERROR,
-        text=f"The provider did not place the call: {error.message}",
+        text=f"The provider did not place the call, so {names(waiting)} {verb} not reached: "
+        f"{error.message}",
         actor=actor,
     )
 
@@ -140,7 +149,7 @@ def retry_call(*, call: Call, actor: User | None) -> Call:
     """Place a call the provider refused once more. Raises CannotRetry, ProviderFailed."""
     with transaction.atomic():
         locked = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
-        if locked.state != CallState.FAILED:
+        if not can_retry(locked):
             raise CannotRetry("Only a call the provider refused can be placed again.")
         locked.state = CallState.PENDING
         first_sent = locked.create_first_sent_at

@@ -66,7 +66,8 @@ def _expire_call(call_id: int, deadline: datetime) -> int:
         add_timeline_entry(
             incident_id=call.incident_id,
             kind=TimelineKind.PARTICIPANT,
-            text=f"{participant} did not answer.",
+            text=f"{participant} was not reached: no answer after "
+            f"{settings.RING_TIMEOUT_SECONDS} s.",
         )
         expired += 1
     return expired
