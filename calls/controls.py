@@ -50,10 +50,13 @@ def can_remove(participant: Participant) -> bool:
 
 
 def can_ring_again(participant: Participant) -> bool:
-    """Someone whose attempt is over: invited again into the running call, or rung on a new one
-    once it has ended."""
-    call = participant.call
-    return participant.state in OVER and (is_connected(call) or can_redial(call))
+    """Someone whose attempt is over, on a call whose people can be rung again."""
+    return participant.state in OVER and can_ring_people_again(participant.call)
+
+
+def can_ring_people_again(call: Call) -> bool:
+    """Invited back into the call while it runs, or rung on a new call once it has ended."""
+    return is_connected(call) or can_redial(call)
 
 
 def tally(participant: Participant) -> list[str]:

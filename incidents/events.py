@@ -142,7 +142,9 @@ def participant_payload(participant: "Participant") -> dict[str, Any]:
         "acknowledged": participant.acknowledged,
         "tally": controls.tally(participant),
         "can_remove": controls.can_remove(participant),
-        "can_ring_again": controls.can_ring_again(participant),
+        # Whether this person's attempt is over; their call says whether its people can be
+        # rung again now (a call's state changes without announcing each of its people).
+        "can_ring_again": participant.state in controls.OVER,
     }
 
 
@@ -163,6 +165,7 @@ def call_payload(call: "Call") -> dict[str, Any]:
         "can_retry": controls.can_retry(call),
         "can_hang_up": controls.can_hang_up(call),
         "can_ring_again": controls.can_redial(call),
+        "can_ring_people_again": controls.can_ring_people_again(call),
         "can_play": connected,
         "can_invite": connected,
         "can_stop_audio": controls.can_stop_audio(call),

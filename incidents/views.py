@@ -167,7 +167,7 @@ def remove(
     return _act(
         request,
         participant.call.incident,
-        f"Removing {participant}.",
+        f"Removed {participant} from the call.",
         lambda: call_services.remove_participant(participant=participant, actor=_user(request)),
     )
 

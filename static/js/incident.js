@@ -5,7 +5,8 @@
 //
 // What may be done is the server's to say: calls and people carry flags (can_retry,
 // can_remove...) and the incident says whether it is open. This script shows a control only
-// when its flag is set and the incident is open; it never decides from states itself.
+// when its flag is set and the incident is open (and, for "Ring again" on a person, when their
+// call's `can_ring_people_again` is set too); it never decides from states itself.
 (function () {
   "use strict";
   const script = document.currentScript;
@@ -128,8 +129,10 @@
 
   function keysCell(p) {
     const call = calls.get(p.call_id);
-    const td = cell("Keys", p.keys_pressed || (call && !call.names_who_pressed ? "not reported" : "—"));
-    if (!p.keys_pressed && call && !call.names_who_pressed) td.classList.add("help");
+    // Only someone who was on a bridge call can have pressed unreported keys.
+    const unreported = !p.keys_pressed && p.joined_at && call && !call.names_who_pressed;
+    const td = cell("Keys", p.keys_pressed || (unreported ? "not reported" : "—"));
+    if (unreported) td.classList.add("help");
     if (p.acknowledged) {
       const ack = document.createElement("span");
       ack.className = "ack";
@@ -145,7 +148,8 @@
     if (!incident.is_open) return td;
     if (p.can_remove) td.appendChild(actionForm("remove-template", p, "Remove"));
     // Only on the person's latest row: an older attempt's row would ring them twice.
-    if (p.can_ring_again && isLatest(p)) td.appendChild(actionForm("ring-again-template", p, "Ring again"));
+    const call = calls.get(p.call_id);
+    if (p.can_ring_again && call && call.can_ring_people_again && isLatest(p)) td.appendChild(actionForm("ring-again-template", p, "Ring again"));
     return td;
   }
 
@@ -226,7 +230,8 @@
     incident = s.incident;
     participants.clear();
     calls.clear();
-    document.getElementById("calls").replaceChildren();
+    // Sections stay (an open invite form, a message, focus); their rosters are drawn afresh.
+    document.querySelectorAll("[data-roster]").forEach((el) => el.replaceChildren());
     s.participants.forEach((p) => participants.set(p.id, p));
     s.calls.forEach(renderCall);
     renderIncident(s.incident);

