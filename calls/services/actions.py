@@ -130,7 +130,8 @@ def remove_participant(*, participant: Participant, actor: User | None) -> Parti
             ) from exc
     else:
         # A broadcast call rings one person: ending it is the only way to stop their phone.
-        hang_up_call(call=participant.call, actor=actor)
+        said = f"{actor_name(actor)} removed {participant}, hanging up their call."
+        hang_up_call(call=participant.call, actor=actor, said=said)
     with transaction.atomic():
         participant = (
             Participant.objects.select_for_update(no_key=True, of=("self",))
@@ -139,16 +140,18 @@ def remove_participant(*, participant: Participant, actor: User | None) -> Parti
         )
         if participant.state == ParticipantState.JOINED:
             participant.left_at = timezone.now()
+        was_joined = participant.state == ParticipantState.JOINED
         if participant.state in (ParticipantState.JOINED, *WAITING):
             participant.state = ParticipantState.REMOVED
             participant.save(update_fields=["state", "left_at", "updated_at"])
         broadcast_participant(participant)
-        add_timeline_entry(
-            incident_id=participant.call.incident_id,
-            kind=TimelineKind.ACTION,
-            text=f"{actor_name(actor)} removed {participant} from the call.",
-            actor=actor,
-        )
+        if was_joined:  # Else hanging up their call already said it.
+            add_timeline_entry(
+                incident_id=participant.call.incident_id,
+                kind=TimelineKind.ACTION,
+                text=f"{actor_name(actor)} removed {participant} from the call.",
+                actor=actor,
+            )
     return participant
 
 
@@ -206,8 +209,9 @@ def _record_media(*, call: Call, state: MediaState, text: str, actor: User | Non
     return call
 
 
-def hang_up_call(*, call: Call, actor: User | None) -> Call:
-    """End the call for everyone. Raises ProviderFailed; a call already over is left alone."""
+def hang_up_call(*, call: Call, actor: User | None, said: str = "") -> Call:
+    """End the call for everyone; the timeline says `said`, or that `actor` hung up. Raises
+    ProviderFailed; a call already over is left alone."""
     if (
         call.provider_call_id
         and CALL_STATE_RANK[call.state] < CALL_STATE_RANK[CallState.TERMINATING]
@@ -228,7 +232,7 @@ def hang_up_call(*, call: Call, actor: User | None) -> Call:
             add_timeline_entry(
                 incident_id=call.incident_id,
                 kind=TimelineKind.ACTION,
-                text=f"{actor_name(actor)} hung up the call.",
+                text=said or f"{actor_name(actor)} hung up the call.",
                 actor=actor,
             )
     return call

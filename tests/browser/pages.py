@@ -4,6 +4,7 @@ Delays given to the emulator are its milliseconds, scaled by the server's time s
 """
 
 import re
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -87,6 +88,15 @@ def count(page: Page, key: str) -> Locator:
 def visible_buttons(scope: Locator) -> list[str]:
     buttons = scope.get_by_role("button")
     return sorted(b.inner_text() for b in buttons.all() if b.is_visible())
+
+
+def expect_buttons(scope: Locator, names: list[str]) -> None:
+    """Exactly these buttons are visible in `scope`, soon: flags arrive over the WebSocket a
+    moment after the state they follow, so this polls like Playwright's own `expect`."""
+    deadline = time.monotonic() + EVENT_TIMEOUT_MS / 1000
+    while (shown := visible_buttons(scope)) != sorted(names):
+        assert time.monotonic() < deadline, f"buttons {shown}, expected {sorted(names)}"
+        time.sleep(0.1)
 
 
 def timeline(page: Page) -> Locator:

@@ -20,6 +20,7 @@ from tests.browser.pages import (
     confirm,
     count,
     declare,
+    expect_buttons,
     expect_same_document,
     expect_state,
     mark_no_reload,
@@ -28,7 +29,6 @@ from tests.browser.pages import (
     script,
     sign_in,
     timeline,
-    visible_buttons,
 )
 
 LIVE_CONTROLS = ["Hang up", "Play"]
@@ -38,35 +38,12 @@ def expect_count(page: Page, key: str, value: int) -> None:
     expect(count(page, key)).to_have_text(str(value), timeout=EVENT_TIMEOUT_MS)
 
 
-def expect_buttons(scope: object, names: list[str]) -> None:
-    # Polls: flags arrive over the WebSocket a moment after the state they follow.
-    def check() -> None:
-        assert visible_buttons(scope) == sorted(names)  # type: ignore[arg-type]
-
-    expect_eventually(check)
-
-
-def expect_eventually(check: object, timeout_s: float = EVENT_TIMEOUT_MS / 1000) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            check()  # type: ignore[operator]
-            return
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
 def no_sideways_scroll(page: Page) -> bool:
     # A mobile browser widens its layout viewport to fit content that overflows, so the width
     # must still be the phone's too.
     return bool(
         page.evaluate(
-            "document.documentElement.scrollWidth <= window.innerWidth"
-            " && window.innerWidth === 390"
+            "document.documentElement.scrollWidth <= window.innerWidth && window.innerWidth === 390"
         )
     )
 

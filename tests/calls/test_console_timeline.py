@@ -121,3 +121,4 @@ def test_removing_someone_ringing_on_a_call_of_their_own_hangs_it_up(
     removed = remove_participant(participant=person, actor=operator)
     assert removed.state == ParticipantState.REMOVED
     assert provider.paths() == [f"POST /calling/calls/{LEG}/Hangup"]
+    assert lines(call) == [f"Operator removed {person}, hanging up their call."]
