@@ -64,6 +64,8 @@ class Action(StrEnum):
     STOP_AUDIO = "stop_audio"
     HANG_UP = "hang_up"
     RETRY = "retry"
+    REDIAL = "redial"
+    RING_AGAIN = "ring_again"
 
 
 # The one map of action -> the Django permissions it needs ("app_label.codename"), read by the
@@ -86,4 +88,6 @@ ACTION_PERMISSIONS: dict[Action, tuple[str, ...]] = {
     Action.STOP_AUDIO: ("calls.change_call",),
     Action.HANG_UP: ("calls.change_call",),
     Action.RETRY: ("calls.change_call",),
+    Action.REDIAL: ("calls.change_call",),
+    Action.RING_AGAIN: ("calls.add_participant",),
 }

@@ -1,4 +1,5 @@
-"""The calls API (read a call, invite, remove, play, stop the audio, hang up, retry; prompts)
+"""The calls API (read a call, invite, remove, play, stop the audio, hang up, retry, ring
+again; prompts)
 and the provider's callback endpoint."""
 
 from typing import Any
@@ -80,6 +81,8 @@ class CallViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Call]):
         "cancel_media": Action.STOP_AUDIO,
         "hangup": Action.HANG_UP,
         "retry": Action.RETRY,
+        "redial": Action.REDIAL,
+        "ring_again": Action.RING_AGAIN,
     }
 
     def get_queryset(self) -> QuerySet[Call]:
@@ -158,6 +161,54 @@ class CallViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Call]):
         call = self.get_object()
         services.retry_call(call=call, actor=acting_user(request))
         return self._call(call)
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: CallOutput(many=True),
+            409: OpenApiResponse(
+                ErrorOutput,
+                description="The call has not ended, everyone on it is on another call or "
+                "ringing, or the incident is closed.",
+            ),
+            503: OpenApiResponse(
+                ErrorOutput, description="The new call is stored but the provider refused it."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def redial(self, request: Request, pk: str) -> Response:
+        """Ring everyone of an ended call again, on a new call; answers the new calls."""
+        call = self.get_object()
+        calls = services.redial_call(call=call, actor=acting_user(request))
+        fresh = self.get_queryset().filter(pk__in=[c.pk for c in calls]).order_by("id")
+        return Response(CallOutput(fresh, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: CallOutput,
+            409: OpenApiResponse(
+                ErrorOutput,
+                description="The person is on the call or ringing, or the incident is closed.",
+            ),
+            503: CALL_ACTION_RESPONSES[503],
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"participants/(?P<participant_id>[0-9]+)/ring-again",
+    )
+    def ring_again(self, request: Request, pk: str, participant_id: str) -> Response:
+        """Ring one person whose attempt is over again: into the call while it runs, or on a
+        new call once it has ended; answers the call they ring on."""
+        call = self.get_object()
+        participant = self._participant(call, int(participant_id))
+        rung_on = services.ring_participant_again(
+            participant=participant, actor=acting_user(request)
+        )
+        return self._call(rung_on)
 
     def _valid(self, serializer_class: type[BaseSerializer[Any]], request: Request) -> Any:
         serializer = serializer_class(data=request.data)

@@ -69,3 +69,10 @@ class CallbackNotStored(DomainError):
 
     code = "not_stored"
     status_code = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class CannotRingAgain(DomainError):
+    """The person or call is not over yet, or the incident is closed."""
+
+    code = "cannot_ring_again"
+    status_code = HTTPStatus.CONFLICT

@@ -15,6 +15,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
+from calls import controls
+from calls.models import CallMode
 from incidents.models import Incident
 
 if TYPE_CHECKING:
@@ -126,6 +128,7 @@ def timeline_payload(entry: "TimelineEntry") -> dict[str, Any]:
 
 
 def participant_payload(participant: "Participant") -> dict[str, Any]:
+    """A person on a call; give it with its call and contact loaded."""
     return {
         "id": participant.pk,
         "call_id": participant.call_id,
@@ -137,17 +140,35 @@ def participant_payload(participant: "Participant") -> dict[str, Any]:
         "left_at": participant.left_at.isoformat() if participant.left_at else None,
         "keys_pressed": participant.keys_pressed,
         "acknowledged": participant.acknowledged,
+        "tally": controls.tally(participant),
+        "can_remove": controls.can_remove(participant),
+        # Whether this person's attempt is over; their call says whether its people can be
+        # rung again now (a call's state changes without announcing each of its people).
+        "can_ring_again": participant.state in controls.OVER,
     }
 
 
 def call_payload(call: "Call") -> dict[str, Any]:
+    connected = controls.is_connected(call)
     return {
         "id": call.pk,
         "mode": call.mode,
+        "mode_label": call.get_mode_display(),
         "state": call.state,
         "state_label": call.get_state_display(),
         "media_state": call.media_state,
+        "media_label": call.get_media_state_display(),
         "last_error": call.last_error,
+        # The 2021 preview's tone event names no participant: on a bridge call a key press
+        # is credited only while one person is on it (see calls.services.ingest).
+        "names_who_pressed": call.mode == CallMode.BROADCAST,
+        "can_retry": controls.can_retry(call),
+        "can_hang_up": controls.can_hang_up(call),
+        "can_ring_again": controls.can_redial(call),
+        "can_ring_people_again": controls.can_ring_people_again(call),
+        "can_play": connected,
+        "can_invite": connected,
+        "can_stop_audio": controls.can_stop_audio(call),
     }
 
 
@@ -156,6 +177,7 @@ def incident_payload(incident: Incident) -> dict[str, Any]:
         "id": incident.pk,
         "status": incident.status,
         "status_label": incident.get_status_display(),
+        "is_open": incident.is_open,
     }
 
 

@@ -66,7 +66,7 @@ def incident_snapshot(incident_id: int) -> dict[str, Any]:
     incident = Incident.objects.get(pk=incident_id)
     calls = list(incident.calls.order_by("id"))
     participants = Participant.objects.filter(call__incident_id=incident_id).select_related(
-        "contact"
+        "contact", "call"
     )
     timeline = incident.timeline.select_related("actor").order_by("-at", "-id")[:TIMELINE_LIMIT]
     return {

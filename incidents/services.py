@@ -26,7 +26,7 @@ from incidents.models import (
     Severity,
     TimelineKind,
 )
-from incidents.timeline import actor_name, add_timeline_entry
+from incidents.timeline import actor_name, add_timeline_entry, count_people
 
 
 @transaction.atomic
@@ -86,7 +86,7 @@ def declare_incident(
             incident_id=incident.pk,
             kind=TimelineKind.STATUS,
             text=f"Declared ({incident.get_severity_display().lower()}) by "
-            f"{actor_name(declared_by)}; calling {len(targets)} people.",
+            f"{actor_name(declared_by)}; calling {count_people(len(targets))}.",
             actor=declared_by,
         )
     failures = []

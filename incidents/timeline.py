@@ -1,6 +1,6 @@
 """The incident log: every entry is also pushed to the incident's dashboards."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -59,3 +59,16 @@ def _announce(entry: TimelineEntry) -> None:
 
 def actor_name(actor: User | None) -> str:
     return actor.get_username() if actor is not None else "the system"
+
+
+def count_people(count: int) -> str:
+    """ "1 person", "3 people": how the timeline counts whom it rings."""
+    return f"{count} person" if count == 1 else f"{count} people"
+
+
+def names(participants: Iterable[object]) -> str:
+    """ "Ada", "Ada and Grace", "Ada, Grace and Alan": people as the timeline names them."""
+    listed = [str(p) for p in participants]
+    if len(listed) < 2:
+        return "".join(listed)
+    return f"{', '.join(listed[:-1])} and {listed[-1]}"

@@ -15,4 +15,10 @@ urlpatterns = [
     path(f"{call}/stop-audio/", views.stop_audio, name="call_stop_audio"),
     path(f"{call}/hang-up/", views.hang_up, name="call_hang_up"),
     path(f"{call}/retry/", views.retry, name="call_retry"),
+    path(f"{call}/redial/", views.redial, name="call_redial"),
+    path(
+        f"{call}/participants/<int:participant_id>/ring-again/",
+        views.ring_again,
+        name="call_ring_again",
+    ),
 ]

@@ -97,9 +97,9 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         "can": can,
         "can_act": can_act,
     }
-    if can_act:  # The controls repeat under every call.
-        context["invite_form"] = with_choices_read_once(TargetsForm())
-        context["play_form"] = with_choices_read_once(PlayPromptForm())
+    if can_act:  # The controls repeat under every call: no ids, the labels wrap their inputs.
+        context["invite_form"] = with_choices_read_once(TargetsForm(auto_id=False))
+        context["play_form"] = with_choices_read_once(PlayPromptForm(auto_id=False))
     return render(request, "incidents/detail.html", context)
 
 
@@ -130,10 +130,36 @@ def invite(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse
     return _act(
         request,
         call.incident,
-        "Invitation sent.",
+        lambda invitation: invitation.summary,
         lambda: call_services.invite_to_call(
             call=call, targets=form.targets(), actor=_user(request)
         ),
+    )
+
+
+@require_POST
+@requires(Action.REDIAL)
+def redial(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse:
+    call = _call_or_404(request, incident_id, call_id)
+    return _act(
+        request,
+        call.incident,
+        "Ringing everyone again.",
+        lambda: call_services.redial_call(call=call, actor=_user(request)),
+    )
+
+
+@require_POST
+@requires(Action.RING_AGAIN)
+def ring_again(
+    request: HttpRequest, incident_id: int, call_id: int, participant_id: int
+) -> HttpResponse:
+    participant = _participant_or_404(request, incident_id, call_id, participant_id)
+    return _act(
+        request,
+        participant.call.incident,
+        f"Ringing {participant} again.",
+        lambda: call_services.ring_participant_again(participant=participant, actor=_user(request)),
     )
 
 
@@ -142,15 +168,11 @@ def invite(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse
 def remove(
     request: HttpRequest, incident_id: int, call_id: int, participant_id: int
 ) -> HttpResponse:
-    call = _call_or_404(request, incident_id, call_id)
-    try:
-        participant = call.participants.select_related("contact").get(pk=participant_id)
-    except Participant.DoesNotExist:
-        raise Http404 from None
+    participant = _participant_or_404(request, incident_id, call_id, participant_id)
     return _act(
         request,
-        call.incident,
-        f"Removing {participant}.",
+        participant.call.incident,
+        f"Removed {participant} from the call.",
         lambda: call_services.remove_participant(participant=participant, actor=_user(request)),
     )
 
@@ -238,14 +260,30 @@ def _call_or_404(request: HttpRequest, incident_id: int, call_id: int) -> Call:
     return call
 
 
-def _act(
-    request: HttpRequest, incident: Incident, success: str, action: Callable[[], object]
-) -> HttpResponse:
+def _participant_or_404(
+    request: HttpRequest, incident_id: int, call_id: int, participant_id: int
+) -> Participant:
+    call = _call_or_404(request, incident_id, call_id)
     try:
-        action()
+        participant = call.participants.select_related("contact").get(pk=participant_id)
+    except Participant.DoesNotExist:
+        raise Http404("No such person on this call.") from None
+    participant.call = call
+    return participant
+
+
+def _act(
+    request: HttpRequest,
+    incident: Incident,
+    success: str | Callable[[Any], str],
+    action: Callable[[], Any],
+) -> HttpResponse:
+    """Run one service call; `success` is the message, or says it from what the service did."""
+    try:
+        done = action()
     except DomainError as exc:
         return _refuse(request, incident, exc.status_code, error_body(exc.code, exc.message))
-    return _respond(request, incident, success)
+    return _respond(request, incident, success if isinstance(success, str) else success(done))
 
 
 def _close(

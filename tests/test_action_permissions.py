@@ -33,6 +33,8 @@ DASHBOARD: dict[Action, list[Request]] = {
     Action.STOP_AUDIO: [("POST", "{call_page}/stop-audio/", None)],
     Action.HANG_UP: [("POST", "{call_page}/hang-up/", None)],
     Action.RETRY: [("POST", "{failed_call_page}/retry/", None)],
+    Action.REDIAL: [("POST", "{failed_call_page}/redial/", None)],
+    Action.RING_AGAIN: [("POST", "{call_page}/participants/{participant}/ring-again/", None)],
 }
 API: dict[Action, list[Request]] = {
     Action.VIEW: [
@@ -50,6 +52,8 @@ API: dict[Action, list[Request]] = {
     Action.STOP_AUDIO: [("POST", "/api/calls/{call}/cancel-media/", None)],
     Action.HANG_UP: [("POST", "/api/calls/{call}/hangup/", None)],
     Action.RETRY: [("POST", "/api/calls/{failed_call}/retry/", None)],
+    Action.REDIAL: [("POST", "/api/calls/{failed_call}/redial/", None)],
+    Action.RING_AGAIN: [("POST", "/api/calls/{call}/participants/{participant}/ring-again/", None)],
 }
 # What the README's Roles section promises each role.
 ROLE_MAY: dict[str, set[Action]] = {

@@ -7,6 +7,7 @@ from calls.services.actions import (
     play_prompt,
     remove_participant,
 )
+from calls.services.again import redial_call, ring_participant_again
 from calls.services.applying import apply_pending_events
 from calls.services.ingest import ingest_callback, store_callbacks
 from calls.services.placing import place_call, prepare_calls, retry_call
@@ -22,7 +23,9 @@ __all__ = [
     "place_call",
     "play_prompt",
     "prepare_calls",
+    "redial_call",
     "remove_participant",
     "retry_call",
+    "ring_participant_again",
     "store_callbacks",
 ]

@@ -1,6 +1,7 @@
 """What operators do to a running call: invite, remove, play, stop the audio, hang up."""
 
 import uuid
+from dataclasses import dataclass
 from typing import Literal
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from calls.controls import OVER, WAITING, can_remove, is_connected
 from calls.errors import CallNotLive, NoDefaultPrompt
 from calls.models import (
     CALL_STATE_RANK,
@@ -26,31 +28,51 @@ from calls.services.ringing import start_ringing
 from calls.targets import Target, require_targets
 from incidents.events import batched_broadcasts
 from incidents.models import TimelineKind
-from incidents.timeline import actor_name, add_timeline_entry
-
-# States a person can be invited again from.
-REINVITABLE = (ParticipantState.LEFT, ParticipantState.FAILED, ParticipantState.REMOVED)
+from incidents.timeline import actor_name, add_timeline_entry, names
 
 
 def _require_live(call: Call) -> str:
-    if not call.provider_call_id or not call.is_live:
-        raise CallNotLive("The call is not running, so it cannot be changed.")
+    if not is_connected(call):
+        raise CallNotLive("The call is not connected, so it cannot be changed.")
     return call.provider_call_id
 
 
-def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> list[Participant]:
-    """Ring `targets` into the running call; people already on it are skipped.
+@dataclass(frozen=True)
+class Invitation:
+    """What invite_to_call did: who it rang, and who it left alone because they are already
+    on the call or ringing."""
 
-    Raises NothingToCall when `targets` is empty, CallNotLive, ProviderFailed.
+    invited: list[Participant]
+    already_there: list[Participant]
+
+    @property
+    def summary(self) -> str:
+        parts = []
+        if self.invited:
+            parts.append(f"Ringing {names(self.invited)}.")
+        if self.already_there:
+            verb = "is" if len(self.already_there) == 1 else "are"
+            parts.append(f"{names(self.already_there)} {verb} already on the call or ringing.")
+        return " ".join(parts)
+
+
+def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> Invitation:
+    """Ring `targets` into the running call; people already on it or ringing are skipped, and
+    the answer says who was. Raises NothingToCall when `targets` is empty, CallNotLive,
+    ProviderFailed.
     """
     require_targets(targets)
     provider_call_id = _require_live(call)
-    busy = set(
-        call.participants.exclude(state__in=REINVITABLE).values_list("identifier", flat=True)
+    wanted = {t.identifier for t in targets}
+    busy = list(
+        call.participants.select_related("contact")
+        .exclude(state__in=OVER)
+        .filter(identifier__in=wanted)
     )
-    targets = [t for t in targets if t.identifier not in busy]
+    busy_ids = {p.identifier for p in busy}
+    targets = [t for t in targets if t.identifier not in busy_ids]
     if not targets:
-        return []
+        return Invitation(invited=[], already_there=busy)
     with provider_request("invite them"):
         provider_client().invite_participants(
             provider_call_id,
@@ -58,7 +80,8 @@ def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> 
             operation_context=f"invite:{uuid.uuid4()}",
             caller_id=settings.ACS_CALLER_ID,
         )
-    return _record_invited(call=call, targets=targets, actor=actor)
+    invited = _record_invited(call=call, targets=targets, actor=actor)
+    return Invitation(invited=invited, already_there=busy)
 
 
 @transaction.atomic
@@ -69,7 +92,7 @@ def _record_invited(*, call: Call, targets: list[Target], actor: User | None) ->
         participant, created = Participant.objects.get_or_create(
             call=call, identifier=target.identifier, defaults={"contact": target.contact}
         )
-        if not created and participant.state in REINVITABLE:
+        if not created and participant.state in OVER:
             participant.state = ParticipantState.INVITED
             participant.joined_at = participant.left_at = None
             participant.save(update_fields=["state", "joined_at", "left_at", "updated_at"])
@@ -78,31 +101,44 @@ def _record_invited(*, call: Call, targets: list[Target], actor: User | None) ->
     invited_ids = [p.pk for p in invited]
     start_ringing(Participant.objects.select_related("contact", "call").filter(pk__in=invited_ids))
     invited = list(Participant.objects.select_related("contact").filter(pk__in=invited_ids))
-    names = ", ".join(str(p) for p in invited)
     add_timeline_entry(
         incident_id=call.incident_id,
         kind=TimelineKind.ACTION,
-        text=f"{actor_name(actor)} invited {names}.",
+        text=f"{actor_name(actor)} invited {names(invited)}.",
         actor=actor,
     )
     return invited
 
 
 def remove_participant(*, participant: Participant, actor: User | None) -> Participant:
-    """Drop a participant from the call. Raises CallNotLive, ProviderFailed."""
-    provider_call_id = _require_live(participant.call)
-    if participant.state != ParticipantState.JOINED or not participant.provider_participant_id:
-        raise CallNotLive(f"{participant} is not on the call.")
-    # Already gone (not found) is the outcome the operator wanted.
-    with provider_request(f"remove {participant}", gone_is_done=True):
-        provider_client().remove_participant(provider_call_id, participant.provider_participant_id)
+    """Drop a participant from the call; someone still ringing on a call of their own has that
+    call hung up. Raises CallNotLive, ProviderFailed."""
+    if not can_remove(participant):
+        raise CallNotLive(f"{participant} is not on the call, so cannot be removed.")
+    if participant.state == ParticipantState.JOINED:
+        # Already gone (not found) is the outcome the operator wanted.
+        with provider_request(f"remove {participant}", gone_is_done=True):
+            provider_client().remove_participant(
+                participant.call.provider_call_id, participant.provider_participant_id
+            )
+    else:
+        # A broadcast call rings one person: ending it is the only way to stop their phone.
+        said = f"{actor_name(actor)} removed {participant}, hanging up their call."
+        hang_up_call(call=participant.call, actor=actor, said=said)
     with transaction.atomic():
-        participant = Participant.objects.select_for_update(no_key=True).get(pk=participant.pk)
+        participant = (
+            Participant.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("call", "contact")
+            .get(pk=participant.pk)
+        )
         if participant.state == ParticipantState.JOINED:
-            participant.state = ParticipantState.REMOVED
             participant.left_at = timezone.now()
+        was_joined = participant.state == ParticipantState.JOINED
+        if participant.state in (ParticipantState.JOINED, *WAITING):
+            participant.state = ParticipantState.REMOVED
             participant.save(update_fields=["state", "left_at", "updated_at"])
-        says = f"{actor_name(actor)} removed {participant} from the call."
+        # Else hanging up their call already said it.
+        says = f"{actor_name(actor)} removed {participant} from the call." if was_joined else ""
         announce(participant, says, kind=TimelineKind.ACTION, actor=actor)
     return participant
 
@@ -127,7 +163,7 @@ def play_prompt(
     if chosen is None:
         raise NoDefaultPrompt("No prompt is the default; choose one to play.")
     prompt = chosen
-    with provider_request(f"play {prompt}"):
+    with provider_request(f'play "{prompt}"'):
         provider_client().play_audio(
             provider_call_id,
             audio_url=prompt_url(prompt),
@@ -140,7 +176,7 @@ def play_prompt(
     return _record_media(
         call=call,
         state=MediaState.PLAYING,
-        text=f"{actor_name(actor)} played {prompt} {how}.",
+        text=f'{actor_name(actor)} played "{prompt}" {how}.',
         actor=actor,
     )
 
@@ -166,8 +202,9 @@ def _record_media(*, call: Call, state: MediaState, text: str, actor: User | Non
     return call
 
 
-def hang_up_call(*, call: Call, actor: User | None) -> Call:
-    """End the call for everyone. Raises ProviderFailed; a call already over is left alone."""
+def hang_up_call(*, call: Call, actor: User | None, said: str = "") -> Call:
+    """End the call for everyone; the timeline says `said`, or that `actor` hung up. Raises
+    ProviderFailed; a call already over is left alone."""
     if (
         call.provider_call_id
         and CALL_STATE_RANK[call.state] < CALL_STATE_RANK[CallState.TERMINATING]
@@ -180,6 +217,6 @@ def hang_up_call(*, call: Call, actor: User | None) -> Call:
         if CALL_STATE_RANK[call.state] < CALL_STATE_RANK[CallState.TERMINATING]:
             # A call never placed ends here; a placed one ends when the provider says so.
             call.state = CallState.TERMINATING if call.provider_call_id else CallState.TERMINATED
-            says = f"{actor_name(actor)} hung up the call."
+            says = said or f"{actor_name(actor)} hung up the call."
             save_and_announce(call, "state", says=says, kind=TimelineKind.ACTION, actor=actor)
     return call

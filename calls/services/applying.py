@@ -44,6 +44,13 @@ _PROVIDER_STATES = {
     ev.CallState.TERMINATED: CallState.TERMINATED,
 }
 ACKNOWLEDGE_TONE = "1"
+# What the timeline says when the call reaches each state.
+_SAID = {
+    CallState.ESTABLISHING: "The call is ringing.",
+    CallState.ESTABLISHED: "The call connected.",
+    CallState.TERMINATING: "The call is ending.",
+    CallState.TERMINATED: "The call ended.",
+}
 logger = logging.getLogger(__name__)
 
 
@@ -114,9 +121,7 @@ def _apply_call_state(batch: CallBatch, event: ev.CallStateChanged) -> None:
     if state == CallState.TERMINATED:
         call.ended_at = event.event_time
         call.media_state = MediaState.IDLE
-    batch.save_and_announce(
-        call, "state", "ended_at", "media_state", says=f"Call {state.label.lower()}."
-    )
+    batch.save_and_announce(call, "state", "ended_at", "media_state", says=_SAID[state])
     if state == CallState.ESTABLISHING:
         start_ringing(batch.in_state(ParticipantState.INVITED))
     elif state == CallState.ESTABLISHED and call.prompt_id:
@@ -125,7 +130,15 @@ def _apply_call_state(batch: CallBatch, event: ev.CallStateChanged) -> None:
         joined = batch.in_state(ParticipantState.JOINED)
         waiting = batch.in_state(ParticipantState.INVITED, ParticipantState.RINGING)
         _move_participants(joined, ParticipantState.LEFT, event.event_time, batch)
-        _move_participants(waiting, ParticipantState.FAILED, None, batch)
+        # The preview reports nothing for a first dial-out that is not answered (busy,
+        # declined or ringing out all look the same): all it shows is the call ending.
+        _move_participants(
+            waiting,
+            ParticipantState.FAILED,
+            None,
+            batch,
+            said="was not reached: the call ended before they answered",
+        )
 
 
 def _move_participants(
@@ -188,7 +201,7 @@ def _apply_tone(batch: CallBatch, event: ev.ToneReceived) -> None:
         add_timeline_entry(
             incident_id=batch.call.incident_id,
             kind=TimelineKind.KEYPRESS,
-            text=f"Someone on the call pressed {event.tone}.",
+            text=f"Someone on the call pressed {event.tone} (the provider does not say who).",
         )
         return
     participant.keys_pressed = (participant.keys_pressed + event.tone)[-200:]
@@ -212,9 +225,13 @@ def _who_pressed(batch: CallBatch) -> Participant | None:
 def _apply_play_result(batch: CallBatch, event: ev.PlayResult) -> None:
     call = batch.call
     call.media_state = MediaState.IDLE
+    if event.outcome == ev.MediaOutcome.CANCELLED:
+        # Only our cancel_media stops a play, and it already logged who stopped it; the provider
+        # reports each queued play it dropped, so logging these gave one line per prompt.
+        batch.save_and_announce(call, "media_state")
+        return
     says = {
         ev.MediaOutcome.COMPLETED: "The audio finished playing.",
-        ev.MediaOutcome.CANCELLED: "The audio was stopped.",
         ev.MediaOutcome.FAILED: f"The audio could not be played: {event.message or 'unknown'}.",
     }[event.outcome]
     batch.save_and_announce(call, "media_state", says=says, kind=TimelineKind.MEDIA)
@@ -226,7 +243,24 @@ def _apply_invite_result(batch: CallBatch, event: ev.InviteResult) -> None:
     waiting = batch.in_state(ParticipantState.INVITED, ParticipantState.RINGING)
     for participant in (p for p in waiting if p.identifier in event.participants):
         participant.state = ParticipantState.FAILED
-        batch.save_and_announce(participant, "state", says=f"{participant} could not be reached.")
+        says = f"{participant} was not reached: {_invite_failure(event)}."
+        batch.save_and_announce(participant, "state", says=says)
+
+
+# The preview documents no failure codes for invitations; these are the SIP responses it passes.
+_INVITE_FAILURES = {
+    408: "no answer",
+    480: "no answer",
+    486: "busy",
+    487: "the invitation was cancelled",
+    603: "declined",
+}
+
+
+def _invite_failure(event: ev.InviteResult) -> str:
+    if event.code in _INVITE_FAILURES:
+        return _INVITE_FAILURES[event.code]
+    return f"the call failed ({(event.message or 'the provider gave no reason').rstrip('.')})"
 
 
 _APPLY: dict[type, Callable[[CallBatch, Any], None]] = {

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from calls.controls import can_retry
 from calls.errors import CannotRetry
 from calls.models import (
     CALL_STATE_RANK,
@@ -24,7 +25,7 @@ from calls.services.ringing import start_ringing
 from calls.targets import Target, require_targets
 from incidents.events import batched_broadcasts
 from incidents.models import Incident, TimelineKind
-from incidents.timeline import actor_name
+from incidents.timeline import actor_name, add_timeline_entry, count_people, names
 
 # Leave a margin under the provider's five minutes for the request to travel.
 REPEATABILITY_WINDOW = timedelta(minutes=4, seconds=30)
@@ -95,11 +96,14 @@ def _record_placed(*, call: Call, provider_call_id: str, people: int, actor: Use
     call.save(update_fields=["provider_call_id", "last_error", "state", "updated_at"])
     # The provider is dialling everyone now (its Establishing event may have come first).
     start_ringing(call.participants.select_related("contact"))
-    announce(call, f"Call placed by {actor_name(actor)}: ringing {people} people.", actor=actor)
+    announce(
+        call, f"Call placed by {actor_name(actor)}: ringing {count_people(people)}.", actor=actor
+    )
     return call
 
 
 @transaction.atomic
+@batched_broadcasts()
 def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> None:
     call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
     if call.state != CallState.PENDING:
@@ -110,11 +114,26 @@ def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> 
         # A definite refusal: the next attempt is a new request, not a repeat of this one.
         call.create_request_id = uuid.uuid4()
         call.create_first_sent_at = None
-    save_and_announce(
-        call,
-        *("state", "last_error", "create_request_id", "create_first_sent_at"),
-        says=f"The provider did not place the call: {error.message}",
+    call.save(
+        update_fields=[
+            "state",
+            "last_error",
+            "create_request_id",
+            "create_first_sent_at",
+            "updated_at",
+        ]
+    )
+    announce(call)
+    # Their phones never rang: each of them now counts as not reached.
+    waiting = list(call.participants.select_related("contact"))
+    for participant in waiting:
+        announce(participant)
+    verb = "was" if len(waiting) == 1 else "were"
+    add_timeline_entry(
+        incident_id=call.incident_id,
         kind=TimelineKind.ERROR,
+        text=f"The provider did not place the call, so {names(waiting)} {verb} not reached: "
+        f"{error.message}",
         actor=actor,
     )
 
@@ -123,7 +142,7 @@ def retry_call(*, call: Call, actor: User | None) -> Call:
     """Place a call the provider refused once more. Raises CannotRetry, ProviderFailed."""
     with transaction.atomic():
         locked = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
-        if locked.state != CallState.FAILED:
+        if not can_retry(locked):
             raise CannotRetry("Only a call the provider refused can be placed again.")
         locked.state = CallState.PENDING
         first_sent = locked.create_first_sent_at

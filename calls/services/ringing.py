@@ -56,6 +56,11 @@ def _expire_call(call_id: int, deadline: datetime) -> int:
     expired = 0
     for participant in overdue:
         participant.state = ParticipantState.FAILED
-        save_and_announce(participant, "state", says=f"{participant} did not answer.")
+        save_and_announce(
+            participant,
+            "state",
+            says=f"{participant} was not reached: no answer after "
+            f"{settings.RING_TIMEOUT_SECONDS} s.",
+        )
         expired += 1
     return expired

@@ -2,32 +2,107 @@
 // WebSocket. The server sends a snapshot on every (re)connect; every event carries the
 // incident's sequence number, and a gap (the channel layer drops messages when full) asks the
 // server for a fresh snapshot.
+//
+// What may be done is the server's to say: calls and people carry flags (can_retry,
+// can_remove...) and the incident says whether it is open. This script shows a control only
+// when its flag is set and the incident is open (and, for "Ring again" on a person, when their
+// call's `can_ring_people_again` is set too); it never decides from states itself.
 (function () {
   "use strict";
   const script = document.currentScript;
   const incidentId = script.dataset.incidentId;
   const liveIndicator = document.getElementById("live-indicator");
   const actionMessage = document.getElementById("action-message");
+  const callTemplate = document.getElementById("call-template");
+  const calls = new Map();
   const participants = new Map();
   const timelineIds = new Set();
+  let incident = { is_open: false };
   let lastSeq = 0;
   let socket = null;
   let retryDelay = 500;
 
+  // One format for every time on the page: the time of day, with the date unless it is today.
   function fmtTime(iso) {
-    return iso ? new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }) : "";
+    if (!iso) return "";
+    const at = new Date(iso);
+    const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+    if (at.toDateString() === new Date().toDateString()) return time;
+    return `${at.toLocaleDateString([], { day: "numeric", month: "short" })} ${time}`;
   }
 
-  function cell(text) {
+  function fmtAgo(iso) {
+    let s = Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 1000));
+    const d = Math.floor(s / 86400); s -= d * 86400;
+    const h = Math.floor(s / 3600); s -= h * 3600;
+    const m = Math.floor(s / 60); s -= m * 60;
+    if (d) return `${d} d ${h} h ago`;
+    if (h) return `${h} h ${m} min ago`;
+    if (m) return `${m} min ${s} s ago`;
+    return `${s} s ago`;
+  }
+
+  function tick() {
+    const declared = document.getElementById("declared-at");
+    declared.textContent = fmtTime(declared.dateTime);
+    document.getElementById("declared-ago").textContent = `(${fmtAgo(declared.dateTime)})`;
+  }
+
+  function cell(label, text) {
     const td = document.createElement("td");
+    td.dataset.label = label;
     td.textContent = text;
     return td;
   }
 
+  // People are counted once, by their latest attempt (ringing someone again makes a new row).
+  function latestByPerson() {
+    const latest = new Map();
+    for (const p of participants.values()) {
+      const seen = latest.get(p.identifier);
+      if (!seen || p.id > seen.id) latest.set(p.identifier, p);
+    }
+    return latest;
+  }
+
+  function isLatest(p) {
+    return latestByPerson().get(p.identifier).id === p.id;
+  }
+
+  function renderCounts() {
+    const counts = {};
+    for (const p of latestByPerson().values()) {
+      for (const key of p.tally) counts[key] = (counts[key] || 0) + 1;
+    }
+    document.querySelectorAll("#counts [data-count]").forEach((li) => {
+      const n = counts[li.dataset.count] || 0;
+      li.querySelector(".n").textContent = n;
+      li.dataset.zero = n === 0;
+    });
+  }
+
+  function actionForm(templateId, p, label) {
+    const template = document.getElementById(templateId);
+    if (!template) return null;
+    const form = template.content.firstElementChild.cloneNode(true);
+    // The attribute, not the `action` property: a clone from <template> content belongs to the
+    // template's inert document, where the property does not resolve to this page's URL.
+    form.setAttribute("action", form.getAttribute("action")
+      .replace("/calls/0/", `/calls/${p.call_id}/`)
+      .replace("/participants/0/", `/participants/${p.id}/`));
+    const who = p.name || p.identifier;
+    form.querySelector("button").setAttribute("aria-label", `${label} ${who}`);
+    if (form.dataset.confirm) form.dataset.confirm = `Remove ${who} from the call?`;
+    form.dataset.identifier = p.identifier;
+    bindAction(form);
+    return form;
+  }
+
   function renderParticipant(p) {
     participants.set(p.id, p);
-    const body = document.querySelector(`[data-roster="${p.call_id}"]`);
-    if (!body) return;
+    const section = document.querySelector(`section[data-call-id="${p.call_id}"]`);
+    if (!section) return; // Its call is not drawn yet: renderCall draws it with its people.
+    const body = section.querySelector("[data-roster]");
     let row = body.querySelector(`tr[data-participant-id="${p.id}"]`);
     if (!row) {
       row = document.createElement("tr");
@@ -35,28 +110,16 @@
       body.appendChild(row);
     }
     row.dataset.state = p.state;
+    row.dataset.acknowledged = p.acknowledged;
     row.replaceChildren(
-      cell(p.name || "—"), cell(p.identifier), stateCell(p), cell(fmtTime(p.joined_at)),
-      cell(fmtTime(p.left_at)), cell(p.keys_pressed + (p.acknowledged ? " ✓" : "")),
+      cell("Name", p.name || "—"), cell("Number", p.identifier), stateCell(p),
+      cell("Joined", fmtTime(p.joined_at) || "—"), cell("Left", fmtTime(p.left_at) || "—"), keysCell(p),
     );
-    const template = document.querySelector(`[data-remove-template="${p.call_id}"]`);
-    if (template) {
-      const actions = document.createElement("td");
-      if (p.state === "joined") {
-        const form = template.content.firstElementChild.cloneNode(true);
-        // The attribute, not the `action` property: a clone from <template> content belongs to the
-        // template's inert document, where the property does not resolve to this page's URL.
-        form.setAttribute("action", form.getAttribute("action").replace(/\/participants\/0\//, `/participants/${p.id}/`));
-        form.setAttribute("aria-label", `Remove ${p.name || p.identifier}`);
-        bindAction(form);
-        actions.appendChild(form);
-      }
-      row.appendChild(actions);
-    }
+    if (section.querySelector("thead th:nth-child(7)")) row.appendChild(actionsCell(p));
   }
 
   function stateCell(p) {
-    const td = cell("");
+    const td = cell("State", "");
     const badge = document.createElement("span");
     badge.className = `badge state-${p.state}`;
     badge.textContent = p.state_label;
@@ -64,28 +127,90 @@
     return td;
   }
 
+  function keysCell(p) {
+    const call = calls.get(p.call_id);
+    // Only someone who was on a bridge call can have pressed unreported keys.
+    const unreported = !p.keys_pressed && p.joined_at && call && !call.names_who_pressed;
+    const td = cell("Keys", p.keys_pressed || (unreported ? "not reported" : "—"));
+    if (unreported) td.classList.add("help");
+    if (p.acknowledged) {
+      const ack = document.createElement("span");
+      ack.className = "ack";
+      ack.textContent = " ✓ acknowledged";
+      td.appendChild(ack);
+    }
+    return td;
+  }
+
+  function actionsCell(p) {
+    const td = cell("Actions", "");
+    td.className = "actions";
+    if (!incident.is_open) return td;
+    if (p.can_remove) td.appendChild(actionForm("remove-template", p, "Remove"));
+    // Only on the person's latest row: an older attempt's row would ring them twice.
+    const call = calls.get(p.call_id);
+    if (p.can_ring_again && call && call.can_ring_people_again && isLatest(p)) td.appendChild(actionForm("ring-again-template", p, "Ring again"));
+    return td;
+  }
+
+  function callSection(c) {
+    let section = document.querySelector(`section[data-call-id="${c.id}"]`);
+    if (section) return section;
+    section = callTemplate.content.firstElementChild.cloneNode(true);
+    section.dataset.callId = c.id;
+    const title = section.querySelector("[data-call-title]");
+    title.id = `call-${c.id}-title`;
+    section.setAttribute("aria-labelledby", title.id);
+    section.querySelectorAll("form").forEach((form) => {
+      form.setAttribute("action", form.getAttribute("action").replace("/calls/0/", `/calls/${c.id}/`));
+      bindAction(form);
+    });
+    document.getElementById("calls").appendChild(section);
+    return section;
+  }
+
   function renderCall(c) {
-    const state = document.querySelector(`[data-call-state="${c.id}"]`);
-    if (state) { state.textContent = c.state_label; state.dataset.state = c.state; }
-    const media = document.querySelector(`[data-call-media="${c.id}"]`);
-    if (media) media.textContent = c.media_state === "playing" ? "Playing a prompt" : "Silent";
-    const error = document.querySelector(`[data-call-error="${c.id}"]`);
-    if (error) { error.textContent = c.last_error; error.hidden = !c.last_error; }
-    const section = document.querySelector(`section[data-call-id="${c.id}"]`);
-    if (section) {
-      section.querySelectorAll("[data-show-when]").forEach((el) => {
-        el.hidden = el.dataset.showWhen !== c.state;
-      });
+    const before = calls.get(c.id);
+    calls.set(c.id, c);
+    const section = callSection(c);
+    section.querySelector('[data-field="mode"]').textContent = `Call ${c.id} · ${c.mode_label}`;
+    const state = section.querySelector('[data-field="state"]');
+    state.textContent = c.state_label;
+    state.dataset.state = c.state;
+    section.querySelector('[data-field="media"]').textContent = c.media_label;
+    const error = section.querySelector('[data-field="error"]');
+    error.textContent = c.last_error;
+    error.hidden = !c.last_error;
+    section.querySelector('[data-field="keys-note"]').hidden = c.names_who_pressed;
+    renderControls(section, c);
+    if (!before) {
+      for (const p of participants.values()) if (p.call_id === c.id) renderParticipant(p);
+    } else if (before.state !== c.state || before.media_state !== c.media_state) {
+      settle(`call:${c.id}`, `Call ${c.id}: ${c.state_label.toLowerCase()}, ${c.media_label.toLowerCase()}.`);
     }
   }
 
+  function renderControls(section, c) {
+    const superseded = ![...participants.values()].some((p) => p.call_id === c.id && isLatest(p));
+    section.querySelectorAll("[data-when]").forEach((el) => {
+      const latestOnly = el.dataset.latestOnly !== undefined;
+      el.hidden = !(incident.is_open && c[el.dataset.when] && !(latestOnly && superseded));
+    });
+  }
+
+  function renderAllControls() {
+    for (const c of calls.values()) renderControls(callSection(c), c);
+    for (const p of participants.values()) renderParticipant(p);
+  }
+
   function renderIncident(i) {
+    incident = i;
     const status = document.getElementById("incident-status");
     status.textContent = i.status_label;
     status.dataset.status = i.status;
-    if (i.status === "resolved" || i.status === "cancelled") {
-      document.querySelectorAll(".controls").forEach((el) => { el.hidden = true; });
-    }
+    const controls = document.getElementById("incident-controls");
+    if (controls) controls.hidden = !i.is_open;
+    renderAllControls();
   }
 
   function renderTimeline(entry) {
@@ -102,14 +227,40 @@
 
   function applySnapshot(s) {
     lastSeq = s.seq;
-    renderIncident(s.incident);
-    s.calls.forEach(renderCall);
+    incident = s.incident;
+    participants.clear();
+    calls.clear();
+    // Sections stay (an open invite form, a message, focus); their rosters are drawn afresh.
     document.querySelectorAll("[data-roster]").forEach((el) => el.replaceChildren());
-    s.participants.forEach(renderParticipant);
+    s.participants.forEach((p) => participants.set(p.id, p));
+    s.calls.forEach(renderCall);
+    renderIncident(s.incident);
     s.timeline.forEach(renderTimeline);
+    renderCounts();
   }
 
-  const handlers = { participant: renderParticipant, call: renderCall, incident: renderIncident, timeline: renderTimeline };
+  const handlers = {
+    participant: (p) => {
+      const before = participants.get(p.id);
+      renderParticipant(p);
+      renderCounts();
+      refreshCallOf(p);
+      if (!before || before.state !== p.state) {
+        settle(`person:${p.identifier}`, `${p.name || p.identifier}: ${p.state_label.toLowerCase()}.`);
+      }
+    },
+    call: (c) => { renderCall(c); renderAllControls(); },
+    incident: renderIncident,
+    timeline: renderTimeline,
+  };
+
+  function refreshCallOf(p) {
+    // A new attempt can supersede an older call's "Ring everyone again" and rows.
+    for (const c of calls.values()) renderControls(callSection(c), c);
+    for (const other of participants.values()) {
+      if (other.identifier === p.identifier && other.id !== p.id) renderParticipant(other);
+    }
+  }
 
   function onMessage(message) {
     if (message.type === "snapshot") { applySnapshot(message); return; }
@@ -139,27 +290,70 @@
     };
   }
 
-  function showMessage(text, isError) {
-    actionMessage.textContent = text;
-    actionMessage.hidden = !text;
-    actionMessage.classList.toggle("error", isError);
+  // Feedback goes next to its cause: the form's own message line, else its call's, else the
+  // page's. A message that waits for an outcome ("Hanging up.") is replaced when it arrives.
+  function messageFor(form) {
+    return form.querySelector("[data-message]")
+      || form.closest("section.call")?.querySelector(":scope > [data-message]")
+      || actionMessage;
+  }
+
+  function showMessage(el, text, isError, awaiting) {
+    el.textContent = text;
+    el.hidden = !text;
+    el.classList.toggle("error", isError);
+    if (awaiting) el.dataset.awaiting = awaiting; else delete el.dataset.awaiting;
+  }
+
+  function settle(awaiting, outcome) {
+    document.querySelectorAll(`[data-awaiting="${CSS.escape(awaiting)}"]`).forEach((el) => {
+      showMessage(el, outcome, false, null);
+    });
+  }
+
+  // The confirmation for destructive actions: a modal <dialog> (Escape or "Go back" cancels;
+  // focus starts on the safe choice and returns to the button that asked).
+  function confirmed(form) {
+    const dialog = document.getElementById("confirm-dialog");
+    if (!form.dataset.confirm || !dialog) return Promise.resolve(true);
+    document.getElementById("confirm-text").textContent = form.dataset.confirm;
+    document.getElementById("confirm-ok").textContent = form.dataset.confirmButton || "Confirm";
+    const opener = form.querySelector("button");
+    return new Promise((resolve) => {
+      dialog.returnValue = "";
+      dialog.addEventListener("close", () => {
+        if (opener.isConnected) opener.focus();
+        resolve(dialog.returnValue === "confirm");
+      }, { once: true });
+      dialog.showModal();
+      document.getElementById("confirm-keep").focus();
+    });
+  }
+
+  function awaitingKey(form) {
+    if (form.dataset.awaits === "person") return `person:${form.dataset.identifier}`;
+    if (form.dataset.awaits === "call") return `call:${form.closest("section.call").dataset.callId}`;
+    return null;
   }
 
   function bindAction(form) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const button = form.querySelector("button");
+      if (!(await confirmed(form))) return;
+      const button = form.querySelector("button[type=submit]");
+      const message = messageFor(form);
       button.disabled = true;
-      showMessage("Working…", false);
+      showMessage(message, "Working…", false, null);
       try {
         const response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: { Accept: "application/json" } });
         // Success is {"message"}; a refusal is the API's {"code", "message"} with its status; a
         // close that left calls running is done, but its message names them as an error.
         const body = await response.json().catch(() => ({ message: `The server answered ${response.status}.` }));
-        showMessage(body.message, !response.ok || Boolean(body.not_hung_up && body.not_hung_up.length));
-        if (response.ok && form.dataset.inviteForm !== undefined) form.reset();
+        const failed = !response.ok || Boolean(body.not_hung_up && body.not_hung_up.length);
+        showMessage(message, body.message || "", failed, failed ? null : awaitingKey(form));
+        if (!failed && form.dataset.inviteForm !== undefined) form.reset();
       } catch (err) {
-        showMessage("Could not reach the server; check your connection and try again.", true);
+        showMessage(message, "Could not reach the server; check your connection and try again.", true, null);
       } finally {
         button.disabled = false;
       }
@@ -168,5 +362,7 @@
 
   document.querySelectorAll("form.js-action").forEach(bindAction);
   applySnapshot(JSON.parse(document.getElementById("incident-snapshot").textContent));
+  tick();
+  setInterval(tick, 1000);
   connect();
 })();

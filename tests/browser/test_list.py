@@ -11,12 +11,9 @@ import pytest
 from django.template.loader import render_to_string
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tests.browser.test_dashboard import EVENT_TIMEOUT_MS, browser, emulator, sign_in
-from tests.live_server import ROOT, LiveServer
+from tests.browser.pages import EVENT_TIMEOUT_MS, SCREENSHOTS, sign_in
+from tests.live_server import LiveServer
 
-__all__ = ["browser", "emulator"]  # fixtures shared with the incident page's tests
-
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 LONG_TITLE = "Payments-gateway-eu-west-1-returns-502-for-every-checkout-request-since-the-deploy"

@@ -46,7 +46,10 @@ def test_people_ringing_past_the_timeout_count_as_not_answering(
         "+14255550101": ParticipantState.JOINED,
         "+14255550102": ParticipantState.FAILED,
     }
-    assert incident.timeline.filter(text__endswith="did not answer.").count() == 1
+    assert (
+        incident.timeline.filter(text__endswith="was not reached: no answer after 60 s.").count()
+        == 1
+    )
     assert [m["kind"] for m in listener.drain()] == ["participant", "timeline"]
     assert expire_unanswered(now=T0 + timedelta(seconds=120)) == 0  # nothing twice
 
@@ -57,7 +60,7 @@ def test_invited_people_ring_from_the_invitation(operator: User, provider: FakeP
     with time_machine.travel(T0, tick=False):
         (invited,) = invite_to_call(
             call=call, targets=resolve_targets(numbers=["+14255550103"]), actor=operator
-        )
+        ).invited
     assert (invited.state, invited.ringing_since) == (ParticipantState.RINGING, T0)
 
 

@@ -58,6 +58,6 @@ def test_callbacks_that_beat_the_create_call_response_do_not_corrupt_the_call(
     assert call["participants"][0]["state"] == "joined"
     assert call["last_error"] == ""
     # The race did happen: the provider's events were applied before its create-call answer.
-    established = timeline.index("Call established.")
+    established = timeline.index("The call connected.")
     placed = next(i for i, text in enumerate(timeline) if text.startswith("Call placed"))
     assert established < placed
