@@ -26,7 +26,7 @@ from incidents.models import (
     Severity,
     TimelineKind,
 )
-from incidents.timeline import actor_name, add_timeline_entry, count_people
+from incidents.timeline import actor_name, add_timeline_entry, count_people, names
 
 
 @transaction.atomic
@@ -155,7 +155,7 @@ def _close_incident(
 
 
 def _record_not_hung_up(*, call: Call, error: ProviderFailed, actor: User | None) -> NotHungUp:
-    people = ", ".join(str(p) for p in call.participants.all()) or "nobody yet"
+    people = names(call.participants.select_related("contact")) or "nobody yet"
     failed = NotHungUp(call=call, message=f"The call to {people} is still running: {error.message}")
     add_timeline_entry(
         incident_id=call.incident_id,
