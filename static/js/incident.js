@@ -194,7 +194,9 @@
     const superseded = ![...participants.values()].some((p) => p.call_id === c.id && isLatest(p));
     section.querySelectorAll("[data-when]").forEach((el) => {
       const latestOnly = el.dataset.latestOnly !== undefined;
-      el.hidden = !(incident.is_open && c[el.dataset.when] && !(latestOnly && superseded));
+      // Hang up stays offered on a closed incident: resolve may have failed to end this call.
+      const open = incident.is_open || el.dataset.evenWhenClosed !== undefined;
+      el.hidden = !(open && c[el.dataset.when] && !(latestOnly && superseded));
     });
   }
 
