@@ -96,7 +96,7 @@ class AudioPromptForm(forms.ModelForm[AudioPrompt]):
 
     class Meta:
         model = AudioPrompt
-        fields = ["name", "audio"]
+        fields = ["name", "audio", "keypad"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

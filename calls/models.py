@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from calls.audio import MAX_PROMPT_BYTES, validate_prompt_wav
+from calls.keypad import default_keypad, validate_keypad
 from contacts.models import Contact
 from incidents.models import Incident
 
@@ -168,6 +169,12 @@ class AudioPrompt(models.Model):
     duration_ms = models.PositiveIntegerField(default=0, editable=False)
     is_default = models.BooleanField(
         default=False, help_text="Played when an incident is declared without choosing one."
+    )
+    keypad = models.JSONField(
+        default=default_keypad,
+        validators=[validate_keypad],
+        help_text='What each key does on a call-out call, e.g. {"1": "acknowledge", '
+        '"2": "decline", "9": "join_bridge", "*": "replay"}. The recording should say the same.',
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -63,10 +63,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "contacts",
     "incidents",
     "calls",
+    "callouts",
     "config",
 ]
 
@@ -265,6 +268,20 @@ if APPLY_IN_WORKER and not _REDIS_URL:
     raise ImproperlyConfigured(
         "APPLY_IN_WORKER needs REDIS_URL: workers reach dashboards through the Redis layer."
     )
+
+# --- Call-outs (one call per person) and the task engine that dials them -------------------
+# Background work (dialling, retries) is kept in the database (django-tasks' database backend)
+# and run by `manage.py run_worker`. Enqueued inside the caller's transaction, not after
+# commit: the work and the rows it is about are stored together or not at all.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "ENQUEUE_ON_COMMIT": False,
+    }
+}
+CALLOUT_MAX_RECIPIENTS = env_int("CALLOUT_MAX_RECIPIENTS", 10_000, minimum=1)
+# Call starts per second across every worker and caller number (the provider's start rate).
+CALLOUT_STARTS_PER_SECOND = env_float("CALLOUT_STARTS_PER_SECOND", 10.0, minimum=0.1)
 
 ACS_EMULATOR_ENABLED = not ACS_CONNECTION_STRING
 # The emulator's control API (press keys, inject faults, reset) is unauthenticated, so serving

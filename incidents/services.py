@@ -6,8 +6,11 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from callouts.policy import Rules, chosen_rules
+from callouts.services import start_callout
+from callouts.services.starting import check_callout
 from calls.errors import ProviderFailed
-from calls.models import Call, CallMode, CallState
+from calls.models import AudioPrompt, Call, CallMode, CallState
 from calls.services import hang_up_call, place_call, prepare_calls
 from calls.services.prompts import DEFAULT_PROMPT, PromptChoice, chosen_prompt
 from calls.targets import Target
@@ -64,16 +67,33 @@ def declare_incident(
     targets: list[Target],
     mode: CallMode = CallMode.BRIDGE,
     prompt: PromptChoice = DEFAULT_PROMPT,
+    rules: Rules | None = None,
+    quorum: int | None = None,
     declared_by: User | None,
 ) -> Incident:
     """Declare an incident and phone `targets`; the incident becomes active once a call is out.
 
     The calls play `prompt` once they connect: unless told, the default prompt; None, nothing.
+    In broadcast mode the incident gets a call-out (one call per person, by `rules`, default
+    the default policy; stopping after `quorum` acknowledgements) and is active at once: the
+    dialling is background work, so this returns without waiting for the provider. Raises
+    InvalidPolicy, TooManyRecipients too.
 
     Raises NothingToCall before anything is stored. A provider failure does not undo the
     declaration: the failed call is recorded (state "failed", with the reason) for a retry,
     and CallsNotPlaced (a ProviderFailed carrying the incident) is raised after the commit.
     """
+    if mode == CallMode.BROADCAST:
+        return _declare_callout(
+            title=title,
+            description=description,
+            severity=severity,
+            targets=targets,
+            prompt=chosen_prompt(prompt),
+            rules=rules or chosen_rules(None),
+            quorum=quorum,
+            declared_by=declared_by,
+        )
     with transaction.atomic():
         incident = Incident.objects.create(
             title=title, description=description, severity=severity, declared_by=declared_by
@@ -102,6 +122,38 @@ def declare_incident(
             f"Incident #{incident.pk} is declared, but {len(failures)} of {len(calls)} calls "
             f"were not placed: {failures[0].message} Retry from the incident page.",
             incident=incident,
+        )
+    return incident
+
+
+def _declare_callout(
+    *,
+    title: str,
+    description: str,
+    severity: Severity,
+    targets: list[Target],
+    prompt: AudioPrompt | None,
+    rules: Rules,
+    quorum: int | None,
+    declared_by: User | None,
+) -> Incident:
+    quorum = check_callout(targets=targets, quorum=quorum)  # before anything is stored
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            title=title,
+            description=description,
+            severity=severity,
+            declared_by=declared_by,
+            status=IncidentStatus.ACTIVE,
+        )
+        start_callout(incident=incident, targets=targets, prompt=prompt, rules=rules, quorum=quorum)
+        broadcast_incident_listed(incident)
+        add_timeline_entry(
+            incident_id=incident.pk,
+            kind=TimelineKind.STATUS,
+            text=f"Declared ({incident.get_severity_display().lower()}) by "
+            f"{actor_name(declared_by)}; calling {count_people(len(targets))} one by one.",
+            actor=declared_by,
         )
     return incident
 
