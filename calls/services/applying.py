@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from callouts.following import attempt_of, follow
 from calls import callback_events as ev
 from calls import callbacks as cb
 from calls.models import (
@@ -95,10 +96,13 @@ def _apply_call_events(call_id: int, batch_size: int, run_aside: RunAside) -> in
     call = Call.objects.select_for_update(no_key=True).get(pk=call_id)
     stored = list(call.events.filter(applied_at__isnull=True).order_by("id")[:batch_size])
     batch = CallBatch(call, run_aside)
+    attempt = attempt_of(batch)  # a call-out's call: the call-out follows each event too
     with batched_timeline():
         for row in stored:
             event = cb.parse_envelope(row.payload)
             _APPLY.get(type(event), _ignore)(batch, event)
+            if attempt is not None:
+                follow(batch, attempt, event)
         batch.write_changes()
     CallEvent.objects.filter(pk__in=[row.pk for row in stored]).update(applied_at=timezone.now())
     return len(stored)

@@ -1,0 +1,64 @@
+"""What a call-out's dashboards hear (over the incident's channel, after commit):
+
+- "callout": {"state", "stop_reason", "total", "counts": {status: n}, "estimated_completion"}
+- "recipient": one row of the recipient table, as recipient_payload gives it.
+
+Payloads hold JSON primitives only (the Redis layer serialises with msgpack).
+"""
+
+from typing import Any
+
+from callouts.models import Attempt, Callout, Recipient
+from callouts.selectors import callout_progress
+from incidents.events import broadcast_incident_event
+
+
+def callout_payload(callout: Callout) -> dict[str, Any]:
+    progress = callout_progress(callout)
+    estimate = progress.estimated_completion
+    return {
+        "state": callout.state,
+        "stop_reason": callout.stop_reason,
+        "total": progress.total,
+        "counts": progress.counts,
+        "estimated_completion": estimate.isoformat() if estimate else None,
+    }
+
+
+def attempt_payload(attempt: Attempt) -> dict[str, Any]:
+    started = attempt.claimed_at
+    return {
+        "number": attempt.number,
+        "outcome": attempt.outcome or None,
+        "started_at": started.isoformat() if started else None,
+        "ended_at": attempt.ended_at.isoformat() if attempt.ended_at else None,
+        "keys": attempt.keys,
+    }
+
+
+def recipient_payload(recipient: Recipient) -> dict[str, Any]:
+    """Give it with its attempts prefetched or fetched: they are all listed."""
+    return {
+        "id": recipient.pk,
+        "position": recipient.position,
+        "identifier": recipient.identifier,
+        "name": recipient.name,
+        "status": recipient.status,
+        "attempts": [attempt_payload(a) for a in recipient.attempts.all()],
+    }
+
+
+def broadcast_callout(callout: Callout) -> None:
+    """Queue the call-out's counts for its incident's dashboards (sent after commit)."""
+    broadcast_incident_event(
+        incident_id=callout.incident_id, kind="callout", data=callout_payload(callout)
+    )
+
+
+def broadcast_recipient(recipient: Recipient) -> None:
+    """Queue one recipient's row for its incident's dashboards (sent after commit)."""
+    broadcast_incident_event(
+        incident_id=recipient.callout.incident_id,
+        kind="recipient",
+        data=recipient_payload(recipient),
+    )
