@@ -12,8 +12,8 @@ from rest_framework import serializers
 
 from calls.models import AudioPrompt, CallMode
 from calls.serializers import CallOutput, TargetsInput
+from calls.services.hanging_up import NotHungUp
 from incidents.models import Incident, IncidentStatus, Severity, TimelineEntry
-from incidents.services import NotHungUp
 
 
 class IncidentFilter(serializers.Serializer[None]):
