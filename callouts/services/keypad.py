@@ -25,7 +25,7 @@ from callouts.services.stopping import stop_callout_after_commit
 from calls import callback_events as ev
 from calls.controls import is_connected
 from calls.keypad import ANSWERING_ACTIONS, KeyAction, key_action
-from calls.models import Call
+from calls.models import CALL_STATE_RANK, Call, CallState
 from calls.services.actions import cancel_media, play_prompt, play_spoken
 from calls.services.call_batch import CallBatch
 from calls.services.hanging_up import hang_up_each
@@ -160,8 +160,13 @@ def _replay(call_id: int, attempt_id: int) -> None:
 
 def _confirm(call_id: int, attempt_id: int, action: KeyAction) -> None:
     call = Call.objects.get(pk=call_id)
-    if not is_connected(call):
+    if CALL_STATE_RANK[call.state] >= CALL_STATE_RANK[CallState.TERMINATING]:
         return  # they hung up: the call's end settles the rest (and rings them, for the bridge)
+    if not is_connected(call):
+        # The key's event overtook the call's "established" one: the provider would refuse a
+        # play, and no PlayResult would end the call. The answer is recorded: end it now.
+        _hang_up(call_id, "Hung up: the answer is recorded (the call was not connected yet).")
+        return
     try:
         cancel_media(call=call, actor=None)  # the looping prompt
         play_spoken(

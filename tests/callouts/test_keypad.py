@@ -231,3 +231,15 @@ def test_the_confirmations_are_served_to_the_provider_without_an_account() -> No
     assert response.status_code == 200 and response["Content-Type"] == "audio/wav"
     assert b"".join(response.streaming_content).startswith(b"RIFF")  # type: ignore[attr-defined]
     assert Client().get("/calls/spoken/default-prompt.wav").status_code == 404
+
+
+def test_a_key_that_overtakes_the_calls_established_event_ends_the_call_without_a_confirmation(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    made = AttemptFactory.create(call__prompt=AudioPromptFactory.create())
+    ParticipantFactory.create(
+        call=made.call, identifier=made.recipient.identifier, state=ParticipantState.RINGING
+    )
+    lines.press(made.call, "1")
+    assert attempt_of(made.call).outcome == Outcome.ACKNOWLEDGED
+    assert [p.split("/")[-1] for p in provider.paths()] == ["Hangup"]
