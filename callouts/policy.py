@@ -102,6 +102,18 @@ def check_quorum(quorum: Any, recipients: int) -> int | None:
     return int(quorum)
 
 
+NOT_FOR_A_BRIDGE = (
+    "A policy and a quorum apply only to a broadcast call-out (one call per person); a bridge "
+    "call rings everyone once, together. Leave them out, or declare in broadcast mode."
+)
+
+
+def refuse_rules_for_bridge(*, policy: object, quorum: object) -> None:
+    """Raises InvalidPolicy when a policy or a quorum comes with a bridge call (mode bridge)."""
+    if policy is not None or quorum is not None:
+        raise InvalidPolicy(NOT_FOR_A_BRIDGE)
+
+
 def check_recipient_count(count: int) -> None:
     """Raises TooManyRecipients above CALLOUT_MAX_RECIPIENTS, saying how to raise it."""
     limit = settings.CALLOUT_MAX_RECIPIENTS

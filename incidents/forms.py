@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 
 from calls.models import AudioPrompt, CallMode
 from calls.selectors import default_prompt
-from calls.targets import Target, resolve_targets
+from calls.targets import Target, targets_of
 from contacts.models import Contact, ContactGroup
-from contacts.phone import normalize_target
+from contacts.phone import normalize_targets
 from incidents.models import IncidentStatus, Severity
 
 
@@ -29,14 +29,10 @@ class TargetsForm(forms.Form):
 
     def clean_numbers(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["numbers"].splitlines()]
-        numbers, errors = [], []
-        for line in filter(None, lines):
-            try:
-                numbers.append(normalize_target(line))
-            except ValidationError as exc:
-                errors.append(f"{line}: {exc.messages[0]}")
+        lines = [line for line in lines if line]
+        numbers, errors = normalize_targets(lines)
         if errors:
-            raise ValidationError(errors)
+            raise ValidationError([f"{lines[i]}: {messages[0]}" for i, messages in errors.items()])
         return numbers
 
     def clean(self) -> dict[str, Any]:
@@ -45,10 +41,10 @@ class TargetsForm(forms.Form):
             return cleaned
         # An empty result is the services' to refuse (NothingToCall), as the API's serializer
         # leaves it to them too.
-        cleaned["targets"] = resolve_targets(
+        cleaned["targets"] = targets_of(
             groups=cleaned.get("groups") or [],
             contacts=cleaned.get("contacts") or [],
-            numbers=cleaned.get("numbers") or [],
+            identifiers=cleaned.get("numbers") or [],
         )
         return cleaned
 
