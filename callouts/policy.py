@@ -27,7 +27,8 @@ def preset_rules(preset: CalloutPolicy) -> Rules:
         Rules(
             max_attempts=preset.max_attempts,
             retry_wait_seconds=preset.retry_wait_seconds,
-            retry_outcomes=list(preset.retry_outcomes),
+            # As stored: check_rules refuses a non-list (list() would split a string up).
+            retry_outcomes=preset.retry_outcomes,
             preset=preset,
         )
     )
