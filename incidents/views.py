@@ -73,6 +73,8 @@ def declare(request: HttpRequest) -> HttpResponse:
                 targets=form.targets(),
                 mode=data["mode"],
                 prompt=data["prompt"],
+                rules=data.get("rules"),
+                quorum=data["quorum"],
                 declared_by=_user(request),
             )
         except CallsNotPlaced as exc:
