@@ -1,4 +1,5 @@
-"""API shapes of a call-out: its progress, its recipients with their attempts, the list filter.
+"""API shapes of a call-out: the policy a declaration gives, its progress, its recipients with
+their attempts, and the recipients' filter.
 
 One definition: the dashboards' "recipient" event (callouts.events) is RecipientOutput's data,
 so the API's rows and the live rows cannot drift apart.
@@ -10,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from callouts.models import (
+    RETRYABLE_OUTCOMES,
     Attempt,
     Callout,
     CalloutState,
@@ -18,7 +20,44 @@ from callouts.models import (
     RecipientStatus,
     StopReason,
 )
+from callouts.policy import MAX_ATTEMPTS, MAX_RETRY_WAIT_SECONDS
 from callouts.selectors import callout_progress
+
+POLICY_SCHEMA = {
+    "oneOf": [
+        {"type": "integer", "description": "A policy preset's id (admin site)."},
+        {
+            "type": "object",
+            "description": "Rules of this call-out's own; what is left out is the built-in "
+            "rule (3 tries, 300 s apart, after every way of not getting an answer).",
+            "properties": {
+                "max_attempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS},
+                "retry_wait_seconds": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": MAX_RETRY_WAIT_SECONDS,
+                },
+                "retry_outcomes": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": sorted(RETRYABLE_OUTCOMES)},
+                },
+            },
+            "additionalProperties": False,
+        },
+    ],
+    "nullable": True,
+}
+
+
+@extend_schema_field(POLICY_SCHEMA)
+class PolicyField(serializers.Field):  # type: ignore[type-arg]
+    """Taken as given: callouts.policy.chosen_rules says whether it names rules that work."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
 
 
 class CalloutOutput(serializers.Serializer[dict[str, Any]]):

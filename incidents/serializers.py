@@ -10,15 +10,9 @@ from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from callouts.models import RETRYABLE_OUTCOMES, Callout
-from callouts.policy import (
-    MAX_ATTEMPTS,
-    MAX_RETRY_WAIT_SECONDS,
-    check_recipient_count,
-    chosen_rules,
-    refuse_rules_for_bridge,
-)
-from callouts.serializers import CalloutOutput, callout_output
+from callouts.models import Callout
+from callouts.policy import check_recipient_count, chosen_rules, refuse_rules_for_bridge
+from callouts.serializers import CalloutOutput, PolicyField, callout_output
 from calls.models import AudioPrompt, CallMode
 from calls.serializers import MAX_AD_HOC_TARGETS, CallOutput, TargetsInput
 from incidents.models import Incident, IncidentStatus, Severity, TimelineEntry
@@ -36,43 +30,6 @@ class IncidentFilter(serializers.Serializer[None]):
     declared_before = serializers.DateTimeField(
         required=False, help_text="Declared before this time (ISO 8601)."
     )
-
-
-POLICY_SCHEMA = {
-    "oneOf": [
-        {"type": "integer", "description": "A policy preset's id (admin site)."},
-        {
-            "type": "object",
-            "description": "Rules of this call-out's own; what is left out is the built-in "
-            "rule (3 tries, 300 s apart, after every way of not getting an answer).",
-            "properties": {
-                "max_attempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS},
-                "retry_wait_seconds": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": MAX_RETRY_WAIT_SECONDS,
-                },
-                "retry_outcomes": {
-                    "type": "array",
-                    "items": {"type": "string", "enum": sorted(RETRYABLE_OUTCOMES)},
-                },
-            },
-            "additionalProperties": False,
-        },
-    ],
-    "nullable": True,
-}
-
-
-@extend_schema_field(POLICY_SCHEMA)
-class PolicyField(serializers.Field):  # type: ignore[type-arg]
-    """Taken as given: callouts.policy.chosen_rules says whether it names rules that work."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        return data
-
-    def to_representation(self, value: Any) -> Any:
-        return value
 
 
 class DeclareIncidentInput(TargetsInput):

@@ -22,11 +22,10 @@ from callouts.models import (
     RecipientStatus,
 )
 from callouts.policy import INLINE_FIELDS, NOT_FOR_A_BRIDGE
-from callouts.serializers import CalloutOutput
+from callouts.serializers import POLICY_SCHEMA, CalloutOutput
 from calls.models import Call, CallMode
 from contacts.models import Contact
 from incidents.models import Incident
-from incidents.serializers import POLICY_SCHEMA
 from tests.callouts.declared import declared_callout, numbers
 from tests.conftest import token_client
 from tests.factories import CallFactory, ContactGroupFactory, IncidentFactory
