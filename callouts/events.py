@@ -1,15 +1,17 @@
 """What a call-out's dashboards hear (over the incident's channel, after commit):
 
 - "callout": {"state", "stop_reason", "total", "counts": {status: n}, "estimated_completion"}
-- "recipient": one row of the recipient table, as recipient_payload gives it.
+- "recipient": one row of the recipient table, as recipient_payload gives it: the API's
+  RecipientOutput (`GET /api/incidents/{id}/recipients/`), so both say the same.
 
 Payloads hold JSON primitives only (the Redis layer serialises with msgpack).
 """
 
 from typing import Any
 
-from callouts.models import Attempt, Callout, Recipient
+from callouts.models import Callout, Recipient
 from callouts.selectors import callout_progress
+from callouts.serializers import RecipientOutput
 from incidents.events import broadcast_incident_event
 
 
@@ -25,27 +27,9 @@ def callout_payload(callout: Callout) -> dict[str, Any]:
     }
 
 
-def attempt_payload(attempt: Attempt) -> dict[str, Any]:
-    started = attempt.claimed_at
-    return {
-        "number": attempt.number,
-        "outcome": attempt.outcome or None,
-        "started_at": started.isoformat() if started else None,
-        "ended_at": attempt.ended_at.isoformat() if attempt.ended_at else None,
-        "keys": attempt.keys,
-    }
-
-
 def recipient_payload(recipient: Recipient) -> dict[str, Any]:
     """Give it with its attempts prefetched or fetched: they are all listed."""
-    return {
-        "id": recipient.pk,
-        "position": recipient.position,
-        "identifier": recipient.identifier,
-        "name": recipient.name,
-        "status": recipient.status,
-        "attempts": [attempt_payload(a) for a in recipient.attempts.all()],
-    }
+    return dict(RecipientOutput(recipient).data)
 
 
 def broadcast_callout(callout: Callout) -> None:

@@ -2,13 +2,12 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from calls.models import AudioPrompt, Call, Participant
-from calls.targets import resolve_targets
+from calls.targets import targets_of
 from contacts.models import Contact, ContactGroup
-from contacts.phone import normalize_target
+from contacts.phone import normalize_targets
 
 MAX_AD_HOC_TARGETS = 100
 
@@ -31,21 +30,15 @@ class TargetsInput(serializers.Serializer[None]):
     )
 
     def validate_targets(self, value: list[str]) -> list[str]:
-        numbers: list[str] = []
-        errors: dict[str, list[str]] = {}
-        for index, raw in enumerate(value):
-            try:
-                numbers.append(normalize_target(raw))
-            except DjangoValidationError as exc:
-                errors[str(index)] = exc.messages
+        numbers, errors = normalize_targets(value)
         if errors:
-            raise serializers.ValidationError(errors)
+            raise serializers.ValidationError({str(i): messages for i, messages in errors.items()})
         return numbers
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # The services take resolved targets; an empty result is theirs to refuse (NothingToCall).
-        attrs["targets"] = resolve_targets(
-            groups=attrs.pop("groups"), contacts=attrs.pop("contacts"), numbers=attrs["targets"]
+        attrs["targets"] = targets_of(
+            groups=attrs.pop("groups"), contacts=attrs.pop("contacts"), identifiers=attrs["targets"]
         )
         return attrs
 

@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from callouts.policy import Rules, chosen_rules
+from callouts.policy import Rules, chosen_rules, refuse_rules_for_bridge
 from callouts.services import start_callout, stop_callout_of_incident
 from callouts.services.starting import check_callout
 from calls.errors import ProviderFailed
@@ -78,7 +78,8 @@ def declare_incident(
     In broadcast mode the incident gets a call-out (one call per person, by `rules`, default
     the default policy; stopping after `quorum` acknowledgements) and is active at once: the
     dialling is background work, so this returns without waiting for the provider. Raises
-    InvalidPolicy, TooManyRecipients too.
+    InvalidPolicy, TooManyRecipients too, and InvalidPolicy for rules or a quorum given with
+    a bridge call.
 
     Raises NothingToCall before anything is stored. A provider failure does not undo the
     declaration: the failed call is recorded (state "failed", with the reason) for a retry,
@@ -95,6 +96,7 @@ def declare_incident(
             quorum=quorum,
             declared_by=declared_by,
         )
+    refuse_rules_for_bridge(policy=rules, quorum=quorum)
     with transaction.atomic():
         incident = Incident.objects.create(
             title=title, description=description, severity=severity, declared_by=declared_by

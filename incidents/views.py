@@ -16,6 +16,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import may, requires
 from accounts.roles import Action
+from callouts import services as callout_services
+from callouts.models import StopReason
+from callouts.selectors import callout_of
 from calls import services as call_services
 from calls.models import Call, Participant
 from calls.selectors import get_call_for
@@ -70,6 +73,8 @@ def declare(request: HttpRequest) -> HttpResponse:
                 targets=form.targets(),
                 mode=data["mode"],
                 prompt=data["prompt"],
+                rules=data.get("rules"),
+                quorum=data["quorum"],
                 declared_by=_user(request),
             )
         except CallsNotPlaced as exc:
@@ -230,6 +235,20 @@ def retry(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse:
         call.incident,
         "Calling again.",
         lambda: call_services.retry_call(call=call, actor=_user(request)),
+    )
+
+
+@require_POST
+@requires(Action.STOP_CALLOUT)
+def stop_callout(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident_or_404(request, incident_id)
+    return _act(
+        request,
+        incident,
+        "Call-out stopped: nobody more is called.",
+        lambda: callout_services.stop_callout(
+            callout=callout_of(incident), reason=StopReason.OPERATOR, actor=_user(request)
+        ),
     )
 
 
