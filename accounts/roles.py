@@ -66,6 +66,7 @@ class Action(StrEnum):
     RETRY = "retry"
     REDIAL = "redial"
     RING_AGAIN = "ring_again"
+    STOP_CALLOUT = "stop_callout"
 
 
 # The one map of action -> the Django permissions it needs ("app_label.codename"), read by the
@@ -90,4 +91,6 @@ ACTION_PERMISSIONS: dict[Action, tuple[str, ...]] = {
     Action.RETRY: ("calls.change_call",),
     Action.REDIAL: ("calls.change_call",),
     Action.RING_AGAIN: ("calls.add_participant",),
+    # Stopping a call-out changes what the incident does, as resolving it does.
+    Action.STOP_CALLOUT: ("incidents.change_incident",),
 }

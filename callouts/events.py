@@ -1,13 +1,17 @@
 """What a call-out's dashboards hear (over the incident's channel, after commit):
 
-- "callout": {"state", "stop_reason", "total", "counts": {status: n}, "estimated_completion"}
+- "callout": {"state", "stop_reason", "total", "counts": {status: n}, "estimated_completion",
+  "can_stop"}
 - "recipient": one row of the recipient table, as recipient_payload gives it.
+
+The `can_*` flags come from callouts.controls: the page shows a control only when it is set.
 
 Payloads hold JSON primitives only (the Redis layer serialises with msgpack).
 """
 
 from typing import Any
 
+from callouts import controls
 from callouts.models import Attempt, Callout, Recipient
 from callouts.selectors import callout_progress
 from incidents.events import broadcast_incident_event
@@ -22,6 +26,7 @@ def callout_payload(callout: Callout) -> dict[str, Any]:
         "total": progress.total,
         "counts": progress.counts,
         "estimated_completion": estimate.isoformat() if estimate else None,
+        "can_stop": controls.can_stop(callout),
     }
 
 
@@ -45,6 +50,7 @@ def recipient_payload(recipient: Recipient) -> dict[str, Any]:
         "name": recipient.name,
         "status": recipient.status,
         "attempts": [attempt_payload(a) for a in recipient.attempts.all()],
+        "can_ring_again": controls.can_ring_again(recipient),
     }
 
 

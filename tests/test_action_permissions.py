@@ -14,8 +14,11 @@ from django.urls import URLPattern, get_resolver
 from rest_framework.routers import DefaultRouter
 
 from accounts.roles import ACTION_PERMISSIONS, ROLE_PERMISSIONS, Action, Role
-from calls.models import Call
+from callouts.models import RecipientStatus
+from calls.models import Call, CallMode
+from calls.targets import Target
 from config import api_urls
+from incidents.services import declare_incident
 from tests.conftest import FakeProvider, token_client
 from tests.factories import UserFactory, one_of_everything
 
@@ -34,7 +37,11 @@ DASHBOARD: dict[Action, list[Request]] = {
     Action.HANG_UP: [("POST", "{call_page}/hang-up/", None)],
     Action.RETRY: [("POST", "{failed_call_page}/retry/", None)],
     Action.REDIAL: [("POST", "{failed_call_page}/redial/", None)],
-    Action.RING_AGAIN: [("POST", "{call_page}/participants/{participant}/ring-again/", None)],
+    Action.RING_AGAIN: [
+        ("POST", "{call_page}/participants/{participant}/ring-again/", None),
+        ("POST", "/incidents/{callout_incident}/recipients/{recipient}/ring-again/", None),
+    ],
+    Action.STOP_CALLOUT: [("POST", "/incidents/{callout_incident}/callout/stop/", None)],
 }
 API: dict[Action, list[Request]] = {
     Action.VIEW: [
@@ -54,7 +61,11 @@ API: dict[Action, list[Request]] = {
     Action.RETRY: [("POST", "/api/calls/{failed_call}/retry/", None)],
     Action.REDIAL: [("POST", "/api/calls/{failed_call}/redial/", None)],
     Action.RING_AGAIN: [("POST", "/api/calls/{call}/participants/{participant}/ring-again/", None)],
+    # TEMPORARY (i10-ui): branch i10-api adds POST /api/incidents/{id}/callout/stop/; take its
+    # row here, and drop NOT_IN_THE_API_YET, when merging.
+    Action.STOP_CALLOUT: [],
 }
+NOT_IN_THE_API_YET = {Action.STOP_CALLOUT}
 # What the README's Roles section promises each role.
 ROLE_MAY: dict[str, set[Action]] = {
     "no role": set(),
@@ -66,6 +77,17 @@ ROLE_MAY: dict[str, set[Action]] = {
 
 def _world() -> dict[str, Any]:
     world: dict[str, Any] = one_of_everything()
+    callout = declare_incident(
+        title="Call-out",
+        targets=[Target("+14255550108", None)],
+        mode=CallMode.BROADCAST,
+        declared_by=None,
+    ).callout
+    world["callout_incident"] = callout.incident_id
+    recipient = callout.recipients.get()
+    recipient.status = RecipientStatus.NOT_REACHED  # rung, not reached: can be rung again
+    recipient.save(update_fields=["status"])
+    world["recipient"] = recipient.pk
     for name in ("call", "failed_call"):
         incident_id = Call.objects.values_list("incident_id", flat=True).get(pk=world[name])
         world[f"{name}_page"] = f"/incidents/{incident_id}/calls/{world[name]}"
@@ -137,7 +159,7 @@ def test_every_action_of_both_interfaces_is_in_the_map() -> None:
         if viewset.__name__ in ("IncidentViewSet", "CallViewSet")
         for action in getattr(viewset, "action_permissions", {}).values()
     }
-    assert incident_and_call_actions == set(Action)
+    assert incident_and_call_actions == set(Action) - NOT_IN_THE_API_YET
 
 
 @pytest.mark.django_db
