@@ -14,5 +14,6 @@ def can_stop(callout: Callout) -> bool:
 
 
 def can_ring_again(recipient: Recipient) -> bool:
-    """Someone not waiting in line nor being called: their last attempt is over."""
-    return recipient.status in FINAL_RECIPIENT_STATUSES
+    """Someone not waiting in line nor being called (their last attempt is over), while the
+    call-out runs. Give it with its call-out loaded (a call-out's `recipients` are)."""
+    return recipient.status in FINAL_RECIPIENT_STATUSES and recipient.callout.is_running

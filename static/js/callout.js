@@ -1,7 +1,8 @@
 // The call-out part of the incident page: its progress and one page of its recipient table.
 // incident.js owns the WebSocket and calls the functions returned here: `snapshot` on every
 // snapshot (which holds the counts and the rows of the page this address shows), `callout`
-// and `recipient` for those events, and `incident` when the incident changes. Rows not on the
+// and `recipient` for those events, and `incident` when the incident changes; it asks
+// incident.js (`resync`) for a fresh snapshot when the call-out ends. Rows not on the
 // page shown are ignored; the table is paged and filtered by the server (links reload).
 //
 // As in incident.js, the server says what may be done (`can_stop`, `can_ring_again`, and the
@@ -42,7 +43,7 @@ window.incidentCallout = function (page) {
     if (callout.state !== "running") {
       eta.textContent = callout.state === "finished"
         ? "Finished: everyone was tried as the policy says."
-        : `Stopped: ${(labels.stop_reason[callout.stop_reason] || "").toLowerCase()}.`;
+        : `${labels.stop_reason[callout.stop_reason] || "Stopped"}. Nobody else is called.`;
     } else if (callout.estimated_completion) {
       const time = document.createElement("time");
       time.dateTime = callout.estimated_completion;
@@ -159,9 +160,9 @@ window.incidentCallout = function (page) {
 
   function renderPages() {
     const r = recipients;
-    const which = r.status ? ` ${labels.status[r.status].toLowerCase()}` : "";
+    const which = r.status ? ` (${labels.status[r.status].toLowerCase()})` : "";
     document.getElementById("recipients-count").textContent = r.count
-      ? `${n(r.count)}${which} ${r.count === 1 ? "person" : "people"}, in calling order; ${n(r.first)}–${n(r.last)} shown.`
+      ? `${n(r.count)} ${r.count === 1 ? "person" : "people"}${which}, in calling order; ${n(r.first)}–${n(r.last)} shown.`
       : `Nobody${which} at the moment.`;
     const notice = document.getElementById("recipients-notice");
     notice.hidden = r.asked === r.page;
@@ -192,7 +193,13 @@ window.incidentCallout = function (page) {
       recipients.rows.forEach(renderRow);
       renderPages();
     },
-    callout: renderProgress,
+    callout(c) {
+      const ended = callout && callout.state !== c.state;
+      renderProgress(c);
+      // Stopping settles everyone still waiting at once, without an event per row: the rows
+      // shown come again with the next snapshot.
+      if (ended) page.resync();
+    },
     recipient(r) {
       const before = rows.get(r.id);
       if (!before) return; // Not on the page shown.

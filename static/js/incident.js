@@ -395,7 +395,11 @@
   }
 
   document.querySelectorAll("form.js-action").forEach(bindAction);
-  if (window.incidentCallout) callout = window.incidentCallout({ bindAction, cell, fmtTime, settle });
+  function resync() {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "resync" }));
+  }
+
+  if (window.incidentCallout) callout = window.incidentCallout({ bindAction, cell, fmtTime, resync, settle });
   applySnapshot(JSON.parse(document.getElementById("incident-snapshot").textContent));
   tick();
   setInterval(tick, 1000);

@@ -213,7 +213,9 @@ def test_page_queries_do_not_grow_with_recipients(operator: User) -> None:
 @pytest.mark.django_db
 def test_stop_asks_the_service_and_says_so(operator: User) -> None:
     incident = callout_incident(4)
+    Recipient.objects.filter(position=1).update(status=RecipientStatus.NOT_REACHED)
     client = client_for(operator)
+    assert incident_snapshot(incident.pk)["recipients"]["rows"][0]["can_ring_again"] is True
     answer = client.post(
         f"/incidents/{incident.pk}/callout/stop/", headers={"Accept": "application/json"}
     )
@@ -224,6 +226,7 @@ def test_stop_asks_the_service_and_says_so(operator: User) -> None:
     snapshot = incident_snapshot(incident.pk)
     assert snapshot["callout"]["can_stop"] is False
     assert snapshot["callout"]["stop_reason"] == "operator"
+    assert not any(row["can_ring_again"] for row in snapshot["recipients"]["rows"])
     # Stopped already: refused in the API's shape and status.
     again = client.post(
         f"/incidents/{incident.pk}/callout/stop/", headers={"Accept": "application/json"}
