@@ -4,8 +4,9 @@ from typing import Any, TypeVar, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
+from callouts.console import RecipientPage
 from callouts.errors import InvalidPolicy, TooManyRecipients, UnknownPolicy
-from callouts.models import CalloutPolicy
+from callouts.models import CalloutPolicy, RecipientStatus
 from callouts.policy import (
     check_quorum,
     check_recipient_count,
@@ -185,3 +186,28 @@ class IncidentFilterForm(forms.Form):
         self.is_valid()
         page: int | None = getattr(self, "cleaned_data", {}).get("page")
         return page or 1
+
+
+class RecipientFilterForm(forms.Form):
+    """Which page of a call-out's recipient table the incident page shows, and whose rows.
+
+    Read from the page's address and from its WebSocket's (the consumer sends that page in
+    its snapshots). A bad value is reported and left out: everyone, page 1.
+    """
+
+    status = forms.ChoiceField(
+        label="Show",
+        choices=[("", "Everyone"), *RecipientStatus.choices],
+        required=False,
+    )
+    page = forms.IntegerField(
+        min_value=1,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "Page numbers are whole numbers."},
+    )
+
+    def recipient_page(self) -> RecipientPage:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return RecipientPage(status=data.get("status") or "", number=data.get("page") or 1)

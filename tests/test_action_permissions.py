@@ -14,6 +14,7 @@ from django.urls import URLPattern, get_resolver
 from rest_framework.routers import DefaultRouter
 
 from accounts.roles import ACTION_PERMISSIONS, ROLE_PERMISSIONS, Action, Role
+from callouts.models import RecipientStatus
 from calls.models import Call
 from config import api_urls
 from tests.callouts.declared import declared_callout
@@ -35,7 +36,10 @@ DASHBOARD: dict[Action, list[Request]] = {
     Action.HANG_UP: [("POST", "{call_page}/hang-up/", None)],
     Action.RETRY: [("POST", "{failed_call_page}/retry/", None)],
     Action.REDIAL: [("POST", "{failed_call_page}/redial/", None)],
-    Action.RING_AGAIN: [("POST", "{call_page}/participants/{participant}/ring-again/", None)],
+    Action.RING_AGAIN: [
+        ("POST", "{call_page}/participants/{participant}/ring-again/", None),
+        ("POST", "/incidents/{callout_incident}/recipients/{recipient}/ring-again/", None),
+    ],
     Action.STOP_CALLOUT: [("POST", "/incidents/{callout_incident}/callout/stop/", None)],
 }
 API: dict[Action, list[Request]] = {
@@ -76,7 +80,10 @@ def _world() -> dict[str, Any]:
     world: dict[str, Any] = one_of_everything()
     callout = declared_callout(1)
     world["callout_incident"] = callout.incident_id
-    world["recipient"] = callout.recipients.get().pk
+    recipient = callout.recipients.get()
+    recipient.status = RecipientStatus.NOT_REACHED  # rung, not reached: can be rung again
+    recipient.save(update_fields=["status"])
+    world["recipient"] = recipient.pk
     for name in ("call", "failed_call"):
         incident_id = Call.objects.values_list("incident_id", flat=True).get(pk=world[name])
         world[f"{name}_page"] = f"/incidents/{incident_id}/calls/{world[name]}"
