@@ -20,7 +20,14 @@ from accounts.roles import Action
 from callouts import services
 from callouts.models import StopReason
 from callouts.selectors import callout_of, recipients_of
-from callouts.serializers import CalloutOutput, RecipientFilter, RecipientOutput, callout_output
+from callouts.serializers import (
+    CalloutOutput,
+    RecipientFilter,
+    RecipientOutput,
+    StoppedCalloutOutput,
+    callout_output,
+    stopped_callout_output,
+)
 from config.api_errors import ErrorOutput
 from config.api_pagination import PageNumber
 from incidents.models import Incident
@@ -56,7 +63,9 @@ class IncidentCalloutViewSet(viewsets.GenericViewSet[Incident]):
         """How far the incident's call-out has got: recipients per status, and the estimate."""
         return Response(callout_output(callout_of(self.get_object())))
 
-    @extend_schema(request=None, responses={200: CalloutOutput, 404: NO_CALLOUT, 409: NOT_RUNNING})
+    @extend_schema(
+        request=None, responses={200: StoppedCalloutOutput, 404: NO_CALLOUT, 409: NOT_RUNNING}
+    )
     @action(detail=True, methods=["post"], url_path="callout/stop")
     def stop(self, request: Request, pk: str) -> Response:
         """Stop the call-out: nobody more is called, and calls still ringing are hung up."""
@@ -64,7 +73,7 @@ class IncidentCalloutViewSet(viewsets.GenericViewSet[Incident]):
         stopped = services.stop_callout(
             callout=callout, reason=StopReason.OPERATOR, actor=acting_user(request)
         )
-        return Response(callout_output(stopped))
+        return Response(stopped_callout_output(stopped))
 
     @extend_schema(
         parameters=[RecipientFilter],

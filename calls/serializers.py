@@ -1,6 +1,6 @@
 """API shapes for calls, their participants, who to call, and audio prompts."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
 
@@ -8,6 +8,9 @@ from calls.models import AudioPrompt, Call, Participant
 from calls.targets import targets_of
 from contacts.models import Contact, ContactGroup
 from contacts.phone import normalize_targets
+
+if TYPE_CHECKING:  # calls.services imports this module's neighbours; only the type is needed
+    pass
 
 MAX_AD_HOC_TARGETS = 100
 
@@ -113,3 +116,10 @@ class AudioPromptInput(serializers.ModelSerializer[AudioPrompt]):
     class Meta:
         model = AudioPrompt
         fields = ["name", "audio", "is_default"]
+
+
+class NotHungUpOutput(serializers.Serializer["NotHungUp"]):
+    """A call still running after its incident closed or its call-out stopped."""
+
+    call = serializers.IntegerField(source="call.pk", help_text="Still running: hang it up again.")
+    message = serializers.CharField(help_text="Who is on the call, and the provider's reason.")

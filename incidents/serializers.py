@@ -14,8 +14,7 @@ from callouts.models import Callout
 from callouts.policy import check_recipient_count, chosen_rules, refuse_rules_for_bridge
 from callouts.serializers import CalloutOutput, PolicyField, callout_output
 from calls.models import AudioPrompt, CallMode
-from calls.serializers import MAX_AD_HOC_TARGETS, CallOutput, TargetsInput
-from calls.services.hanging_up import NotHungUp
+from calls.serializers import MAX_AD_HOC_TARGETS, CallOutput, NotHungUpOutput, TargetsInput
 from incidents.models import Incident, IncidentStatus, Severity, TimelineEntry
 
 
@@ -126,11 +125,6 @@ class IncidentDetailOutput(IncidentOutput):
         """Its call-out's progress (as `GET /api/incidents/{id}/callout/`); null for a bridge."""
         callout = Callout.objects.filter(incident=incident).first()
         return callout_output(callout) if callout is not None else None
-
-
-class NotHungUpOutput(serializers.Serializer[NotHungUp]):
-    call = serializers.IntegerField(source="call.pk", help_text="Still running: hang it up again.")
-    message = serializers.CharField(help_text="Who is on the call, and the provider's reason.")
 
 
 class ClosedIncidentOutput(IncidentDetailOutput):

@@ -23,6 +23,7 @@ from callouts.selectors import callout_of
 from calls import services as call_services
 from calls.models import Call, Participant
 from calls.selectors import get_call_for
+from calls.serializers import NotHungUpOutput
 from config.errors import INVALID, DomainError, error_body
 from incidents import services
 from incidents.errors import CallsNotPlaced
@@ -36,7 +37,6 @@ from incidents.forms import (
 )
 from incidents.models import Incident
 from incidents.selectors import get_incident_for, incident_list_for, incident_snapshot
-from incidents.serializers import NotHungUpOutput
 
 LIST_PAGE_SIZE = 25
 

@@ -315,13 +315,14 @@ def test_recipients_filter_by_status_and_refuse_an_unknown_one(viewer: User) -> 
 
 
 @pytest.mark.django_db
-def test_the_live_row_is_the_apis_row(viewer: User) -> None:
+def test_the_live_row_is_the_apis_row_and_its_control(viewer: User) -> None:
     callout = declared_callout(1)
     recipient = callout.recipients.get()
     _attempt(recipient, outcome=Outcome.ACKNOWLEDGED, ended=True)
     api_row = token_client(viewer).get(f"{URL}{callout.incident_id}/recipients/").json()
     # Round-tripped through JSON, as the channel layer's Redis would carry it.
-    assert json.loads(json.dumps(recipient_payload(recipient))) == api_row["results"][0]
+    live_row = json.loads(json.dumps(recipient_payload(recipient)))
+    assert live_row == {**api_row["results"][0], "can_ring_again": False}
 
 
 # --- Stop and ring again --------------------------------------------------------------------
@@ -376,7 +377,7 @@ def test_ring_again_on_a_stopped_callout_is_refused(operator: User) -> None:
     client.post(f"{URL}{callout.incident_id}/callout/stop/")
     recipient = callout.recipients.get()
     response = client.post(f"{URL}{callout.incident_id}/recipients/{recipient.pk}/ring-again/")
-    assert response.status_code == 409 and response.json()["code"] == "callout_not_running"
+    assert response.status_code == 409 and response.json()["code"] == "cannot_ring_recipient_again"
 
 
 @pytest.mark.django_db

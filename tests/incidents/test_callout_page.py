@@ -240,7 +240,10 @@ def test_stop_without_a_call_out_or_by_a_viewer_changes_nothing(
     operator: User, viewer: User
 ) -> None:
     bridge = CallFactory.create().incident
-    assert client_for(operator).post(f"/incidents/{bridge.pk}/callout/stop/").status_code == 404
+    no_callout = client_for(operator).post(
+        f"/incidents/{bridge.pk}/callout/stop/", headers={"Accept": "application/json"}
+    )
+    assert no_callout.status_code == 404 and no_callout.json()["code"] == "no_callout"
     assert client_for(operator).post("/incidents/999/callout/stop/").status_code == 404
     incident = callout_incident(2)
     assert client_for(viewer).post(f"/incidents/{incident.pk}/callout/stop/").status_code == 403
