@@ -24,12 +24,12 @@ from callouts.models import (
     Attempt,
     CallerNumber,
     Callout,
-    CalloutState,
     Recipient,
     RecipientStatus,
     StartClock,
 )
 from callouts.services.settling import anyone_left, finish_callout
+from callouts.services.waking import wake_waiting_callouts
 from callouts.tasks import is_queued, pace_callout, place_attempt
 from calls.models import Call, CallMode, Participant
 from calls.services.write_queue import serialized_writes
@@ -198,25 +198,3 @@ def _plan_next(callout: Callout, *, now: datetime, spare: int) -> None:
         pace_callout.using(run_after=waiting).enqueue(callout.pk)
     if spare > 0:
         wake_waiting_callouts(now=now, besides=callout.pk)
-
-
-def wake_waiting_callouts(*, now: datetime, besides: int | None = None) -> int:
-    """Enqueue pacing for the running call-outs with recipients due and no pacing queued (the
-    slots are shared: one call-out's ended call may be another's turn); return how many."""
-    due = Q(recipients__status=RecipientStatus.PENDING) & (
-        Q(recipients__next_attempt_at__isnull=True) | Q(recipients__next_attempt_at__lte=now)
-    )
-    waiting = (
-        Callout.objects.filter(state=CalloutState.RUNNING)
-        .exclude(pk__in=[] if besides is None else [besides])
-        .filter(due)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-    woken = 0
-    for callout_id in waiting:
-        if not is_queued(pace_callout, callout_id, by=now):
-            pace_callout.enqueue(callout_id)
-            woken += 1
-    return woken

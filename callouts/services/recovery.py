@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from callouts.models import Attempt, CallerNumber, Callout, CalloutState, RecipientStatus
-from callouts.services.pacing import due_recipients, free_slots, wake_waiting_callouts
+from callouts.services.pacing import due_recipients, free_slots
+from callouts.services.waking import wake_waiting_callouts
 from callouts.tasks import is_queued, pace_callout, place_attempt
 from calls.models import CallState
 

@@ -23,6 +23,7 @@ from callouts.models import (
     Recipient,
     RecipientStatus,
 )
+from callouts.services.waking import wake_waiting_callouts
 from callouts.tasks import pace_callout
 from calls import callback_events as ev
 from calls.services.call_batch import CallBatch
@@ -107,6 +108,7 @@ def settle_attempt(
             pace_callout.enqueue(callout.pk)  # a slot is free
         else:
             finish_callout(callout)
+            wake_waiting_callouts(now=attempt.ended_at, besides=callout.pk)
     broadcast_recipient(recipient)
     broadcast_callout(callout)
 
