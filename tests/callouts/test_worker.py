@@ -24,7 +24,9 @@ from calls.retry_policy import NO_RETRY
 from tests.callouts.conftest import start_callout
 from tests.conftest import FakeProvider
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the database is emptied after each test; this puts back what the
+# migrations made (content types, role groups) for the tests that come after.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _task_threads() -> list[threading.Thread]:
