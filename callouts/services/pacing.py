@@ -48,7 +48,7 @@ def pace(*, callout_id: int) -> int:
     Raises NoCallerNumber when no caller number is active and ACS_CALLER_ID is unset."""
     with serialized_writes(), transaction.atomic(), batched_broadcasts():
         callout = (
-            Callout.objects.select_for_update(of=("self",))
+            Callout.objects.select_for_update(no_key=True, of=("self",))
             .select_related("incident")
             .filter(pk=callout_id)
             .first()

@@ -123,7 +123,7 @@ def _refused(attempt_id: int, error: ProviderError | None, message: str) -> None
 
 def _locked(attempt_id: int) -> Attempt | None:
     return (
-        Attempt.objects.select_for_update(of=("self",))
+        Attempt.objects.select_for_update(no_key=True, of=("self",))
         .select_related("call", "caller_number", "recipient__callout")
         .filter(pk=attempt_id)
         .first()

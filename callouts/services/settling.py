@@ -87,20 +87,20 @@ def settle_attempt(
     provider_message: str = "",
 ) -> None:
     """End `attempt` (locked by the caller, in the caller's transaction) at `at` (default now),
-    freeing its caller number's slot. A key press already recorded on it (acknowledged, declined
-    by key) stays its outcome; else it is cancelled if the call-out is no longer running, else
+    freeing its caller number's slot. An outcome already recorded on it (a key press: keypad;
+    cancelled: stopping) stays; else it is cancelled if the call-out is no longer running, else
     `outcome`. Moves its recipient on (see recipient_status), wakes the pacer, finishes a
     call-out with nobody left to try and broadcasts the changes. An attempt already ended is
     left alone. Raises nothing."""
     if attempt.ended_at is not None:
         return
-    callout = Callout.objects.select_for_update().get(pk=attempt.recipient.callout_id)
+    callout = Callout.objects.select_for_update(no_key=True).get(pk=attempt.recipient.callout_id)
     attempt.ended_at = at or timezone.now()
     attempt.outcome = attempt.outcome or (Outcome.CANCELLED if not callout.is_running else outcome)
     attempt.provider_code = provider_code[:50]
     attempt.provider_message = provider_message[:500]
     attempt.save(update_fields=["ended_at", "outcome", "provider_code", "provider_message"])
-    recipient = Recipient.objects.select_for_update().get(pk=attempt.recipient_id)
+    recipient = Recipient.objects.select_for_update(no_key=True).get(pk=attempt.recipient_id)
     recipient.callout = callout
     _move_recipient(recipient, callout, Outcome(attempt.outcome), attempt.ended_at)
     if callout.is_running:
