@@ -37,6 +37,10 @@ from incidents.events import batched_broadcasts
 
 # When the pool is empty, the one number calls come from (ACS_CALLER_ID) gets ACS's own limit.
 DEFAULT_CALLER_LIMIT = 2
+NO_CALLER_NUMBER = (
+    "No caller number to call from: add an active one in the admin site "
+    "(Call-outs → Caller numbers), or set ACS_CALLER_ID."
+)
 
 
 def pace(*, callout_id: int) -> int:
@@ -86,20 +90,17 @@ def lock_pool() -> list[CallerNumber]:
         )
         numbers = list(active.all())
     if not numbers:
-        raise NoCallerNumber(
-            "No caller number to call from: add an active one in the admin site "
-            "(Call-outs → Caller numbers), or set ACS_CALLER_ID."
-        )
+        raise NoCallerNumber(NO_CALLER_NUMBER)
     return numbers
 
 
 def require_caller_number() -> None:
     """Raises NoCallerNumber unless a call-out could be dialled (see lock_pool); locks nothing."""
-    if not settings.ACS_CALLER_ID and not CallerNumber.objects.filter(is_active=True).exists():
-        raise NoCallerNumber(
-            "No caller number to call from: add an active one in the admin site "
-            "(Call-outs → Caller numbers), or set ACS_CALLER_ID."
-        )
+    if CallerNumber.objects.filter(is_active=True).exists():
+        return
+    fallback = settings.ACS_CALLER_ID
+    if not fallback or CallerNumber.objects.filter(number=fallback).exists():  # switched off
+        raise NoCallerNumber(NO_CALLER_NUMBER)
 
 
 def free_slots(numbers: list[CallerNumber]) -> dict[CallerNumber, int]:

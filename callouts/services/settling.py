@@ -103,12 +103,13 @@ def settle_attempt(
     recipient = Recipient.objects.select_for_update(no_key=True).get(pk=attempt.recipient_id)
     recipient.callout = callout
     _move_recipient(recipient, callout, Outcome(attempt.outcome), attempt.ended_at)
-    if callout.is_running:
-        if anyone_left(callout):
-            pace_callout.enqueue(callout.pk)  # a slot is free
-        else:
+    if callout.is_running and anyone_left(callout):
+        pace_callout.enqueue(callout.pk)  # a slot is free
+    else:
+        if callout.is_running:
             finish_callout(callout)
-            wake_waiting_callouts(now=attempt.ended_at, besides=callout.pk)
+        # The slot freed is no use to this call-out: it may be another's turn.
+        wake_waiting_callouts(now=timezone.now(), besides=callout.pk)
     broadcast_recipient(recipient)
     broadcast_callout(callout)
 

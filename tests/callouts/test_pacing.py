@@ -149,10 +149,11 @@ def test_an_empty_pool_calls_from_acs_caller_id_two_at_a_time(
     assert in_flight() == {"+14255550199": 2}
 
 
+@pytest.mark.parametrize("fallback", ["", "+14255550001"])
 def test_without_any_number_the_call_out_is_refused_before_anything_is_stored(
-    settings: Any,
+    settings: Any, fallback: str
 ) -> None:
-    settings.ACS_CALLER_ID = ""
+    settings.ACS_CALLER_ID = fallback  # none, or switched off in the pool
     CallerNumber.objects.create(number="+14255550001", is_active=False)
     with pytest.raises(NoCallerNumber, match="ACS_CALLER_ID"):
         start_callout(1)

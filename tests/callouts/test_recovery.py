@@ -18,11 +18,9 @@ from callouts.policy import Rules
 from callouts.services.pacing import pace
 from callouts.services.placing import place
 from callouts.services.recovery import recover
-from calls.client import CallAutomationClient
 from calls.models import CallState
-from calls.provider import install_client
-from calls.retry_policy import NO_RETRY
 from tests.callouts.conftest import queued, ring_out, run_tasks, start_callout
+from tests.conftest import fake_transport
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -61,15 +59,8 @@ class RepeatableProvider:
 @pytest.fixture
 def acs() -> Iterator[RepeatableProvider]:
     fake = RepeatableProvider()
-    install_client(
-        CallAutomationClient(
-            "endpoint=https://acs.test/;accesskey=cHc=",
-            transport=httpx.MockTransport(fake.handle),
-            retry=NO_RETRY,
-        )
-    )
-    yield fake
-    install_client(None)
+    with fake_transport(fake.handle):
+        yield fake
 
 
 def _killed_while_sending(acs: RepeatableProvider, **rules: Any) -> Attempt:

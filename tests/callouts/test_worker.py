@@ -17,12 +17,9 @@ from django_tasks_db.models import DBTaskResult
 from callouts.models import Attempt
 from callouts.services.pacing import pace
 from callouts.worker import TaskThread, run_worker_process
-from calls.client import CallAutomationClient
 from calls.models import CallState
-from calls.provider import install_client
-from calls.retry_policy import NO_RETRY
 from tests.callouts.conftest import start_callout
-from tests.conftest import FakeProvider
+from tests.conftest import FakeProvider, fake_transport
 
 # serialized_rollback: the database is emptied after each test; this puts back what the
 # migrations made (content types, role groups) for the tests that come after.
@@ -53,15 +50,8 @@ class CountingProvider(FakeProvider):
 @pytest.fixture
 def acs() -> Iterator[CountingProvider]:
     fake = CountingProvider(expected=3)
-    install_client(
-        CallAutomationClient(
-            "endpoint=https://acs.test/;accesskey=cHc=",
-            transport=httpx.MockTransport(fake.handle),
-            retry=NO_RETRY,
-        )
-    )
-    yield fake
-    install_client(None)
+    with fake_transport(fake.handle):
+        yield fake
 
 
 def _placed() -> int:
