@@ -193,11 +193,12 @@ def test_stop_asks_first_then_stops_a_running_call_out_on_a_phone(
     )
     expect(stop).to_be_hidden()
     expect(phone.locator("#callout [data-message]")).to_have_text("Call-out stopped.")
-    # Those still waiting are not called now: their rows say so once the page resyncs.
+    # Those still waiting are not called now (Ada, rung again, was waiting too; the call being
+    # dialled had not been placed yet, so it is cancelled): their rows say so after the resync.
     expect(recipient_row(phone, "Grace Hopper")).to_have_attribute(
         "data-status", "stopped", timeout=EVENT_TIMEOUT_MS
     )
-    expect(phone.locator('#callout-counts [data-status="stopped"] .n')).to_have_text("2")
+    expect(phone.locator('#callout-counts [data-status="stopped"] .n')).to_have_text("3")
     # Nor can anyone be rung again from a call-out that is over.
     expect(phone.locator("#recipients").get_by_role("button")).to_have_text(["Apply"])
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
