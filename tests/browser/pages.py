@@ -125,8 +125,9 @@ def expect_same_document(page: Page) -> None:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """Saved for reviewers under the gitignored artifacts/ folder."""
+    """Saved for reviewers under the gitignored artifacts/ folder, transitions (the progress
+    bar's) run to their end."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
     return path
