@@ -3,7 +3,8 @@
 Run inside that server's environment (`LiveServer.manage("shell", "-c", ...)`), so its rows
 change and its broadcasts go through the server's Redis to the browser. Each step is one
 transaction: recipients and their attempts (each with its call and its one person) change,
-then the recipients' rows, the attempts' calls and the call-out's counts are broadcast.
+then the recipients' rows and the call-out's counts are broadcast (and the attempts' calls,
+which the engine's quiet calls never are, to prove the page ignores them).
 """
 
 from django.db import transaction
@@ -59,7 +60,10 @@ def dial(incident_id: int, count: int) -> None:
         waiting = callout.recipients.filter(status=RecipientStatus.PENDING).order_by("position")
         for recipient in waiting[:count]:
             call = Call.objects.create(
-                incident_id=incident_id, mode=CallMode.BROADCAST, state=CallState.ESTABLISHING
+                incident_id=incident_id,
+                mode=CallMode.BROADCAST,
+                quiet=True,
+                state=CallState.ESTABLISHING,
             )
             person = Participant.objects.create(
                 call=call, identifier=recipient.identifier, state=ParticipantState.RINGING
@@ -75,7 +79,9 @@ def dial(incident_id: int, count: int) -> None:
             recipient.status = RecipientStatus.DIALLING
             recipient.attempts_made += 1
             recipient.save(update_fields=["status", "attempts_made", "updated_at"])
-            broadcast_call(call)  # the page must not draw a card for it
+            # The engine's attempt calls are quiet; sent anyway: the page must not draw a card
+            # for an attempt's call.
+            broadcast_call(call)
             broadcast_participant(person)
             broadcast_recipient(recipient)
         broadcast_callout(callout)
