@@ -3,7 +3,7 @@
 Part of the incident snapshot (incidents.selectors.incident_snapshot), which the page embeds
 when it renders and the consumer sends on every (re)connect and resync, for the page of the
 table the page shows. JSON primitives only, in a constant number of queries whatever the
-number of recipients: the counts, the estimate's two aggregates, and a page of rows with
+number of recipients: the counts, the estimate's pool size, and a page of rows with
 their attempts.
 """
 

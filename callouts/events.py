@@ -11,6 +11,7 @@ The `can_*` flags come from callouts.controls: the page shows a control only whe
 Payloads hold JSON primitives only (the Redis layer serialises with msgpack).
 """
 
+from functools import partial
 from typing import Any
 
 from callouts import controls
@@ -39,16 +40,23 @@ def recipient_payload(recipient: Recipient) -> dict[str, Any]:
 
 
 def broadcast_callout(callout: Callout) -> None:
-    """Queue the call-out's counts for its incident's dashboards (sent after commit)."""
+    """Queue the call-out's counts for its incident's dashboards (sent after commit). Inside
+    incidents.events.batched_broadcasts() they are counted once, as the block ends, however
+    many of its changes queue them (a key and the end of its call, a quorum's stop)."""
     broadcast_incident_event(
-        incident_id=callout.incident_id, kind="callout", data=callout_payload(callout)
+        incident_id=callout.incident_id,
+        kind="callout",
+        data=partial(callout_payload, callout),
+        key=f"callout.{callout.pk}",
     )
 
 
 def broadcast_recipient(recipient: Recipient) -> None:
-    """Queue one recipient's row for its incident's dashboards (sent after commit)."""
+    """Queue one recipient's row for its incident's dashboards (sent after commit; once per
+    batched_broadcasts() block, as broadcast_callout)."""
     broadcast_incident_event(
         incident_id=recipient.callout.incident_id,
         kind="recipient",
-        data=recipient_payload(recipient),
+        data=partial(recipient_payload, recipient),
+        key=f"recipient.{recipient.pk}",
     )

@@ -142,6 +142,11 @@ class Callout(models.Model):
     stop_reason = models.CharField(max_length=32, choices=StopReason.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Its attempts that ended after being claimed, and their seconds from claim to end, kept
+    # by settling: the estimate's mean call duration without reading every attempt (on SQLite
+    # that took ~100 ms at 10,000 recipients, on every change of the counts).
+    timed_calls = models.PositiveIntegerField(default=0, editable=False)
+    timed_call_seconds = models.FloatField(default=0.0, editable=False)
 
     class Meta:
         constraints = [

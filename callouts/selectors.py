@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from callouts.errors import NoCallout
-from callouts.models import Attempt, CallerNumber, Callout, Recipient, RecipientStatus
+from callouts.models import CallerNumber, Callout, Recipient, RecipientStatus
 from incidents.models import Incident
 
 # Assumed for the estimate until the call-out has finished calls of its own to measure.
@@ -46,10 +46,8 @@ def _estimate(callout: Callout, counts: dict[str, int]) -> datetime | None:
     to_call = counts[RecipientStatus.PENDING] + counts[RecipientStatus.DIALLING]
     if not callout.is_running or to_call == 0:
         return None
-    ended = Attempt.objects.filter(
-        recipient__callout=callout, ended_at__isnull=False, claimed_at__isnull=False
-    ).aggregate(mean=Avg(F("ended_at") - F("claimed_at")))["mean"]
-    mean_seconds = ended.total_seconds() if ended else ASSUMED_CALL_SECONDS
+    timed = callout.timed_calls  # kept by callouts.services.settling
+    mean_seconds = callout.timed_call_seconds / timed if timed else ASSUMED_CALL_SECONDS
     slots = CallerNumber.objects.filter(is_active=True).aggregate(n=Sum("max_simultaneous_calls"))
     pool = slots["n"] or 1
     per_second = min(settings.CALLOUT_STARTS_PER_SECOND, pool / max(mean_seconds, 1.0))

@@ -37,6 +37,7 @@ class CallAdmin(RecordAdminMixin, admin.ModelAdmin[Call]):
     readonly_fields = [
         "incident",
         "mode",
+        "quiet",
         "state",
         "provider_call_id",
         "subject",

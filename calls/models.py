@@ -72,6 +72,11 @@ class Call(models.Model):
     )
     # Event time of the roster snapshot last applied: older snapshots arriving late are ignored.
     roster_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A call-out's attempt (set by callouts.services.pacing): the call-out tells its dashboards
+    # and the timeline what became of it, so its own changes are not announced one by one
+    # (calls.services.announcements). Broadcast mode alone does not say so: ringing people of
+    # an ended broadcast call again (calls.services.again) makes broadcast calls of no call-out.
+    quiet = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)

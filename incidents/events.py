@@ -5,7 +5,7 @@ layer drops messages silently when a channel is full) asks the consumer for a fr
 Payloads hold JSON primitives only: the Redis layer serialises with msgpack.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
@@ -26,25 +26,52 @@ if TYPE_CHECKING:
 # Handled by IncidentConsumer.incident_events: one message carries one or more events.
 INCIDENT_EVENTS = "incident.events"
 
-Pending = list[tuple[int, str, dict[str, Any]]]
-_outbox: ContextVar[Pending | None] = ContextVar("incident_outbox", default=None)
+# An event's data, or the function that gives it when the event is numbered.
+Data = dict[str, Any] | Callable[[], dict[str, Any]]
+Pending = list[tuple[int, str, Data]]
+
+
+class _Outbox:
+    """The events of a batched_broadcasts() block, in order; one per key for keyed events."""
+
+    def __init__(self) -> None:
+        self.pending: Pending = []
+        self._places: dict[str, int] = {}
+
+    def add(self, incident_id: int, kind: str, data: Data, key: str | None) -> None:
+        place = self._places.get(key) if key is not None else None
+        if place is not None:
+            self.pending[place] = (incident_id, kind, data)
+            return
+        if key is not None:
+            self._places[key] = len(self.pending)
+        self.pending.append((incident_id, kind, data))
+
+
+_outbox: ContextVar[_Outbox | None] = ContextVar("incident_outbox", default=None)
 
 
 def incident_group(incident_id: int) -> str:
     return f"incident.{incident_id}"
 
 
-def broadcast_incident_event(*, incident_id: int, kind: str, data: dict[str, Any]) -> None:
+def broadcast_incident_event(
+    *, incident_id: int, kind: str, data: Data, key: str | None = None
+) -> None:
     """Queue `kind` for the incident's dashboards; it is sent only if the transaction commits.
 
     Must run inside the transaction that made the change, so the sequence number and the change
-    commit together. Inside `batched_broadcasts()` the event waits for the end of the block.
+    commit together. Inside `batched_broadcasts()` the event waits for the end of the block,
+    and events of one `key` (a state that every change of a block restates, such as a
+    call-out's counts) are sent once: the last one queued, in the place of the first. `data`
+    may be a function: it is called when the event is numbered (at once outside a block, as
+    the block ends inside one), so a keyed event's data is computed once per block.
     """
-    pending = _outbox.get()
-    if pending is None:
+    outbox = _outbox.get()
+    if outbox is None:
         _queue([(incident_id, kind, data)])
     else:
-        pending.append((incident_id, kind, data))
+        outbox.add(incident_id, kind, data, key)
 
 
 @contextmanager
@@ -57,13 +84,13 @@ def batched_broadcasts() -> Iterator[None]:
     if _outbox.get() is not None:
         yield  # The outer block sends.
         return
-    pending: Pending = []
-    token = _outbox.set(pending)
+    outbox = _Outbox()
+    token = _outbox.set(outbox)
     try:
         yield
     finally:
         _outbox.reset(token)
-    _queue(pending)
+    _queue(outbox.pending)
 
 
 def broadcast_call(call: "Call") -> None:
@@ -83,7 +110,7 @@ def broadcast_participant(participant: "Participant") -> None:
 def _queue(pending: Pending) -> None:
     by_incident: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     for incident_id, kind, data in pending:
-        by_incident.setdefault(incident_id, []).append((kind, data))
+        by_incident.setdefault(incident_id, []).append((kind, data() if callable(data) else data))
     for incident_id, events in by_incident.items():
         last = _take_sequence_numbers(incident_id, len(events))
         first = last - len(events) + 1

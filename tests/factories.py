@@ -143,6 +143,7 @@ class AttemptFactory(DjangoModelFactory[Attempt]):
         CallFactory,
         incident=SelfAttribute("..recipient.callout.incident"),
         mode=CallMode.BROADCAST,
+        quiet=True,
         state=CallState.ESTABLISHING,
     )
     caller_number = SubFactory(CallerNumberFactory)

@@ -2,9 +2,10 @@
 
 The applier calls these inside the call's locked batch transaction (callouts.following). What
 a key means comes from the call-out's keypad map (copied from its prompt, calls.keypad). The
-first answering key counts: the attempt and the recipient record it at once; keys after it are
-recorded and change nothing. Every provider request (stop the prompt, play the confirmation,
-hang up, ring into the bridge) is handed to the batch's run_aside once the batch commits.
+first answering key counts: the attempt and the recipient record it at once, and the timeline
+says it (callouts.services.telling); keys after it are recorded and change nothing. Every
+provider request (stop the prompt, play the confirmation, hang up, ring into the bridge) is
+handed to the batch's run_aside once the batch commits.
 
 After an answer the looping prompt is cancelled and a short spoken confirmation plays once,
 with an operation context naming the attempt and the answer; its PlayResult hangs the call up.
@@ -22,6 +23,7 @@ from callouts.events import broadcast_callout, broadcast_recipient
 from callouts.models import Attempt, Callout, Outcome, RecipientStatus, StopReason
 from callouts.services.bridging import ring_into_bridge
 from callouts.services.stopping import stop_callout_after_commit
+from callouts.services.telling import tell_answer
 from calls import callback_events as ev
 from calls.controls import is_connected
 from calls.keypad import ANSWERING_ACTIONS, KeyAction, key_action
@@ -114,11 +116,7 @@ def _answer(batch: CallBatch, attempt: Attempt, action: KeyAction, key: str) -> 
             participant.acknowledged = True
             batch.save_and_announce(participant, "acknowledged")
         broadcast_incident_listed(batch.call.incident)  # the list pages count who was reached
-    add_timeline_entry(
-        incident_id=callout.incident_id,
-        kind=TimelineKind.KEYPRESS,
-        text=f"{recipient} {_SAID[action]} (pressed {key}).",
-    )
+    tell_answer(attempt=attempt, callout=callout, said=_SAID[action], key=key)
     broadcast_recipient(recipient)
     broadcast_callout(callout)
     _after_commit(batch, partial(_confirm, batch.call.pk, attempt.pk, action))

@@ -158,6 +158,7 @@ def _start_attempts(
         Call(
             incident=incident,
             mode=CallMode.BROADCAST,
+            quiet=True,  # the call-out tells what becomes of it (calls.services.announcements)
             prompt_id=callout.prompt_id,
             subject=incident.title[:200],
         )

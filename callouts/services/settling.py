@@ -23,6 +23,7 @@ from callouts.models import (
     Recipient,
     RecipientStatus,
 )
+from callouts.services.telling import tell_finished, tell_outcome
 from callouts.services.waking import wake_waiting_callouts
 from callouts.tasks import pace_callout
 from calls import callback_events as ev
@@ -89,8 +90,9 @@ def settle_attempt(
     """End `attempt` (locked by the caller, in the caller's transaction) at `at` (default now),
     freeing its caller number's slot. An outcome already recorded on it (a key press: keypad;
     cancelled: stopping) stays; else it is cancelled if the call-out is no longer running, else
-    `outcome`. Moves its recipient on (see recipient_status), wakes the pacer, finishes a
-    call-out with nobody left to try and broadcasts the changes. An attempt already ended is
+    `outcome`. Moves its recipient on (see recipient_status), tells the timeline how it went
+    (callouts.services.telling), wakes the pacer, finishes a call-out with nobody left to try
+    and broadcasts the changes. An attempt already ended is
     left alone. Raises nothing."""
     if attempt.ended_at is not None:
         return
@@ -100,9 +102,11 @@ def settle_attempt(
     attempt.provider_code = provider_code[:50]
     attempt.provider_message = provider_message[:500]
     attempt.save(update_fields=["ended_at", "outcome", "provider_code", "provider_message"])
+    _time_call(callout, attempt)
     recipient = Recipient.objects.select_for_update(no_key=True).get(pk=attempt.recipient_id)
     recipient.callout = callout
     _move_recipient(recipient, callout, Outcome(attempt.outcome), attempt.ended_at)
+    tell_outcome(attempt=attempt, recipient=recipient, callout=callout)
     if callout.is_running and anyone_left(callout):
         pace_callout.enqueue(callout.pk)  # a slot is free
     else:
@@ -112,6 +116,15 @@ def settle_attempt(
         wake_waiting_callouts(now=timezone.now(), besides=callout.pk)
     broadcast_recipient(recipient)
     broadcast_callout(callout)
+
+
+def _time_call(callout: Callout, attempt: Attempt) -> None:
+    """Add the ended attempt's call, from its claim to its end, to the estimate's totals."""
+    if attempt.claimed_at is None or attempt.ended_at is None:
+        return  # never sent: not a call
+    callout.timed_calls += 1
+    callout.timed_call_seconds += max((attempt.ended_at - attempt.claimed_at).total_seconds(), 0)
+    callout.save(update_fields=["timed_calls", "timed_call_seconds"])
 
 
 def recipient_status(recipient: Recipient, callout: Callout, outcome: Outcome) -> RecipientStatus:
@@ -152,7 +165,9 @@ def anyone_left(callout: Callout) -> bool:
 
 
 def finish_callout(callout: Callout) -> None:
-    """Mark the running `callout` (locked) finished: everyone was tried as its policy says."""
+    """Mark the running `callout` (locked) finished: everyone was tried as its policy says,
+    and the timeline says how it went."""
     callout.state = CalloutState.FINISHED
     callout.finished_at = timezone.now()
     callout.save(update_fields=["state", "finished_at"])
+    tell_finished(callout)

@@ -27,6 +27,7 @@ from calls.models import (
     Participant,
     ParticipantState,
 )
+from calls.services.announcements import tell
 from calls.services.call_batch import CallBatch
 from calls.services.ringing import start_ringing
 from calls.services.welcome import RunAside, play_welcome_prompt_after_commit, run_now
@@ -36,7 +37,7 @@ from incidents.events import (
     broadcast_incident_listed,
 )
 from incidents.models import TimelineKind
-from incidents.timeline import add_timeline_entry, batched_timeline
+from incidents.timeline import batched_timeline
 
 _PROVIDER_STATES = {
     ev.CallState.ESTABLISHING: CallState.ESTABLISHING,
@@ -203,10 +204,10 @@ def _join(batch: CallBatch, participant: Participant, entry: ev.RosterEntry, at:
 def _apply_tone(batch: CallBatch, event: ev.ToneReceived) -> None:
     participant = _who_pressed(batch)
     if participant is None:
-        add_timeline_entry(
-            incident_id=batch.call.incident_id,
+        tell(
+            batch.call,
+            f"Someone on the call pressed {event.tone} (the provider does not say who).",
             kind=TimelineKind.KEYPRESS,
-            text=f"Someone on the call pressed {event.tone} (the provider does not say who).",
         )
         return
     participant.keys_pressed = (participant.keys_pressed + event.tone)[-200:]

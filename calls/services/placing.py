@@ -20,12 +20,12 @@ from calls.models import (
 )
 from calls.provider import callback_url, provider_client, provider_request
 from calls.provider_types import ProviderError
-from calls.services.announcements import announce, save_and_announce
+from calls.services.announcements import announce, save_and_announce, tell
 from calls.services.ringing import start_ringing
 from calls.targets import Target, require_targets
 from incidents.events import batched_broadcasts
 from incidents.models import Incident, TimelineKind
-from incidents.timeline import actor_name, add_timeline_entry, count_people, names
+from incidents.timeline import actor_name, count_people, names
 
 # Leave a margin under the provider's five minutes for the request to travel.
 REPEATABILITY_WINDOW = timedelta(minutes=4, seconds=30)
@@ -130,12 +130,13 @@ def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> 
     for participant in waiting:
         announce(participant)
     verb = "was" if len(waiting) == 1 else "were"
-    add_timeline_entry(
-        incident_id=call.incident_id,
-        kind=TimelineKind.ERROR,
-        text=f"The provider did not place the call, so {names(waiting)} {verb} not reached: "
+    tell(
+        call,
+        f"The provider did not place the call, so {names(waiting)} {verb} not reached: "
         f"{error.message}",
+        kind=TimelineKind.ERROR,
         actor=actor,
+        outcome=True,
     )
 
 

@@ -142,7 +142,7 @@ def test_the_call_outs_own_map_says_which_key_acknowledges(
     assert call.participants.get().acknowledged
     assert attempt_of(call).outcome == Outcome.ACKNOWLEDGED
     line = call.incident.timeline.filter(kind=TimelineKind.KEYPRESS).last()
-    assert line is not None and line.text.endswith("acknowledged (pressed 3).")
+    assert line is not None and line.text.endswith("acknowledged (attempt 1 of 3, key 3).")
 
 
 def pressed_9_and_heard_the_confirmation(lines: Lines, provider: FakeProvider) -> Call:
