@@ -131,7 +131,7 @@ def test_controls_follow_the_state_and_hang_up_is_not_a_dead_end(
     expect(first.locator('[data-field="state"]')).to_have_text(
         "Terminated", timeout=EVENT_TIMEOUT_MS
     )
-    expect(first.locator("p.call-message")).to_contain_text("terminated")
+    expect(first.locator("p.call-message")).to_contain_text("terminated", timeout=EVENT_TIMEOUT_MS)
 
     # Ended while the incident is open: ring everyone again, or one person again.
     expect_buttons(first.locator(".call-controls"), ["Ring everyone again"])
