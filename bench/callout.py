@@ -222,12 +222,9 @@ def _measure(
     ledger = phones.get("/emulator/calls", params={"view": "summary"}).json()
     tried = _json(django_data(run.env, "attempts", str(incident)))
     calls = ledger["calls"]
-    created = sorted(_moment(c["createdAt"]) for c in calls)
-    durations = [(_moment(c["endedAt"]) - _moment(c["createdAt"])).total_seconds() for c in calls]
-    mean_call_s = statistics.fmean(durations)
-    started = (len(created) - 1) / (created[-1] - created[0]).total_seconds()
+    started, mean_call_s = start_rate(calls)
     slots = options.numbers * options.limit
-    duplicates, missing = _compare(calls, tried)
+    duplicates, missing = compare(calls, tried)
     big_s, big_incident = _declare(api, numbers[: options.big])
     time.sleep(options.pace_seconds)
     progress = api.get(f"/api/incidents/{big_incident}/callout/").json()
@@ -242,7 +239,7 @@ def _measure(
         started=started,
         allowed=min(options.starts, slots / mean_call_s),
         mean_call_s=mean_call_s,
-        busiest_second=_busiest_second(created),
+        busiest_second=busiest_second(calls),
         peaks={n: int(c["peakInFlight"]) for n, c in ledger["callers"].items()},
         limit=options.limit,
         duplicates=duplicates,
@@ -292,7 +289,15 @@ def _wait_until_done(api: httpx.Client, incident: int, timeout: float) -> None:
         time.sleep(1)
 
 
-def _compare(calls: list[dict[str, Any]], tried: dict[str, Any]) -> tuple[int, int]:
+def start_rate(calls: list[dict[str, Any]]) -> tuple[float, float]:
+    """From the emulator's list of ended calls: calls created per second between the first
+    creation and the last, and the mean time a call held its line (created to ended)."""
+    created = sorted(_moment(c["createdAt"]) for c in calls)
+    held = [(_moment(c["endedAt"]) - _moment(c["createdAt"])).total_seconds() for c in calls]
+    return (len(created) - 1) / (created[-1] - created[0]).total_seconds(), statistics.fmean(held)
+
+
+def compare(calls: list[dict[str, Any]], tried: dict[str, list[str]]) -> tuple[int, int]:
     """Calls beyond each recipient's attempts, and attempts without a call."""
     per_target = Counter(target for c in calls for target in c["targets"])
     duplicates = sum(max(n - len(tried.get(t, [])), 0) for t, n in per_target.items())
@@ -300,8 +305,9 @@ def _compare(calls: list[dict[str, Any]], tried: dict[str, Any]) -> tuple[int, i
     return duplicates, missing
 
 
-def _busiest_second(created: list[datetime]) -> int:
+def busiest_second(calls: list[dict[str, Any]]) -> int:
     """The most calls created within any one second."""
+    created = sorted(_moment(c["createdAt"]) for c in calls)
     most, first = 0, 0
     for last, moment in enumerate(created):
         while (moment - created[first]).total_seconds() >= 1:
