@@ -28,6 +28,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -137,17 +138,7 @@ def main() -> None:
     parser.add_argument("--pace-seconds", type=float, default=20.0, help="of the big call-out")
     parser.add_argument("--timeout", type=float, default=600.0, help="for the call-out to end")
     args = parser.parse_args()
-    options = Options(
-        args.recipients,
-        args.big,
-        args.numbers,
-        args.limit,
-        args.starts,
-        args.time_scale,
-        args.no_answer,
-        args.pace_seconds,
-        args.timeout,
-    )
+    options = Options(**{name: getattr(args, name) for name in _names(Options)})
     pin_to_load_core()
     print(
         f"callout: {options.recipients} recipients ({options.no_answer:.0%} never answer,"
@@ -398,6 +389,10 @@ def _summarise(outcomes: list[Outcome]) -> None:
             print(f"  [{database}] {label:22} {', '.join(values)}{tail}")
         missed = sum(1 for o in mine if o.misses)
         print(f"  [{database}] runs missing a target: {missed} of {len(mine)}")
+
+
+def _names(cls: type[Options]) -> list[str]:
+    return [f.name for f in dataclass_fields(cls)]
 
 
 def _moment(text: str) -> datetime:
