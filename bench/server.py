@@ -130,12 +130,22 @@ def serving(run: Scratch, application: str = "config.asgi:application") -> Itera
 
 @contextmanager
 def working(run: Scratch, core: int) -> Iterator[Process]:
-    """One `manage.py run_worker` on `core` until exit."""
-    with running(run, "worker", core, [sys.executable, "manage.py", "run_worker"]) as (
-        process,
-        stderr_path,
-    ):
+    """One `manage.py run_worker` on `core`, once it has said it runs (it takes seconds to
+    start on a busy machine), until exit."""
+    command = [sys.executable, "-u", "manage.py", "run_worker"]
+    with running(run, "worker", core, command) as (process, stderr_path):
+        _wait_until_said(process, stderr_path.with_suffix(".stdout"))
         yield Process(process.pid, stderr_path)
+
+
+def _wait_until_said(process: "subprocess.Popen[bytes]", stdout_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while not stdout_path.read_bytes():
+        if process.poll() is not None:
+            raise SystemExit(f"run_worker exited with {process.returncode} before starting.")
+        if time.monotonic() > deadline:
+            raise SystemExit("run_worker said nothing within 60 s.")
+        time.sleep(0.1)
 
 
 @contextmanager
@@ -162,15 +172,16 @@ def serve(
 def running(
     run: Scratch, name: str, core: int, command: list[str]
 ) -> Iterator[tuple["subprocess.Popen[bytes]", Path]]:
-    """`command` on `core` with the run's environment, its stderr in the run's directory;
-    terminated on exit (killed if it does not stop within 10 s)."""
+    """`command` on `core` with the run's environment, its stderr and stdout (but daphne's
+    access log) in the run's directory as `name`.stderr and .stdout; terminated on exit (killed
+    if it does not stop within 10 s)."""
     stderr_path = run.tmp / f"{name}.stderr"
-    with stderr_path.open("ab") as stderr:
+    with stderr_path.open("ab") as stderr, stderr_path.with_suffix(".stdout").open("ab") as stdout:
         process = subprocess.Popen(
             ["taskset", "-c", str(core), *command],
             cwd=ROOT,
             env=run.env,
-            stdout=subprocess.DEVNULL,  # daphne's access log
+            stdout=subprocess.DEVNULL if name == "daphne" else stdout,  # not its access log
             stderr=stderr,
         )
     try:
