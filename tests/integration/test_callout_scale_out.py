@@ -125,6 +125,10 @@ def test_a_callout_survives_a_killed_worker_and_reaches_the_other_daphne(tmp_pat
             "ACS_CONNECTION_STRING": connection_string("127.0.0.1", emulator, key),
             "CALLOUT_STARTS_PER_SECOND": "20",
             "RING_TIMEOUT_SECONDS": "5",
+            # The killed worker's create-calls are sent again 5 s after it took them up, by
+            # the recovery sweep that follows each ring sweep.
+            "CALLOUT_LEASE_SECONDS": "5",
+            "RING_SWEEP_SECONDS": "1",
         }
         manage(env, "migrate", "--noinput")
         ids = json.loads(manage(env, "shell", "--no-imports", "-c", PREPARE).splitlines()[-1])
