@@ -21,6 +21,7 @@ Exits 1 when a run misses a target.
 """
 
 import argparse
+import asyncio
 import json
 import random
 import statistics
@@ -37,6 +38,7 @@ import httpx
 
 from acs_emulator.__main__ import connection_string
 from acs_emulator.signature import generate_access_key
+from bench.dashboards import close_dashboards, open_dashboards
 from bench.server import (
     LOAD_CORE,
     SERVER_CORE,
@@ -174,7 +176,8 @@ def _run(database: str, options: Options) -> Outcome:
             str(ATTEMPTS),
             str(RETRY_WAIT_SECONDS),
         )
-        username = str(_json(pool)["username"])
+        prepared = _json(pool)
+        username, cookie = str(prepared["username"]), str(prepared["session_cookie"])
         token = manage(run.env, "drf_create_token", username).split()[2]
         command = [sys.executable, "-m", "acs_emulator", "--port", str(port)]
         command += ["--access-key", key, "--time-scale", f"{options.time_scale:g}"]
@@ -194,7 +197,7 @@ def _run(database: str, options: Options) -> Outcome:
             numbers = [f"+{FIRST_RECIPIENT + n}" for n in range(count)]
             # The big call-out starts with the same people: its pacing never gets past them.
             _script_people(phones, numbers[: options.recipients], options.no_answer)
-            outcome = _measure(run, options, numbers, api, phones, worker)
+            outcome = _measure(run, options, numbers, cookie, api, phones, worker)
             _print_problems({"daphne": web, "worker": worker}, log)
     return outcome
 
@@ -203,13 +206,15 @@ def _measure(
     run: Scratch,
     options: Options,
     numbers: list[str],
+    cookie: str,
     api: httpx.Client,
     phones: httpx.Client,
     worker: Process,
 ) -> Outcome:
     """Dial the small call-out to its end, then declare the big one and let it be paced."""
     small_s, incident = _declare(api, numbers[: options.recipients])
-    _wait_until_done(api, incident, options.timeout)
+    base_url = str(api.base_url).rstrip("/")
+    asyncio.run(_until_finished(base_url, incident, cookie, options.timeout))
     ledger = phones.get("/emulator/calls", params={"view": "summary"}).json()
     tried = _json(django_data(run.env, "attempts", str(incident)))
     calls = ledger["calls"]
@@ -218,12 +223,12 @@ def _measure(
     duplicates, missing = compare(calls, tried)
     big_s, big_incident = _declare(api, numbers[: options.big])
     time.sleep(options.pace_seconds)
-    progress = api.get(f"/api/incidents/{big_incident}/callout/").json()
+    placed = len(phones.get("/emulator/calls", params={"view": "summary"}).json()["calls"])
     print(
         f"  [{run.database}] {len(calls)} calls, mean {mean_call_s:.2f} s"
         f" (pool allows {slots / mean_call_s:.1f}/s); declare {options.recipients}:"
         f" {small_s * 1000:.0f} ms; after {options.pace_seconds:g} s of the {options.big}:"
-        f" {options.big - progress['pending']} tried or being tried"
+        f" {placed - len(calls)} calls placed"
     )
     return Outcome(
         database=run.database,
@@ -269,15 +274,21 @@ def _declare(api: httpx.Client, numbers: list[str]) -> tuple[float, int]:
     return seconds, int(response.json()["id"])
 
 
-def _wait_until_done(api: httpx.Client, incident: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        progress = api.get(f"/api/incidents/{incident}/callout/").json()
-        if progress["pending"] == progress["dialling"] == 0:
-            return
-        if time.monotonic() > deadline:
-            raise SystemExit(f"the call-out had not ended after {timeout:g} s: {progress}")
-        time.sleep(1)
+async def _until_finished(base_url: str, incident: int, cookie: str, timeout: float) -> None:
+    """Return once the incident's dashboard hears that its call-out is no longer running."""
+    dashboard = (await open_dashboards(base_url, incident, cookie, 1))[0]
+    state = "running"
+    try:
+        async with asyncio.timeout(timeout):
+            while state == "running":
+                message = json.loads(await dashboard.connection.recv())
+                for event in message.get("events", []):
+                    if event["kind"] == "callout":
+                        state = event["data"]["state"]
+    except TimeoutError:
+        raise SystemExit(f"the call-out was still running after {timeout:g} s.") from None
+    finally:
+        await close_dashboards([dashboard])
 
 
 def start_rate(calls: list[dict[str, Any]]) -> tuple[float, float]:

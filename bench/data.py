@@ -4,8 +4,9 @@
     python -m bench.data count ID  -> how many CallEvent rows call ID has
     python -m bench.data pending   -> how many stored events wait to be applied
     python -m bench.data callout-pool NUMBERS LIMIT ATTEMPTS WAIT
-                                   -> a call-out operator, NUMBERS caller numbers of LIMIT
-                                      calls each, and a default policy (ATTEMPTS tries, WAIT s)
+                                   -> JSON: a call-out operator (signed in), NUMBERS caller
+                                      numbers of LIMIT calls each, a default policy (ATTEMPTS
+                                      tries, WAIT s apart) and a default prompt
     python -m bench.data attempts ID -> JSON: incident ID's recipients, each with its attempts'
                                       outcomes
 
@@ -74,15 +75,19 @@ def prepare() -> dict[str, object]:
         Participant(call=call, identifier=n, state=ParticipantState.RINGING)
         for n in RINGING_NUMBERS
     )
-    client = Client()
-    client.force_login(user)
     return {
         "incident_id": incident.pk,
         "call_id": call.pk,
         "secret": call.callback_secret,
-        "session_cookie": f"{settings.SESSION_COOKIE_NAME}="
-        + client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "session_cookie": session_cookie(user),
     }
+
+
+def session_cookie(user: User) -> str:
+    """A Cookie header value that signs `user` in (for the dashboards' WebSockets)."""
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
 @transaction.atomic
@@ -101,7 +106,7 @@ def callout_pool(numbers: int, limit: int, attempts: int, wait: int) -> dict[str
     with DEFAULT_PROMPT_FILE.open("rb") as wav:
         prompt = AudioPrompt(name=DEFAULT_PROMPT_NAME, is_default=True)
         save_prompt(prompt=prompt, audio=File(wav, name=DEFAULT_PROMPT_FILE.name))
-    return {"username": user.username, "pool": pool}
+    return {"username": user.username, "pool": pool, "session_cookie": session_cookie(user)}
 
 
 def attempts(incident_id: int) -> dict[str, list[str]]:
