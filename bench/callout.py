@@ -221,12 +221,15 @@ def _measure(
     started, mean_call_s = start_rate(calls)
     slots = options.numbers * options.limit
     duplicates, missing = compare(calls, tried)
+    waits = sorted(handovers(calls, options.limit)) or [float("nan")]
     big_s, big_incident = _declare(api, numbers[: options.big])
     time.sleep(options.pace_seconds)
     placed = len(phones.get("/emulator/calls", params={"view": "summary"}).json()["calls"])
     print(
         f"  [{run.database}] {len(calls)} calls, mean {mean_call_s:.2f} s"
-        f" (pool allows {slots / mean_call_s:.1f}/s); declare {options.recipients}:"
+        f" (pool allows {slots / mean_call_s:.1f}/s); a freed line's next call after"
+        f" p50 {waits[len(waits) // 2] * 1000:.0f} / p90 {waits[len(waits) * 9 // 10] * 1000:.0f}"
+        f" ms; declare {options.recipients}:"
         f" {small_s * 1000:.0f} ms; after {options.pace_seconds:g} s of the {options.big}:"
         f" {placed - len(calls)} calls placed"
     )
@@ -297,6 +300,22 @@ def start_rate(calls: list[dict[str, Any]]) -> tuple[float, float]:
     created = sorted(_moment(c["createdAt"]) for c in calls)
     held = [(_moment(c["endedAt"]) - _moment(c["createdAt"])).total_seconds() for c in calls]
     return (len(created) - 1) / (created[-1] - created[0]).total_seconds(), statistics.fmean(held)
+
+
+def handovers(calls: list[dict[str, Any]], limit: int) -> list[float]:
+    """Seconds from each call's end, while its caller number was at its limit, to that
+    number's next call: how long a freed line stood idle."""
+    lines: dict[str, list[tuple[datetime, datetime]]] = {}
+    for c in calls:
+        lines.setdefault(c["callerId"], []).append((_moment(c["createdAt"]), _moment(c["endedAt"])))
+    waits = []
+    for held in lines.values():
+        for _, end in held:
+            busy = sum(1 for start, stop in held if start <= end < stop or stop == end)
+            later = [start for start, _ in held if start >= end]
+            if busy >= limit and later:
+                waits.append((min(later) - end).total_seconds())
+    return waits
 
 
 def compare(calls: list[dict[str, Any]], tried: dict[str, list[str]]) -> tuple[int, int]:

@@ -2,14 +2,15 @@
 
 from datetime import UTC, datetime, timedelta
 
-from bench.callout import Outcome, busiest_second, compare, start_rate
+from bench.callout import Outcome, busiest_second, compare, handovers, start_rate
 
 START = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
 
-def _call(target: str, created: float, ended: float = 9) -> dict[str, object]:
+def _call(target: str, created: float, ended: float = 9, caller: str = "+1") -> dict[str, object]:
     """A call in the emulator's list, created and ended that many seconds after START."""
     return {
+        "callerId": caller,
         "targets": [target],
         "createdAt": (START + timedelta(seconds=created)).isoformat(timespec="microseconds"),
         "endedAt": (START + timedelta(seconds=ended)).isoformat(timespec="microseconds"),
@@ -32,6 +33,15 @@ def test_calls_beyond_the_attempts_are_duplicates_and_attempts_without_a_call_mi
 def test_the_busiest_second_is_a_window_of_one_second_anywhere() -> None:
     calls = [_call("+1", t) for t in (0.9, 1.0, 1.5, 1.899, 2.0, 3.0)]
     assert busiest_second(calls) == 4  # 0.9 to 1.899; 1.0 to 2.0 is one second too many
+
+
+def test_a_freed_line_waits_from_its_call_s_end_to_the_next_call_on_that_number() -> None:
+    calls = [_call("+1", 0, 2), _call("+2", 0, 3), _call("+3", 2.5, 4), _call("+4", 3.1, 5)]
+    # At 2 s the number had 2 calls: the next came 0.5 s later. At 3 s it had 2 again (the
+    # next 0.1 s later); at 4 s too, but no call came after; at 5 s it had only the one.
+    assert [round(w, 3) for w in handovers(calls, 2)] == [0.5, 0.1]
+    other_number = [*calls, _call("+5", 2.1, 6, caller="+2")]
+    assert [round(w, 3) for w in handovers(other_number, 2)] == [0.5, 0.1]
 
 
 def _outcome(**changes: object) -> Outcome:
