@@ -31,6 +31,7 @@ OPERATOR_PERMISSIONS: tuple[tuple[str, str], ...] = VIEWER_PERMISSIONS + (
     ("calls", "change_call"),
     ("calls", "add_participant"),
     ("calls", "change_participant"),
+    ("callouts", "change_callout"),
 )
 ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("contacts", "add_contact"),
@@ -42,6 +43,16 @@ ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("calls", "add_audioprompt"),
     ("calls", "change_audioprompt"),
     ("calls", "delete_audioprompt"),
+    # The call-out configuration (the caller-number pool, policy presets) and its record.
+    ("callouts", "add_callernumber"),
+    ("callouts", "change_callernumber"),
+    ("callouts", "delete_callernumber"),
+    ("callouts", "add_calloutpolicy"),
+    ("callouts", "change_calloutpolicy"),
+    ("callouts", "delete_calloutpolicy"),
+    ("callouts", "view_callout"),
+    ("callouts", "view_recipient"),
+    ("callouts", "view_attempt"),
 )
 
 ROLE_PERMISSIONS: dict[Role, tuple[tuple[str, str], ...]] = {
@@ -65,7 +76,8 @@ class Action(StrEnum):
     HANG_UP = "hang_up"
     RETRY = "retry"
     REDIAL = "redial"
-    RING_AGAIN = "ring_again"
+    RING_AGAIN = "ring_again"  # a participant of a call, or a recipient of a call-out
+    STOP_CALLOUT = "stop_callout"
 
 
 # The one map of action -> the Django permissions it needs ("app_label.codename"), read by the
@@ -90,4 +102,5 @@ ACTION_PERMISSIONS: dict[Action, tuple[str, ...]] = {
     Action.RETRY: ("calls.change_call",),
     Action.REDIAL: ("calls.change_call",),
     Action.RING_AGAIN: ("calls.add_participant",),
+    Action.STOP_CALLOUT: ("callouts.change_callout",),
 }

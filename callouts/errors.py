@@ -45,3 +45,11 @@ class CalloutNotRunning(DomainError):
 
     code = "callout_not_running"
     status_code = HTTPStatus.CONFLICT
+
+
+class CannotRingRecipientAgain(DomainError):
+    """The person cannot be rung again now: being called, waiting their turn, or the call-out
+    was stopped or its incident closed."""
+
+    code = "cannot_ring_recipient_again"
+    status_code = HTTPStatus.CONFLICT

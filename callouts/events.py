@@ -1,15 +1,22 @@
 """What a call-out's dashboards hear (over the incident's channel, after commit):
 
-- "callout": {"state", "stop_reason", "total", "counts": {status: n}, "estimated_completion"}
-- "recipient": one row of the recipient table, as recipient_payload gives it.
+- "callout": {"state", "stop_reason", "total", "counts": {status: n}, "estimated_completion",
+  "can_stop"}
+- "recipient": one row of the recipient table, as recipient_payload gives it: the API's
+  RecipientOutput (`GET /api/incidents/{id}/recipients/`), so both say the same, and
+  "can_ring_again".
+
+The `can_*` flags come from callouts.controls: the page shows a control only when it is set.
 
 Payloads hold JSON primitives only (the Redis layer serialises with msgpack).
 """
 
 from typing import Any
 
-from callouts.models import Attempt, Callout, Recipient
+from callouts import controls
+from callouts.models import Callout, Recipient
 from callouts.selectors import callout_progress
+from callouts.serializers import RecipientOutput
 from incidents.events import broadcast_incident_event
 
 
@@ -22,30 +29,13 @@ def callout_payload(callout: Callout) -> dict[str, Any]:
         "total": progress.total,
         "counts": progress.counts,
         "estimated_completion": estimate.isoformat() if estimate else None,
-    }
-
-
-def attempt_payload(attempt: Attempt) -> dict[str, Any]:
-    started = attempt.claimed_at
-    return {
-        "number": attempt.number,
-        "outcome": attempt.outcome or None,
-        "started_at": started.isoformat() if started else None,
-        "ended_at": attempt.ended_at.isoformat() if attempt.ended_at else None,
-        "keys": attempt.keys,
+        "can_stop": controls.can_stop(callout),
     }
 
 
 def recipient_payload(recipient: Recipient) -> dict[str, Any]:
     """Give it with its attempts prefetched or fetched: they are all listed."""
-    return {
-        "id": recipient.pk,
-        "position": recipient.position,
-        "identifier": recipient.identifier,
-        "name": recipient.name,
-        "status": recipient.status,
-        "attempts": [attempt_payload(a) for a in recipient.attempts.all()],
-    }
+    return {**RecipientOutput(recipient).data, "can_ring_again": controls.can_ring_again(recipient)}
 
 
 def broadcast_callout(callout: Callout) -> None:

@@ -2,8 +2,8 @@
 
 calls.services.applying calls `follow` for each event it applies to a call that belongs to an
 attempt (after the call's own state has moved). Call state (answered, ended: the attempt is
-settled) is callouts.services.settling's; key presses and the prompts they trigger are
-callouts.services.keypad's.
+settled) is callouts.services.settling's; key presses, the prompts they trigger and what an
+answer does once the call ends are callouts.services.keypad's.
 """
 
 from typing import Any
@@ -33,6 +33,7 @@ def follow(batch: CallBatch, attempt: Attempt, event: Any) -> None:
 
     if isinstance(event, ev.CallStateChanged):
         settling.on_call_state(batch, attempt, event)
+        keypad.on_call_state(batch, attempt, event)  # an ended call rings a "join" into the bridge
     elif isinstance(event, ev.ToneReceived):
         keypad.on_key(batch, attempt, event)
     elif isinstance(event, ev.PlayResult):

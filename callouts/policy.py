@@ -27,7 +27,8 @@ def preset_rules(preset: CalloutPolicy) -> Rules:
         Rules(
             max_attempts=preset.max_attempts,
             retry_wait_seconds=preset.retry_wait_seconds,
-            retry_outcomes=list(preset.retry_outcomes),
+            # As stored: check_rules refuses a non-list (list() would split a string up).
+            retry_outcomes=preset.retry_outcomes,
             preset=preset,
         )
     )
@@ -100,6 +101,18 @@ def check_quorum(quorum: Any, recipients: int) -> int | None:
             f"quorum {quorum} can never be reached: the call-out has {recipients} recipients."
         )
     return int(quorum)
+
+
+NOT_FOR_A_BRIDGE = (
+    "A policy and a quorum apply only to a broadcast call-out (one call per person); a bridge "
+    "call rings everyone once, together. Leave them out, or declare in broadcast mode."
+)
+
+
+def refuse_rules_for_bridge(*, policy: object, quorum: object) -> None:
+    """Raises InvalidPolicy when a policy or a quorum comes with a bridge call (mode bridge)."""
+    if policy is not None or quorum is not None:
+        raise InvalidPolicy(NOT_FOR_A_BRIDGE)
 
 
 def check_recipient_count(count: int) -> None:

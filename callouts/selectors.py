@@ -7,10 +7,21 @@ from django.conf import settings
 from django.db.models import Avg, Count, F, QuerySet, Sum
 from django.utils import timezone
 
+from callouts.errors import NoCallout
 from callouts.models import Attempt, CallerNumber, Callout, Recipient, RecipientStatus
+from incidents.models import Incident
 
 # Assumed for the estimate until the call-out has finished calls of its own to measure.
 ASSUMED_CALL_SECONDS = 30.0
+
+
+def callout_of(incident: Incident) -> Callout:
+    """The call-out of `incident` (fetch the incident with incidents_for first); raises
+    NoCallout when it has none (it was declared as a bridge call)."""
+    callout = Callout.objects.filter(incident=incident).first()
+    if callout is None:
+        raise NoCallout(f"Incident #{incident.pk} has no call-out: it was declared as a bridge.")
+    return callout
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ Tasks are only wake-ups: what to do is read from the call-out's rows, under row 
 task that runs twice, late, or after a worker died half-way does no harm.
 """
 
+from datetime import datetime
+
 from django_tasks import task
 
 # The services enqueue these tasks, so each task imports its service when it runs.
@@ -23,3 +25,11 @@ def place_attempt(attempt_id: int) -> None:
     from callouts.services.placing import place
 
     place(attempt_id=attempt_id)
+
+
+@task()
+def join_bridge(attempt_id: int, give_up_at: str) -> None:
+    """Ring someone who asked to join the bridge into it, once the bridge call has connected."""
+    from callouts.services.bridging import ring_into_bridge
+
+    ring_into_bridge(attempt_id=attempt_id, give_up_at=datetime.fromisoformat(give_up_at))

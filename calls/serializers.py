@@ -1,14 +1,16 @@
 """API shapes for calls, their participants, who to call, and audio prompts."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from calls.models import AudioPrompt, Call, Participant
-from calls.targets import resolve_targets
+from calls.targets import targets_of
 from contacts.models import Contact, ContactGroup
-from contacts.phone import normalize_target
+from contacts.phone import normalize_targets
+
+if TYPE_CHECKING:  # calls.services imports this module's neighbours; only the type is needed
+    pass
 
 MAX_AD_HOC_TARGETS = 100
 
@@ -31,21 +33,15 @@ class TargetsInput(serializers.Serializer[None]):
     )
 
     def validate_targets(self, value: list[str]) -> list[str]:
-        numbers: list[str] = []
-        errors: dict[str, list[str]] = {}
-        for index, raw in enumerate(value):
-            try:
-                numbers.append(normalize_target(raw))
-            except DjangoValidationError as exc:
-                errors[str(index)] = exc.messages
+        numbers, errors = normalize_targets(value)
         if errors:
-            raise serializers.ValidationError(errors)
+            raise serializers.ValidationError({str(i): messages for i, messages in errors.items()})
         return numbers
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # The services take resolved targets; an empty result is theirs to refuse (NothingToCall).
-        attrs["targets"] = resolve_targets(
-            groups=attrs.pop("groups"), contacts=attrs.pop("contacts"), numbers=attrs["targets"]
+        attrs["targets"] = targets_of(
+            groups=attrs.pop("groups"), contacts=attrs.pop("contacts"), identifiers=attrs["targets"]
         )
         return attrs
 
@@ -120,3 +116,10 @@ class AudioPromptInput(serializers.ModelSerializer[AudioPrompt]):
     class Meta:
         model = AudioPrompt
         fields = ["name", "audio", "is_default"]
+
+
+class NotHungUpOutput(serializers.Serializer["NotHungUp"]):
+    """A call still running after its incident closed or its call-out stopped."""
+
+    call = serializers.IntegerField(source="call.pk", help_text="Still running: hang it up again.")
+    message = serializers.CharField(help_text="Who is on the call, and the provider's reason.")

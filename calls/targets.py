@@ -24,11 +24,24 @@ def resolve_targets(
 
     Raises django ValidationError for an ad-hoc number that is not E.164 or an ACS id.
     """
+    identifiers = [normalize_target(raw) for raw in numbers]
+    return targets_of(groups=groups, contacts=contacts, identifiers=identifiers)
+
+
+def targets_of(
+    *,
+    groups: Iterable[ContactGroup] = (),
+    contacts: Iterable[Contact] = (),
+    identifiers: Iterable[str] = (),
+) -> list[Target]:
+    """As resolve_targets, for ad-hoc numbers that normalize_target has already checked (the
+    API and the dashboard do, to report each bad one): parsing a number is what costs, at
+    about 30 µs each, so 10,000 of them are parsed once, not twice."""
     group_members = Contact.objects.active().filter(groups__in=list(groups)).order_by("name")
     by_identifier: dict[str, Target] = {}
     for contact in [*group_members, *(c for c in contacts if c.is_active)]:
         by_identifier.setdefault(contact.call_target, Target(contact.call_target, contact))
-    ad_hoc = [normalize_target(raw) for raw in numbers]
+    ad_hoc = list(identifiers)
     # One query for the contacts behind the typed-in numbers, not one per number.
     known: dict[str, Contact] = {}
     for contact in Contact.objects.filter(phone_number__in=ad_hoc).order_by("pk"):

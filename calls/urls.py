@@ -10,4 +10,5 @@ urlpatterns = [
         name="callback",
     ),
     path("calls/prompts/<int:prompt_id>.wav", views.prompt_audio, name="prompt_audio"),
+    path("calls/spoken/<slug:name>.wav", views.spoken_audio, name="spoken_audio"),
 ]

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from callouts.api import IncidentCalloutViewSet
 from calls.api import AudioPromptViewSet, CallViewSet
 from contacts.api import ContactGroupViewSet, ContactViewSet
 from incidents.api import IncidentViewSet
@@ -29,6 +30,8 @@ router.include_format_suffixes = False
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("groups", ContactGroupViewSet, basename="group")
 router.register("incidents", IncidentViewSet, basename="incident")
+# An incident's call-out: /incidents/{id}/callout/, .../recipients/ (its own app's viewset).
+router.register("incidents", IncidentCalloutViewSet, basename="incident-callout")
 router.register("calls", CallViewSet, basename="call")
 router.register("prompts", AudioPromptViewSet, basename="prompt")
 

@@ -1,6 +1,7 @@
 """Phone numbers and ACS identities: the two ways a contact is reached."""
 
 import re
+from collections.abc import Sequence
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -51,3 +52,16 @@ def normalize_target(raw: str) -> str:
         validate_acs_user_id(value)
         return value
     return normalize_phone_number(value)
+
+
+def normalize_targets(raws: Sequence[str]) -> tuple[list[str], dict[int, list[str]]]:
+    """Each of `raws` normalised as normalize_target does, and the messages for each position
+    that is not valid (so that a form or a request can say which line or item is wrong)."""
+    identifiers: list[str] = []
+    errors: dict[int, list[str]] = {}
+    for index, raw in enumerate(raws):
+        try:
+            identifiers.append(normalize_target(raw))
+        except ValidationError as exc:
+            errors[index] = exc.messages
+    return identifiers, errors

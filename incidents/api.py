@@ -3,7 +3,7 @@
 from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -16,6 +16,7 @@ from rest_framework.throttling import BaseThrottle, UserRateThrottle
 
 from accounts.permissions import RolePermissions, acting_user
 from accounts.roles import Action
+from calls.models import Call
 from config.api_errors import ErrorOutput
 from config.api_pagination import PageNumber
 from incidents import services
@@ -87,7 +88,11 @@ class IncidentViewSet(
         incidents = incidents_for(self.request.user)
         if self.action == "list":
             return self._filtered(incidents)
-        return incidents.prefetch_related("calls__participants__contact")
+        # The bridge calls only: a call-out's thousands of attempt calls are its recipients'.
+        bridges = Call.objects.filter(attempt__isnull=True).prefetch_related(
+            "participants__contact"
+        )
+        return incidents.prefetch_related(Prefetch("calls", bridges, to_attr="bridge_calls"))
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "create":
@@ -112,7 +117,9 @@ class IncidentViewSet(
             201: OpenApiResponse(
                 IncidentDetailOutput,
                 description="Declared. Calls the provider refused are in `calls` with state "
-                "`failed` and a `last_error`; retry them with `POST /api/calls/{id}/retry/`.",
+                "`failed` and a `last_error`; retry them with `POST /api/calls/{id}/retry/`. "
+                "A broadcast call-out answers at once with its recipients stored (`callout`); "
+                "the dialling is background work.",
             ),
             409: OpenApiResponse(ErrorOutput, description="The same key is still in flight."),
             422: OpenApiResponse(ErrorOutput, description="The key was used with another body."),

@@ -5,8 +5,11 @@ from typing import Any, cast
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import User
+from django.http import QueryDict
 
+from callouts.console import RecipientPage
 from incidents.events import INCIDENT_EVENTS, INCIDENT_LIST_GROUP, incident_group
+from incidents.forms import RecipientFilterForm
 from incidents.models import Incident
 from incidents.selectors import get_incident_for, incident_snapshot, may_view_incidents
 
@@ -14,10 +17,13 @@ from incidents.selectors import get_incident_for, incident_snapshot, may_view_in
 class IncidentConsumer(AsyncJsonWebsocketConsumer):
     """Sends a snapshot on connect and on request ({"type": "resync"}), then every event.
 
-    Refuses (HTTP 403 at the handshake) anonymous users and incidents the user may not see.
+    A call-out's snapshot holds the page of its recipient table that the socket's address asks
+    for, as the page's does (`?status=&page=`). Refuses (HTTP 403 at the handshake) anonymous
+    users and incidents the user may not see.
     """
 
     group_name = ""
+    recipients = RecipientPage()
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -31,6 +37,8 @@ class IncidentConsumer(AsyncJsonWebsocketConsumer):
             await self.close()
             return
         self.incident_id = incident_id
+        query = QueryDict(self.scope.get("query_string", b""))
+        self.recipients = RecipientFilterForm(query).recipient_page()
         self.group_name = incident_group(incident_id)
         # Join before taking the snapshot, so no event falls between the two.
         await self.channel_layer.group_add(self.group_name, self.channel_name)
@@ -59,7 +67,9 @@ class IncidentConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "events", "events": message["events"]})
 
     async def _send_snapshot(self) -> None:
-        snapshot = await database_sync_to_async(incident_snapshot)(self.incident_id)
+        snapshot = await database_sync_to_async(incident_snapshot)(
+            self.incident_id, self.recipients
+        )
         await self.send_json({"type": "snapshot", **snapshot})
 
 

@@ -4,11 +4,20 @@ from typing import Any, TypeVar, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
+from callouts.console import RecipientPage
+from callouts.errors import InvalidPolicy, TooManyRecipients, UnknownPolicy
+from callouts.models import CalloutPolicy, RecipientStatus
+from callouts.policy import (
+    check_quorum,
+    check_recipient_count,
+    chosen_rules,
+    refuse_rules_for_bridge,
+)
 from calls.models import AudioPrompt, CallMode
 from calls.selectors import default_prompt
-from calls.targets import Target, resolve_targets
+from calls.targets import Target, targets_of
 from contacts.models import Contact, ContactGroup
-from contacts.phone import normalize_target
+from contacts.phone import normalize_targets
 from incidents.models import IncidentStatus, Severity
 
 
@@ -29,14 +38,10 @@ class TargetsForm(forms.Form):
 
     def clean_numbers(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["numbers"].splitlines()]
-        numbers, errors = [], []
-        for line in filter(None, lines):
-            try:
-                numbers.append(normalize_target(line))
-            except ValidationError as exc:
-                errors.append(f"{line}: {exc.messages[0]}")
+        lines = [line for line in lines if line]
+        numbers, errors = normalize_targets(lines)
         if errors:
-            raise ValidationError(errors)
+            raise ValidationError([f"{lines[i]}: {messages[0]}" for i, messages in errors.items()])
         return numbers
 
     def clean(self) -> dict[str, Any]:
@@ -45,10 +50,10 @@ class TargetsForm(forms.Form):
             return cleaned
         # An empty result is the services' to refuse (NothingToCall), as the API's serializer
         # leaves it to them too.
-        cleaned["targets"] = resolve_targets(
+        cleaned["targets"] = targets_of(
             groups=cleaned.get("groups") or [],
             contacts=cleaned.get("contacts") or [],
-            numbers=cleaned.get("numbers") or [],
+            identifiers=cleaned.get("numbers") or [],
         )
         return cleaned
 
@@ -69,6 +74,17 @@ class DeclareIncidentForm(TargetsForm):
         empty_label="No message",
         help_text="Played on a loop once the call connects.",
     )
+    policy = forms.ModelChoiceField(
+        queryset=CalloutPolicy.objects.all(),
+        required=False,
+        empty_label="The default policy",
+        help_text="Broadcast mode: how often each person is tried.",
+    )
+    quorum = forms.IntegerField(
+        required=False,
+        label="Stop after",
+        help_text="Broadcast mode, optional: stop once this many people acknowledged.",
+    )
 
     field_order = ["title", "description", "severity", "groups", "contacts", "numbers"]
 
@@ -76,6 +92,35 @@ class DeclareIncidentForm(TargetsForm):
         super().__init__(*args, **kwargs)
         # Shown preselected; what is submitted (a prompt, or "No message") is what is played.
         self.fields["prompt"].initial = default_prompt()
+        self.fields["policy"].initial = CalloutPolicy.objects.filter(is_default=True).first()
+
+    def clean(self) -> dict[str, Any]:
+        """The call-out's rules, judged by callouts.policy as the API's are: `rules` is set
+        in broadcast mode; a policy chosen for a bridge is ignored (the list always has one)."""
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        policy: CalloutPolicy | None = cleaned.get("policy")
+        quorum = cleaned.get("quorum")
+        if cleaned.get("mode") != CallMode.BROADCAST:
+            try:
+                refuse_rules_for_bridge(policy=None, quorum=quorum)
+            except InvalidPolicy as exc:
+                self.add_error("quorum", exc.message)
+            return cleaned
+        try:
+            cleaned["rules"] = chosen_rules(policy.pk if policy else None)
+        except (InvalidPolicy, UnknownPolicy) as exc:
+            self.add_error("policy", exc.message)
+        recipients = len(self.targets())
+        try:
+            check_recipient_count(recipients)
+            check_quorum(quorum, recipients)
+        except TooManyRecipients as exc:
+            self.add_error("numbers", exc.message)
+        except InvalidPolicy as exc:
+            self.add_error("quorum", exc.message)
+        return cleaned
 
 
 FormT = TypeVar("FormT", bound=forms.Form)
@@ -141,3 +186,28 @@ class IncidentFilterForm(forms.Form):
         self.is_valid()
         page: int | None = getattr(self, "cleaned_data", {}).get("page")
         return page or 1
+
+
+class RecipientFilterForm(forms.Form):
+    """Which page of a call-out's recipient table the incident page shows, and whose rows.
+
+    Read from the page's address and from its WebSocket's (the consumer sends that page in
+    its snapshots). A bad value is reported and left out: everyone, page 1.
+    """
+
+    status = forms.ChoiceField(
+        label="Show",
+        choices=[("", "Everyone"), *RecipientStatus.choices],
+        required=False,
+    )
+    page = forms.IntegerField(
+        min_value=1,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "Page numbers are whole numbers."},
+    )
+
+    def recipient_page(self) -> RecipientPage:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return RecipientPage(status=data.get("status") or "", number=data.get("page") or 1)

@@ -10,10 +10,12 @@ from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from callouts.models import Callout
+from callouts.policy import check_recipient_count, chosen_rules, refuse_rules_for_bridge
+from callouts.serializers import CalloutOutput, PolicyField, callout_output
 from calls.models import AudioPrompt, CallMode
-from calls.serializers import CallOutput, TargetsInput
+from calls.serializers import MAX_AD_HOC_TARGETS, CallOutput, NotHungUpOutput, TargetsInput
 from incidents.models import Incident, IncidentStatus, Severity, TimelineEntry
-from incidents.services import NotHungUp
 
 
 class IncidentFilter(serializers.Serializer[None]):
@@ -30,6 +32,15 @@ class IncidentFilter(serializers.Serializer[None]):
 
 
 class DeclareIncidentInput(TargetsInput):
+    # No fixed maximum here: it depends on the mode (validate_targets).
+    targets = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        default=list,
+        help_text="E.164 phone numbers (+14255550123) or ACS user ids (8:acs:...): at most "
+        f"{MAX_AD_HOC_TARGETS} for a bridge, and for a broadcast call-out CALLOUT_MAX_RECIPIENTS "
+        "in all (10,000 unless the server raised it).",
+    )
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MAJOR)
@@ -41,6 +52,37 @@ class DeclareIncidentInput(TargetsInput):
         help_text="Played on a loop once the call connects. Omitted: the default prompt; "
         "null: no message.",
     )
+    policy = PolicyField(
+        required=False,
+        allow_null=True,
+        help_text="Broadcast only: how often each person is tried. Omitted or null: the default "
+        "preset.",
+    )
+    quorum = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Broadcast only: stop once this many people acknowledged (at least 1, at most "
+        "the number of recipients).",
+    )
+
+    def validate_targets(self, value: list[str]) -> list[str]:
+        # Counted before any number is parsed, so an oversized list is refused at once.
+        if self.initial_data.get("mode") == CallMode.BROADCAST:
+            check_recipient_count(len(value))
+        elif len(value) > MAX_AD_HOC_TARGETS:
+            raise serializers.ValidationError(
+                f"A bridge call takes at most {MAX_AD_HOC_TARGETS} numbers; for more, declare "
+                "in broadcast mode."
+            )
+        return super().validate_targets(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        policy = attrs.pop("policy", None)
+        if attrs["mode"] == CallMode.BROADCAST:
+            attrs["rules"] = chosen_rules(policy)
+        else:  # refused before any preset is looked up: that is the mistake to report
+            refuse_rules_for_bridge(policy=policy, quorum=attrs.get("quorum"))
+        return super().validate(attrs)
 
 
 class IncidentOutput(serializers.ModelSerializer[Incident]):
@@ -65,16 +107,24 @@ class IncidentOutput(serializers.ModelSerializer[Incident]):
 
 
 class IncidentDetailOutput(IncidentOutput):
-    calls = CallOutput(many=True, read_only=True)
+    calls = CallOutput(
+        many=True,
+        read_only=True,
+        source="bridge_calls",
+        help_text="Its bridge calls. A call-out's calls (one per attempt) are in "
+        "`GET /api/incidents/{id}/recipients/`.",
+    )
+    callout = serializers.SerializerMethodField()
 
     class Meta(IncidentOutput.Meta):
-        fields = [*IncidentOutput.Meta.fields, "calls"]
+        fields = [*IncidentOutput.Meta.fields, "calls", "callout"]
         read_only_fields = fields
 
-
-class NotHungUpOutput(serializers.Serializer[NotHungUp]):
-    call = serializers.IntegerField(source="call.pk", help_text="Still running: hang it up again.")
-    message = serializers.CharField(help_text="Who is on the call, and the provider's reason.")
+    @extend_schema_field(CalloutOutput(allow_null=True))
+    def get_callout(self, incident: Incident) -> Any:
+        """Its call-out's progress (as `GET /api/incidents/{id}/callout/`); null for a bridge."""
+        callout = Callout.objects.filter(incident=incident).first()
+        return callout_output(callout) if callout is not None else None
 
 
 class ClosedIncidentOutput(IncidentDetailOutput):

@@ -6,12 +6,13 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from callouts.policy import Rules, chosen_rules
-from callouts.services import start_callout
+from callouts.policy import Rules, chosen_rules, refuse_rules_for_bridge
+from callouts.services import start_callout, stop_callout_of_incident
 from callouts.services.starting import check_callout
 from calls.errors import ProviderFailed
-from calls.models import AudioPrompt, Call, CallMode, CallState
-from calls.services import hang_up_call, place_call, prepare_calls
+from calls.models import AudioPrompt, CallMode, CallState
+from calls.services import place_call, prepare_calls
+from calls.services.hanging_up import NotHungUp, hang_up_each
 from calls.services.prompts import DEFAULT_PROMPT, PromptChoice, chosen_prompt
 from calls.targets import Target
 from incidents.errors import CallsNotPlaced, InvalidTransition
@@ -29,7 +30,7 @@ from incidents.models import (
     Severity,
     TimelineKind,
 )
-from incidents.timeline import actor_name, add_timeline_entry, count_people, names
+from incidents.timeline import actor_name, add_timeline_entry, count_people
 
 
 @transaction.atomic
@@ -77,7 +78,8 @@ def declare_incident(
     In broadcast mode the incident gets a call-out (one call per person, by `rules`, default
     the default policy; stopping after `quorum` acknowledgements) and is active at once: the
     dialling is background work, so this returns without waiting for the provider. Raises
-    InvalidPolicy, TooManyRecipients too.
+    InvalidPolicy, TooManyRecipients too, and InvalidPolicy for rules or a quorum given with
+    a bridge call.
 
     Raises NothingToCall before anything is stored. A provider failure does not undo the
     declaration: the failed call is recorded (state "failed", with the reason) for a retry,
@@ -94,6 +96,7 @@ def declare_incident(
             quorum=quorum,
             declared_by=declared_by,
         )
+    refuse_rules_for_bridge(policy=rules, quorum=quorum)
     with transaction.atomic():
         incident = Incident.objects.create(
             title=title, description=description, severity=severity, declared_by=declared_by
@@ -159,14 +162,6 @@ def _declare_callout(
 
 
 @dataclass(frozen=True)
-class NotHungUp:
-    """A call still running after its incident closed: the provider did not hang it up."""
-
-    call: Call
-    message: str  # names the people on the call and gives the provider's reason
-
-
-@dataclass(frozen=True)
 class ClosedIncident:
     """A resolved or cancelled incident, and the calls that could not be hung up (retry each)."""
 
@@ -195,24 +190,11 @@ def _close_incident(
     *, incident: Incident, to: IncidentStatus, actor: User | None
 ) -> ClosedIncident:
     incident = transition_incident(incident=incident, to=to, actor=actor)
+    # First, so that nobody else is dialled; it hangs up the call-out's calls it stops.
+    stopped = stop_callout_of_incident(incident=incident, actor=actor)
+    not_hung_up = list(stopped.not_hung_up) if stopped else []
+    tried = [failed.call.pk for failed in not_hung_up]
     live = incident.calls.exclude(state__in=[CallState.TERMINATING, CallState.TERMINATED])
-    not_hung_up = []
-    # Every call is tried: one the provider fails must not keep the others ringing people.
-    for call in live.prefetch_related("participants__contact").order_by("id"):
-        try:
-            hang_up_call(call=call, actor=actor)
-        except ProviderFailed as exc:
-            not_hung_up.append(_record_not_hung_up(call=call, error=exc, actor=actor))
+    calls = live.exclude(pk__in=tried).prefetch_related("participants__contact").order_by("id")
+    not_hung_up += hang_up_each(calls, actor=actor)
     return ClosedIncident(incident=incident, not_hung_up=not_hung_up)
-
-
-def _record_not_hung_up(*, call: Call, error: ProviderFailed, actor: User | None) -> NotHungUp:
-    people = names(call.participants.select_related("contact")) or "nobody yet"
-    failed = NotHungUp(call=call, message=f"The call to {people} is still running: {error.message}")
-    add_timeline_entry(
-        incident_id=call.incident_id,
-        kind=TimelineKind.ERROR,
-        text=f"{failed.message} Hang it up again from its controls.",
-        actor=actor,
-    )
-    return failed

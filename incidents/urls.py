@@ -9,6 +9,12 @@ urlpatterns = [
     path("incidents/<int:incident_id>/", views.incident_detail, name="incident_detail"),
     path("incidents/<int:incident_id>/resolve/", views.resolve, name="incident_resolve"),
     path("incidents/<int:incident_id>/cancel/", views.cancel, name="incident_cancel"),
+    path("incidents/<int:incident_id>/callout/stop/", views.stop_callout, name="callout_stop"),
+    path(
+        "incidents/<int:incident_id>/recipients/<int:recipient_id>/ring-again/",
+        views.ring_recipient_again,
+        name="recipient_ring_again",
+    ),
     path(f"{call}/invite/", views.invite, name="call_invite"),
     path(f"{call}/participants/<int:participant_id>/remove/", views.remove, name="call_remove"),
     path(f"{call}/play/", views.play, name="call_play"),

@@ -16,9 +16,14 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import may, requires
 from accounts.roles import Action
+from callouts import services as callout_services
+from callouts.console import BAR_STATUSES, CALLOUT_LABELS
+from callouts.models import Recipient, StopReason
+from callouts.selectors import callout_of
 from calls import services as call_services
 from calls.models import Call, Participant
 from calls.selectors import get_call_for
+from calls.serializers import NotHungUpOutput
 from config.errors import INVALID, DomainError, error_body
 from incidents import services
 from incidents.errors import CallsNotPlaced
@@ -26,12 +31,12 @@ from incidents.forms import (
     DeclareIncidentForm,
     IncidentFilterForm,
     PlayPromptForm,
+    RecipientFilterForm,
     TargetsForm,
     with_choices_read_once,
 )
 from incidents.models import Incident
 from incidents.selectors import get_incident_for, incident_list_for, incident_snapshot
-from incidents.serializers import NotHungUpOutput
 
 LIST_PAGE_SIZE = 25
 
@@ -70,6 +75,8 @@ def declare(request: HttpRequest) -> HttpResponse:
                 targets=form.targets(),
                 mode=data["mode"],
                 prompt=data["prompt"],
+                rules=data.get("rules"),
+                quorum=data["quorum"],
                 declared_by=_user(request),
             )
         except CallsNotPlaced as exc:
@@ -91,11 +98,15 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
     can = {action.value: may(request.user, action) for action in Action}
     # The page offers the controls together: only to someone who may use every one of them.
     can_act = all(can.values())
+    recipient_filter = RecipientFilterForm(request.GET)
     context: dict[str, Any] = {
         "incident": incident,
-        "snapshot": incident_snapshot(incident.pk),
+        "snapshot": incident_snapshot(incident.pk, recipient_filter.recipient_page()),
         "can": can,
         "can_act": can_act,
+        "recipient_filter": recipient_filter,
+        "callout_labels": CALLOUT_LABELS,
+        "bar_statuses": BAR_STATUSES,
     }
     if can_act:  # The controls repeat under every call: no ids, the labels wrap their inputs.
         context["invite_form"] = with_choices_read_once(TargetsForm(auto_id=False))
@@ -230,6 +241,36 @@ def retry(request: HttpRequest, incident_id: int, call_id: int) -> HttpResponse:
         call.incident,
         "Calling again.",
         lambda: call_services.retry_call(call=call, actor=_user(request)),
+    )
+
+
+@require_POST
+@requires(Action.STOP_CALLOUT)
+def stop_callout(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident_or_404(request, incident_id)
+    return _act(
+        request,
+        incident,
+        "Call-out stopped.",
+        lambda: callout_services.stop_callout(
+            callout=callout_of(incident), reason=StopReason.OPERATOR, actor=_user(request)
+        ),
+    )
+
+
+@require_POST
+@requires(Action.RING_AGAIN)
+def ring_recipient_again(request: HttpRequest, incident_id: int, recipient_id: int) -> HttpResponse:
+    incident = _incident_or_404(request, incident_id)
+    try:
+        recipient = Recipient.objects.get(pk=recipient_id, callout__incident=incident)
+    except Recipient.DoesNotExist:
+        raise Http404("No such person in this call-out.") from None
+    return _act(
+        request,
+        incident,
+        f"Ringing {recipient} again.",
+        lambda: callout_services.ring_recipient_again(recipient=recipient, actor=_user(request)),
     )
 
 

@@ -4,11 +4,21 @@ from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.utils import timezone
-from factory.declarations import LazyFunction, Sequence, SubFactory
+from factory.declarations import LazyFunction, SelfAttribute, Sequence, SubFactory
 from factory.django import DjangoModelFactory, FileField, Password
 from factory.faker import Faker
 
-from calls.models import AudioPrompt, Call, CallEvent, CallState, Participant, ParticipantState
+from callouts.models import Attempt, CallerNumber, Callout, Recipient
+from calls.keypad import default_keypad
+from calls.models import (
+    AudioPrompt,
+    Call,
+    CallEvent,
+    CallMode,
+    CallState,
+    Participant,
+    ParticipantState,
+)
 from contacts.models import Contact, ContactGroup
 from incidents.models import Incident, IncidentStatus, TimelineEntry
 
@@ -90,6 +100,54 @@ class AudioPromptFactory(DjangoModelFactory[AudioPrompt]):
 
     name = Sequence(lambda n: f"Prompt {n}")
     audio = FileField(from_path=str(DEFAULT_PROMPT_WAV), filename="prompt.wav")
+
+
+class CallerNumberFactory(DjangoModelFactory[CallerNumber]):
+    class Meta:
+        model = CallerNumber
+        django_get_or_create = ("number",)
+
+    number = "+14255550100"
+
+
+class CalloutFactory(DjangoModelFactory[Callout]):
+    class Meta:
+        model = Callout
+
+    incident = SubFactory(IncidentFactory, status=IncidentStatus.ACTIVE)
+    max_attempts = 3
+    retry_wait_seconds = 300
+    retry_outcomes = LazyFunction(lambda: ["no_answer"])
+    keypad = LazyFunction(default_keypad)
+
+
+class RecipientFactory(DjangoModelFactory[Recipient]):
+    class Meta:
+        model = Recipient
+
+    callout = SubFactory(CalloutFactory)
+    position = Sequence(lambda n: n + 1)
+    identifier = Sequence(lambda n: f"+1206555{n % 10000:04d}")
+    name = Sequence(lambda n: f"Person {n}")
+
+
+class AttemptFactory(DjangoModelFactory[Attempt]):
+    """An attempt whose call is out and ringing; pass call__state for another stage."""
+
+    class Meta:
+        model = Attempt
+
+    recipient = SubFactory(RecipientFactory, status="dialling", attempts_made=1)
+    number = 1
+    call = SubFactory(
+        CallFactory,
+        incident=SelfAttribute("..recipient.callout.incident"),
+        mode=CallMode.BROADCAST,
+        state=CallState.ESTABLISHING,
+    )
+    caller_number = SubFactory(CallerNumberFactory)
+    scheduled_at = LazyFunction(timezone.now)
+    claimed_at = LazyFunction(timezone.now)
 
 
 def one_of_everything() -> dict[str, int]:

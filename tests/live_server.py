@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,10 +63,10 @@ class LiveServer:
         return result.stdout
 
 
-@pytest.fixture(scope="session")
-def daphne_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Migrate and seed a fresh database, serve the app with daphne and the embedded emulator."""
-    workdir = tmp_path_factory.mktemp("live-server")
+@contextmanager
+def serve(workdir: Path, **overrides: str) -> Iterator[LiveServer]:
+    """Migrate and seed a fresh database in `workdir`, then serve the app with daphne and the
+    embedded emulator until the block ends; `overrides` are environment variables added."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -84,6 +85,7 @@ def daphne_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
     }
     for name in ("DATABASE_URL", "REDIS_URL", "ACS_CONNECTION_STRING"):
         env.pop(name, None)
+    env.update(overrides)
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (["migrate", "--noinput"], ["seed_demo"]):
         subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -107,6 +109,13 @@ def daphne_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="session")
+def daphne_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on daphne with the embedded emulator, a fresh database, the demo data."""
+    with serve(tmp_path_factory.mktemp("live-server")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

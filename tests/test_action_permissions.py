@@ -14,8 +14,10 @@ from django.urls import URLPattern, get_resolver
 from rest_framework.routers import DefaultRouter
 
 from accounts.roles import ACTION_PERMISSIONS, ROLE_PERMISSIONS, Action, Role
+from callouts.models import RecipientStatus
 from calls.models import Call
 from config import api_urls
+from tests.callouts.declared import declared_callout
 from tests.conftest import FakeProvider, token_client
 from tests.factories import UserFactory, one_of_everything
 
@@ -34,7 +36,11 @@ DASHBOARD: dict[Action, list[Request]] = {
     Action.HANG_UP: [("POST", "{call_page}/hang-up/", None)],
     Action.RETRY: [("POST", "{failed_call_page}/retry/", None)],
     Action.REDIAL: [("POST", "{failed_call_page}/redial/", None)],
-    Action.RING_AGAIN: [("POST", "{call_page}/participants/{participant}/ring-again/", None)],
+    Action.RING_AGAIN: [
+        ("POST", "{call_page}/participants/{participant}/ring-again/", None),
+        ("POST", "/incidents/{callout_incident}/recipients/{recipient}/ring-again/", None),
+    ],
+    Action.STOP_CALLOUT: [("POST", "/incidents/{callout_incident}/callout/stop/", None)],
 }
 API: dict[Action, list[Request]] = {
     Action.VIEW: [
@@ -42,6 +48,8 @@ API: dict[Action, list[Request]] = {
         ("GET", "/api/incidents/{incident}/", None),
         ("GET", "/api/incidents/{incident}/timeline/", None),
         ("GET", "/api/calls/{call}/", None),
+        ("GET", "/api/incidents/{callout_incident}/callout/", None),
+        ("GET", "/api/incidents/{callout_incident}/recipients/", None),
     ],
     Action.DECLARE: [("POST", "/api/incidents/", {"title": "Fire", "targets": ["+14255550101"]})],
     Action.RESOLVE: [("POST", "/api/incidents/{incident}/resolve/", None)],
@@ -53,7 +61,11 @@ API: dict[Action, list[Request]] = {
     Action.HANG_UP: [("POST", "/api/calls/{call}/hangup/", None)],
     Action.RETRY: [("POST", "/api/calls/{failed_call}/retry/", None)],
     Action.REDIAL: [("POST", "/api/calls/{failed_call}/redial/", None)],
-    Action.RING_AGAIN: [("POST", "/api/calls/{call}/participants/{participant}/ring-again/", None)],
+    Action.RING_AGAIN: [
+        ("POST", "/api/calls/{call}/participants/{participant}/ring-again/", None),
+        ("POST", "/api/incidents/{callout_incident}/recipients/{recipient}/ring-again/", None),
+    ],
+    Action.STOP_CALLOUT: [("POST", "/api/incidents/{callout_incident}/callout/stop/", None)],
 }
 # What the README's Roles section promises each role.
 ROLE_MAY: dict[str, set[Action]] = {
@@ -66,6 +78,12 @@ ROLE_MAY: dict[str, set[Action]] = {
 
 def _world() -> dict[str, Any]:
     world: dict[str, Any] = one_of_everything()
+    callout = declared_callout(1)
+    world["callout_incident"] = callout.incident_id
+    recipient = callout.recipients.get()
+    recipient.status = RecipientStatus.NOT_REACHED  # rung, not reached: can be rung again
+    recipient.save(update_fields=["status"])
+    world["recipient"] = recipient.pk
     for name in ("call", "failed_call"):
         incident_id = Call.objects.values_list("incident_id", flat=True).get(pk=world[name])
         world[f"{name}_page"] = f"/incidents/{incident_id}/calls/{world[name]}"
@@ -134,7 +152,7 @@ def test_every_action_of_both_interfaces_is_in_the_map() -> None:
     incident_and_call_actions = {
         action
         for _, viewset, _ in router.registry
-        if viewset.__name__ in ("IncidentViewSet", "CallViewSet")
+        if viewset.__name__ in ("IncidentViewSet", "IncidentCalloutViewSet", "CallViewSet")
         for action in getattr(viewset, "action_permissions", {}).values()
     }
     assert incident_and_call_actions == set(Action)

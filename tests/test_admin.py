@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from tests.callouts.declared import declared_callout
 from tests.factories import (
     CallEventFactory,
     ContactFactory,
@@ -18,7 +19,15 @@ from tests.factories import (
 )
 
 # Read-only in the admin site: they change only through services and provider events.
-NO_ADD_PAGE = {"incidents.timelineentry", "calls.call", "calls.participant", "calls.callevent"}
+NO_ADD_PAGE = {
+    "incidents.timelineentry",
+    "calls.call",
+    "calls.participant",
+    "calls.callevent",
+    "callouts.callout",
+    "callouts.recipient",
+    "django_tasks_database.dbtaskresult",  # the task engine's own admin: its rows are its own
+}
 
 
 @pytest.mark.django_db
@@ -32,7 +41,8 @@ def test_changelist_add_and_change_pages_load_for_every_model() -> None:
     CallEventFactory.create(call=participant.call)
     TimelineEntryFactory.create(incident=participant.call.incident)
     ContactGroupFactory.create().members.add(contact)
-    call_command("seed_demo", stdout=io.StringIO())  # brings the default audio prompt
+    call_command("seed_demo", stdout=io.StringIO())  # the default prompt, numbers, presets
+    declared_callout(1)  # a call-out, its recipient and its pacing task
 
     for model in admin.site._registry:
         label = model._meta.label_lower
@@ -46,7 +56,14 @@ def test_changelist_add_and_change_pages_load_for_every_model() -> None:
             assert client.get(f"{base}add/").status_code == 200, label
 
 
-PROVIDER_RECORDS = ["incidents.timelineentry", "calls.call", "calls.participant", "calls.callevent"]
+PROVIDER_RECORDS = [
+    "incidents.timelineentry",
+    "calls.call",
+    "calls.participant",
+    "calls.callevent",
+    "callouts.callout",
+    "callouts.recipient",
+]
 
 
 @pytest.fixture
@@ -63,6 +80,7 @@ def test_rows_only_the_app_writes_cannot_be_added_or_edited_in_the_admin(
 ) -> None:
     TimelineEntryFactory.create()
     CallEventFactory.create(call=ParticipantFactory.create().call)
+    declared_callout(1)
     app_label, model_name = label.split(".")
     base = f"/admin/{app_label}/{model_name}/"
     changelist = root_client.get(base)

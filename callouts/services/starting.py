@@ -1,8 +1,9 @@
 """Starting a call-out: its recipients are stored at once; the dialling is background work."""
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
-from callouts.models import Callout, Recipient
+from callouts.models import Callout, Recipient, RecipientStatus
 from callouts.policy import Rules, check_quorum, check_recipient_count
 from callouts.tasks import pace_callout
 from calls.keypad import default_keypad
@@ -42,18 +43,44 @@ def start_callout(
         keypad=prompt.keypad if prompt is not None else default_keypad(),
         quorum=quorum,
     )
-    Recipient.objects.bulk_create(
-        (
-            Recipient(
-                callout=callout,
-                position=position,
-                contact=target.contact,
-                identifier=target.identifier,
-                name=target.contact.name if target.contact else "",
-            )
-            for position, target in enumerate(targets, start=1)
-        ),
-        batch_size=1000,
-    )
+    _insert_recipients(callout, targets)
     pace_callout.enqueue(callout.pk)
     return callout
+
+
+# Written per row; every other column of a new recipient is the same for all of them.
+ROW_FIELDS = ["callout", "position", "contact", "identifier", "name"]
+SAME_FIELDS = ["status", "attempts_made", "next_attempt_at", "updated_at"]
+
+
+def _insert_recipients(callout: Callout, targets: list[Target]) -> None:
+    """One INSERT executed for every row. bulk_create builds a model instance and prepares
+    each field of each row in Python: 10,000 recipients took ~0.7 s of a declaration on SQLite
+    that has to answer in well under a second; plain values take ~0.15 s (README, API)."""
+    meta = Recipient._meta
+    by_name = {field.name: field for field in meta.concrete_fields}
+    fields = [by_name[name] for name in [*ROW_FIELDS, *SAME_FIELDS]]
+    same = Recipient(status=RecipientStatus.PENDING, updated_at=timezone.now())
+    constant = [
+        field.get_db_prep_save(getattr(same, field.attname), connection)
+        for field in fields[len(ROW_FIELDS) :]
+    ]
+    rows = [
+        (
+            callout.pk,
+            position,
+            target.contact.pk if target.contact else None,
+            target.identifier,
+            target.contact.name if target.contact else "",
+            *constant,
+        )
+        for position, target in enumerate(targets, start=1)
+    ]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
+            f"VALUES ({placeholders})",
+            rows,
+        )

@@ -25,6 +25,7 @@ from calls.provider import provider_client, provider_request, public_url
 from calls.services.announcements import announce, save_and_announce
 from calls.services.prompts import DEFAULT_PROMPT, UseDefault, chosen_prompt
 from calls.services.ringing import start_ringing
+from calls.spoken import Spoken, spoken_url
 from calls.targets import Target, require_targets
 from incidents.events import batched_broadcasts
 from incidents.models import TimelineKind
@@ -163,22 +164,58 @@ def play_prompt(
     if chosen is None:
         raise NoDefaultPrompt("No prompt is the default; choose one to play.")
     prompt = chosen
-    with provider_request(f'play "{prompt}"'):
-        provider_client().play_audio(
-            provider_call_id,
-            audio_url=prompt_url(prompt),
-            loop=loop,
-            operation_context=f"play:{prompt.pk}:{uuid.uuid4()}",
-            # The provider may cache by id: a new upload gets a new primary key, so this is safe.
-            audio_id=f"prompt-{prompt.pk}",
-        )
     how = "on a loop" if loop else "once"
-    return _record_media(
+    return _play(
         call=call,
-        state=MediaState.PLAYING,
-        text=f'{actor_name(actor)} played "{prompt}" {how}.',
+        provider_call_id=provider_call_id,
+        audio_url=prompt_url(prompt),
+        loop=loop,
+        operation_context=f"play:{prompt.pk}:{uuid.uuid4()}",
+        # The provider may cache by id: a new upload gets a new primary key, so this is safe.
+        audio_id=f"prompt-{prompt.pk}",
+        doing=f'play "{prompt}"',
+        says=f'{actor_name(actor)} played "{prompt}" {how}.',
         actor=actor,
     )
+
+
+def play_spoken(*, call: Call, spoken: Spoken, operation_context: str, says: str) -> Call:
+    """Play one of the app's spoken messages once; its PlayResult carries `operation_context`
+    and the timeline says `says`. Raises CallNotLive, ProviderFailed."""
+    return _play(
+        call=call,
+        provider_call_id=_require_live(call),
+        audio_url=spoken_url(spoken),
+        loop=False,
+        operation_context=operation_context,
+        audio_id=None,  # the file may change with a new release: no caching by id
+        doing="play the confirmation",
+        says=says,
+        actor=None,
+    )
+
+
+def _play(
+    *,
+    call: Call,
+    provider_call_id: str,
+    audio_url: str,
+    loop: bool,
+    operation_context: str,
+    audio_id: str | None,
+    doing: str,
+    says: str,
+    actor: User | None,
+) -> Call:
+    with provider_request(doing):
+        provider_client().play_audio(
+            provider_call_id,
+            audio_url=audio_url,
+            loop=loop,
+            operation_context=operation_context,
+            audio_id=audio_id,
+        )
+    return _record_media(call=call, state=MediaState.PLAYING, text=says, actor=actor)
 
 
 def cancel_media(*, call: Call, actor: User | None) -> Call:

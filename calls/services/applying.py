@@ -97,6 +97,7 @@ def _apply_call_events(call_id: int, batch_size: int, run_aside: RunAside) -> in
     stored = list(call.events.filter(applied_at__isnull=True).order_by("id")[:batch_size])
     batch = CallBatch(call, run_aside)
     attempt = attempt_of(batch)  # a call-out's call: the call-out follows each event too
+    batch.keypad_decides = attempt is not None
     with batched_timeline():
         for row in stored:
             event = cb.parse_envelope(row.payload)
@@ -209,7 +210,9 @@ def _apply_tone(batch: CallBatch, event: ev.ToneReceived) -> None:
         )
         return
     participant.keys_pressed = (participant.keys_pressed + event.tone)[-200:]
-    acknowledged = event.tone == ACKNOWLEDGE_TONE and not participant.acknowledged
+    acknowledged = (
+        not batch.keypad_decides and event.tone == ACKNOWLEDGE_TONE and not participant.acknowledged
+    )
     participant.acknowledged = participant.acknowledged or acknowledged
     suffix = " (acknowledged)" if acknowledged else ""
     says = f"{participant} pressed {event.tone}{suffix}."

@@ -15,6 +15,9 @@ class CallBatch:
     def __init__(self, call: Call, run_aside: RunAside) -> None:
         self.call = call
         self.run_aside = run_aside  # where provider requests after the commit run
+        # On a call-out's call the call-out's keypad map says which key acknowledges, and only
+        # the first answer counts (callouts.services.keypad), not "1" as on other calls.
+        self.keypad_decides = False
         self._by_identifier: dict[str, Participant] | None = None
         self._changed: dict[Call | Participant, set[str]] = {}
 

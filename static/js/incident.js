@@ -7,6 +7,10 @@
 // can_remove...) and the incident says whether it is open. This script shows a control only
 // when its flag is set and the incident is open (and, for "Ring again" on a person, when their
 // call's `can_ring_people_again` is set too); it never decides from states itself.
+//
+// An incident with a call-out (static/js/callout.js draws it) shows its progress and a page
+// of its recipient table instead of the calls of its attempts, one per person and attempt:
+// the snapshot leaves those out, and their "call" and "participant" events are ignored here.
 (function () {
   "use strict";
   const script = document.currentScript;
@@ -17,6 +21,9 @@
   const calls = new Map();
   const participants = new Map();
   const timelineIds = new Set();
+  const attemptCalls = new Set(); // A call-out's calls seen in events: ignored.
+  let callout = null; // static/js/callout.js's part of the page, on a call-out's incident.
+  let hasCallout = false;
   let incident = { is_open: false };
   let lastSeq = 0;
   let socket = null;
@@ -213,6 +220,7 @@
     const controls = document.getElementById("incident-controls");
     if (controls) controls.hidden = !i.is_open;
     renderAllControls();
+    if (callout) callout.incident(i);
   }
 
   function renderTimeline(entry) {
@@ -239,10 +247,24 @@
     renderIncident(s.incident);
     s.timeline.forEach(renderTimeline);
     renderCounts();
+    hasCallout = Boolean(s.callout);
+    if (callout) callout.snapshot(s);
+  }
+
+  // On a call-out's incident every broadcast call is one of its attempts (its bridge, if
+  // someone joins one, is a bridge call).
+  function isAttempt(c) {
+    return hasCallout && c.mode === "broadcast";
+  }
+
+  function forgetAttempt(c) {
+    attemptCalls.add(c.id);
+    for (const p of participants.values()) if (p.call_id === c.id) participants.delete(p.id);
   }
 
   const handlers = {
     participant: (p) => {
+      if (attemptCalls.has(p.call_id)) return;
       const before = participants.get(p.id);
       renderParticipant(p);
       renderCounts();
@@ -251,9 +273,15 @@
         settle(`person:${p.identifier}`, `${p.name || p.identifier}: ${p.state_label.toLowerCase()}.`);
       }
     },
-    call: (c) => { renderCall(c); renderAllControls(); },
+    call: (c) => {
+      if (isAttempt(c)) { forgetAttempt(c); return; }
+      renderCall(c);
+      renderAllControls();
+    },
     incident: renderIncident,
     timeline: renderTimeline,
+    callout: (c) => { if (callout) callout.callout(c); },
+    recipient: (r) => { if (callout) callout.recipient(r); },
   };
 
   function refreshCallOf(p) {
@@ -281,7 +309,8 @@
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}/ws/incidents/${incidentId}/`);
+    // The address's ?status=&page= ask the server's snapshots for the recipients shown.
+    socket = new WebSocket(`${scheme}://${location.host}/ws/incidents/${incidentId}/${location.search}`);
     socket.onopen = () => { retryDelay = 500; liveIndicator.textContent = "Live"; liveIndicator.dataset.live = "true"; };
     socket.onmessage = (e) => onMessage(JSON.parse(e.data));
     socket.onclose = () => {
@@ -292,11 +321,12 @@
     };
   }
 
-  // Feedback goes next to its cause: the form's own message line, else its call's, else the
-  // page's. A message that waits for an outcome ("Hanging up.") is replaced when it arrives.
+  // Feedback goes next to its cause: the form's own message line, else its section's (a
+  // call's, the call-out's, its table's), else the page's. A message that waits for an
+  // outcome ("Hanging up.") is replaced when it arrives.
   function messageFor(form) {
     return form.querySelector("[data-message]")
-      || form.closest("section.call")?.querySelector(":scope > [data-message]")
+      || form.closest("section.call, section.callout, section.recipients")?.querySelector(":scope > [data-message]")
       || actionMessage;
   }
 
@@ -335,6 +365,8 @@
   function awaitingKey(form) {
     if (form.dataset.awaits === "person") return `person:${form.dataset.identifier}`;
     if (form.dataset.awaits === "call") return `call:${form.closest("section.call").dataset.callId}`;
+    if (form.dataset.awaits === "recipient") return `recipient:${form.dataset.recipientId}`;
+    if (form.dataset.awaits === "callout") return "callout";
     return null;
   }
 
@@ -363,6 +395,11 @@
   }
 
   document.querySelectorAll("form.js-action").forEach(bindAction);
+  function resync() {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "resync" }));
+  }
+
+  if (window.incidentCallout) callout = window.incidentCallout({ bindAction, cell, fmtTime, resync, settle });
   applySnapshot(JSON.parse(document.getElementById("incident-snapshot").textContent));
   tick();
   setInterval(tick, 1000);

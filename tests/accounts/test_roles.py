@@ -13,6 +13,7 @@ grant_audio_prompts = importlib.import_module("accounts.migrations.0002_grant_ad
 grant_view_prompts = importlib.import_module(
     "accounts.migrations.0003_grant_everyone_view_audioprompt"
 )
+grant_callouts = importlib.import_module("accounts.migrations.0004_grant_callout_permissions")
 
 
 @pytest.mark.django_db
@@ -28,6 +29,8 @@ def test_frozen_migration_tables_match_the_roles_module() -> None:
     frozen["admins"] |= {("calls", c) for c in grant_audio_prompts.CODENAMES}
     for role in grant_view_prompts.ROLES:
         frozen[role].add(("calls", grant_view_prompts.CODENAME))
+    for role, codenames in grant_callouts.GRANTS.items():
+        frozen[role] |= {("callouts", c) for c in codenames}
     assert frozen == {role.value: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
 
 

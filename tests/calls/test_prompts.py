@@ -1,10 +1,12 @@
 import io
+import json
 import wave
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from calls.keypad import DEFAULT_KEYPAD
 from calls.models import AudioPrompt
 from tests.factories import UserFactory
 
@@ -28,6 +30,9 @@ def admin_client(db: None) -> Client:
 
 def upload(client: Client, name: str, data: bytes, *, is_default: bool = False) -> bytes:
     fields = {"name": name, "audio": SimpleUploadedFile(f"{name}.wav", data, "audio/wav")}
+    fields["keypad"] = json.dumps(
+        DEFAULT_KEYPAD
+    )  # the add page shows it filled in; browsers send it
     if is_default:
         fields["make_default"] = "on"
     response = client.post("/admin/calls/audioprompt/add/", fields)

@@ -7,14 +7,18 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.test import Client
 
+from callouts.events import broadcast_callout, broadcast_recipient
+from callouts.models import Recipient, RecipientStatus
 from calls.models import CallState, ParticipantState
 from calls.services import ingest_callback
 from incidents.models import IncidentStatus
 from incidents.services import transition_incident
 from tests.calls.test_callback_view import LEG, T0, roster_event
 from tests.factories import CallFactory, IncidentFactory, ParticipantFactory, UserFactory
+from tests.incidents.test_callout_page import callout_incident
 
 # serialized_rollback keeps the role groups the data migration made.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -29,7 +33,11 @@ def application() -> Any:
 
 
 async def connect(
-    application: Any, incident_id: int, user: User | None, origin: str = "http://testserver"
+    application: Any,
+    incident_id: int,
+    user: User | None,
+    origin: str = "http://testserver",
+    query: str = "",
 ) -> WebsocketCommunicator:
     headers = [(b"origin", origin.encode())]
     if user is not None:
@@ -37,7 +45,8 @@ async def connect(
         await sync_to_async(client.force_login)(user)
         cookie = f"sessionid={client.cookies['sessionid'].value}"
         headers.append((b"cookie", cookie.encode()))
-    return WebsocketCommunicator(application, f"/ws/incidents/{incident_id}/", headers=headers)
+    path = f"/ws/incidents/{incident_id}/{query}"
+    return WebsocketCommunicator(application, path, headers=headers)
 
 
 async def test_anonymous_connection_is_refused(application: Any) -> None:
@@ -124,3 +133,70 @@ async def test_a_dashboard_that_reconnects_sees_what_happened_while_it_was_away(
     (person,) = after["participants"]
     assert (person["identifier"], person["state"]) == ("+14255550101", "joined")
     await again.disconnect()
+
+
+async def test_a_call_outs_snapshot_has_its_counts_and_the_page_of_rows_the_page_shows(
+    application: Any, viewer: User
+) -> None:
+    incident = await sync_to_async(callout_incident)(120)
+    await sync_to_async(
+        lambda: Recipient.objects.filter(position__gt=100).update(status=RecipientStatus.FAILED)
+    )()
+    communicator = await connect(application, incident.pk, viewer, query="?status=failed&page=2")
+    assert (await communicator.connect())[0]
+    snapshot = await communicator.receive_json_from()
+    assert snapshot["callout"]["counts"]["failed"] == 20
+    assert snapshot["callout"]["total"] == 120
+    # 20 failed fit on one page: page 2 is past the end, so the last page is sent.
+    recipients = snapshot["recipients"]
+    assert (recipients["status"], recipients["asked"], recipients["page"]) == ("failed", 2, 1)
+    assert [r["position"] for r in recipients["rows"]] == list(range(101, 121))
+
+    # A resync sends the same page, with what changed since.
+    await sync_to_async(
+        lambda: Recipient.objects.filter(position=101).update(status=RecipientStatus.PENDING)
+    )()
+    await communicator.send_json_to({"type": "resync"})
+    again = await communicator.receive_json_from()
+    assert again["callout"]["counts"]["failed"] == 19
+    assert [r["position"] for r in again["recipients"]["rows"]] == list(range(102, 121))
+    await communicator.disconnect()
+
+
+async def test_a_bad_page_in_the_sockets_address_gives_the_first_page(
+    application: Any, viewer: User
+) -> None:
+    incident = await sync_to_async(callout_incident)(60)
+    communicator = await connect(application, incident.pk, viewer, query="?page=x&status=%00")
+    assert (await communicator.connect())[0]
+    recipients = (await communicator.receive_json_from())["recipients"]
+    assert (recipients["status"], recipients["page"], len(recipients["rows"])) == ("", 1, 50)
+    await communicator.disconnect()
+
+
+async def test_call_out_events_reach_the_dashboard(application: Any, viewer: User) -> None:
+    incident = await sync_to_async(callout_incident)(2)
+    communicator = await connect(application, incident.pk, viewer)
+    assert (await communicator.connect())[0]
+    await communicator.receive_json_from()
+
+    def one_acknowledges() -> None:
+        with transaction.atomic():
+            person = Recipient.objects.get(callout__incident=incident, position=1)
+            person.status = RecipientStatus.ACKNOWLEDGED
+            person.save(update_fields=["status"])
+            broadcast_recipient(person)
+            broadcast_callout(person.callout)
+
+    await sync_to_async(one_acknowledges)()
+    events = [
+        event
+        for _ in range(2)  # one message each (outside batched_broadcasts)
+        for event in (await communicator.receive_json_from())["events"]
+    ]
+    assert [(e["kind"], e["data"].get("status")) for e in events] == [
+        ("recipient", "acknowledged"),
+        ("callout", None),
+    ]
+    assert events[1]["data"]["counts"]["acknowledged"] == 1
+    await communicator.disconnect()

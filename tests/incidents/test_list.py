@@ -14,7 +14,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from calls.models import CallState, Participant, ParticipantState
+from callouts.models import RecipientStatus
+from calls.models import CallMode, CallState, Participant, ParticipantState
 from calls.targets import resolve_targets
 from incidents.events import INCIDENT_LIST_GROUP
 from incidents.models import Incident, IncidentStatus
@@ -22,6 +23,7 @@ from incidents.services import declare_incident, resolve_incident, transition_in
 from tests.calls.test_callback_view import LEG, T0, envelope, post, roster_event
 from tests.conftest import FakeProvider
 from tests.factories import CallFactory, IncidentFactory, ParticipantFactory, UserFactory
+from tests.incidents.test_callout_page import attempt_each, callout_incident
 
 CLOSED = {"status": IncidentStatus.RESOLVED, "closed_at": "2026-01-01T00:00Z"}
 
@@ -132,6 +134,37 @@ def test_called_counts_people_and_reached_counts_only_those_who_pressed_the_key(
 
 
 @pytest.mark.django_db
+def test_a_call_out_counts_its_recipients_tried_and_those_who_answered_by_key(
+    viewer: User,
+) -> None:
+    incident = callout_incident(6, title="Counted call-out")
+    statuses = [
+        RecipientStatus.ACKNOWLEDGED,
+        RecipientStatus.DECLINED,  # "cannot help", by key: reached
+        RecipientStatus.NOT_REACHED,
+        RecipientStatus.FAILED,
+        RecipientStatus.DIALLING,
+        RecipientStatus.PENDING,  # not called yet
+    ]
+    recipients = list(incident.callout.recipients.order_by("position"))
+    for recipient, status in zip(recipients, statuses, strict=True):
+        recipient.status = status
+        recipient.attempts_made = 0 if status == RecipientStatus.PENDING else 1
+        recipient.save(update_fields=["status", "attempts_made"])
+    # Each attempt is a call of its own, with its one person: they are not counted twice.
+    # (The one being dialled has no participant yet: the request is on its way.)
+    for attempt in attempt_each(recipients[:5])[:4]:
+        ParticipantFactory.create(call=attempt.call, identifier=attempt.recipient.identifier)
+    # The first acknowledged joins the bridge (pressing 9); someone else is invited into it.
+    bridge = CallFactory.create(incident=incident, mode=CallMode.BRIDGE)
+    ParticipantFactory.create(call=bridge, identifier=recipients[0].identifier, acknowledged=True)
+    ParticipantFactory.create(call=bridge, identifier="+14255550199", acknowledged=True)
+    body = client_for(viewer).get("/").content.decode()
+    assert '<td data-label="Called" class="num" data-called>6</td>' in body
+    assert '<td data-label="Reached" class="num" data-reached>3</td>' in body
+
+
+@pytest.mark.django_db
 def test_list_queries_do_not_grow_with_incidents_or_people(viewer: User) -> None:
     client = client_for(viewer)
 
@@ -148,6 +181,8 @@ def test_list_queries_do_not_grow_with_incidents_or_people(viewer: User) -> None
             Participant(call=call, identifier=f"+1425555{n:04}", acknowledged=n % 2 == 0)
             for n in range(20)
         )
+    for _ in range(3):
+        callout_incident(200)
     assert count_queries() == small
     assert small <= 8
 

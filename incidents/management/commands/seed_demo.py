@@ -14,6 +14,8 @@ from django.db import transaction
 
 from accounts.roles import Role
 from accounts.services import assign_role
+from callouts.models import CallerNumber, CalloutPolicy
+from callouts.services.presets import save_policy
 from calls.models import AudioPrompt
 from calls.services.prompts import save_prompt
 from config.env import env_str
@@ -37,10 +39,25 @@ DEMO_GROUPS = {
     "Facilities": ["Margaret Hamilton", "Katherine Johnson", "Ada Lovelace"],
 }
 DEMO_USERS = [("operator", Role.OPERATOR), ("viewer", Role.VIEWER)]
+# Broadcast call-outs call from this pool: 3 numbers x 2 calls at once (the ACS default).
+# The first is ACS_CALLER_ID's default, so the emulator and a single-number setup agree.
+DEMO_CALLER_NUMBERS = [
+    ("+14255550100", "Demo line 1"),
+    ("+14255550110", "Demo line 2"),
+    ("+14255550120", "Demo line 3"),
+]
+# (name, tries, seconds between them, default)
+DEMO_POLICIES = [
+    ("Standard: 3 tries, 5 min apart", 3, 300, True),
+    ("Urgent: 5 tries, 1 min apart", 5, 60, False),
+]
 
 
 class Command(BaseCommand):
-    help = "Create the demo superuser, operator and viewer accounts, contacts and groups."
+    help = (
+        "Create the demo superuser, operator and viewer accounts, contacts and groups, the "
+        "call-outs' caller numbers and policy presets."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = env_str("DJANGO_SUPERUSER_PASSWORD")
@@ -48,6 +65,7 @@ class Command(BaseCommand):
             created, password = self._ensure_users(password)
             self._ensure_contacts()
             self._ensure_default_prompt()
+            self._ensure_callout_setup()
         if created:
             self.stdout.write(self.style.SUCCESS("Demo accounts created:"))
             self.stdout.write(f"  admin / operator / viewer, password: {password}")
@@ -79,6 +97,20 @@ class Command(BaseCommand):
         prompt = AudioPrompt(name=DEFAULT_PROMPT_NAME, is_default=True)
         with DEFAULT_PROMPT_FILE.open("rb") as wav:
             save_prompt(prompt=prompt, audio=File(wav, name=DEFAULT_PROMPT_FILE.name))
+
+    def _ensure_callout_setup(self) -> None:
+        for number, label in DEMO_CALLER_NUMBERS:
+            CallerNumber.objects.get_or_create(
+                number=number, defaults={"label": label, "max_simultaneous_calls": 2}
+            )
+        if CalloutPolicy.objects.exists():  # the admins' presets stay as they set them
+            return
+        for name, tries, wait, is_default in DEMO_POLICIES:
+            save_policy(
+                policy=CalloutPolicy(
+                    name=name, max_attempts=tries, retry_wait_seconds=wait, is_default=is_default
+                )
+            )
 
     def _ensure_contacts(self) -> None:
         contacts = {}

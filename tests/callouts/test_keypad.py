@@ -1,0 +1,245 @@
+"""The keypad map on a call-out's call, driven by stored callbacks through the applier."""
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+
+from callouts.models import Outcome, RecipientStatus
+from callouts.tasks import join_bridge
+from calls.models import Call, CallMode, CallState, MediaState, ParticipantState
+from incidents.models import TimelineKind
+from tests.callouts.lines import Lines, answered, attempt_of, cancelled, played, state, tone
+from tests.conftest import FakeProvider
+from tests.factories import AttemptFactory, AudioPromptFactory, CallFactory, ParticipantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lines(django_capture_on_commit_callbacks: Any) -> Lines:
+    return Lines(django_capture_on_commit_callbacks)
+
+
+def connected_call(lines: Lines, provider: FakeProvider, **attempt: Any) -> Call:
+    """A call-out call answered by its person, its prompt playing on a loop."""
+    made = AttemptFactory.create(call__prompt=AudioPromptFactory.create(), **attempt)
+    call: Call = made.call
+    ParticipantFactory.create(
+        call=call, identifier=made.recipient.identifier, state=ParticipantState.RINGING
+    )
+    lines.run(lines.deliver(call, *answered(call)))  # the welcome prompt plays
+    provider.requests.clear()
+    return call
+
+
+def sent(provider: FakeProvider, ending: str) -> list[dict[str, Any]]:
+    """The JSON bodies of the requests whose path ends with `ending`."""
+    return [
+        json.loads(r.content or b"{}") for r in provider.requests if r.url.path.endswith(ending)
+    ]
+
+
+def confirmation_context(provider: FakeProvider) -> str:
+    (play,) = sent(provider, "/PlayAudio")
+    assert play["loop"] is False
+    return str(play["operationContext"])
+
+
+def test_1_acknowledges_at_once_then_confirms_aloud_and_hangs_up_when_that_has_played(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = connected_call(lines, provider)
+    aside = lines.deliver(call, tone(call, "1"))
+    # Recorded in the applier's transaction, before any provider request.
+    attempt = attempt_of(call)
+    assert (attempt.outcome, attempt.keys) == (Outcome.ACKNOWLEDGED, "1")
+    assert attempt.recipient.status == RecipientStatus.ACKNOWLEDGED
+    assert call.participants.get().acknowledged
+    assert provider.requests == []
+
+    lines.run(aside)
+    assert provider.paths() == [
+        f"POST /calling/calls/{call.provider_call_id}/CancelMediaProcessing",
+        f"POST /calling/calls/{call.provider_call_id}/PlayAudio",
+    ]
+    (play,) = sent(provider, "/PlayAudio")
+    assert play["audioFileUri"].endswith("/calls/spoken/confirm-acknowledged.wav")
+    context = confirmation_context(provider)
+    assert context.startswith(f"confirm:{attempt.pk}:acknowledge:")
+
+    # The looping prompt's cancellation is not the confirmation: the call stays up.
+    lines.run(lines.deliver(call, cancelled(call, "play:1:x")))
+    assert not sent(provider, "/Hangup")
+    lines.run(lines.deliver(call, played(call, context)))
+    assert len(sent(provider, "/Hangup")) == 1
+    call.refresh_from_db()
+    assert call.state == CallState.TERMINATING
+
+
+def test_2_records_that_they_cannot_help_and_a_failed_confirmation_still_ends_the_call(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = connected_call(lines, provider)
+    lines.press(call, "2")
+    attempt = attempt_of(call)
+    assert attempt.outcome == Outcome.DECLINED_BY_KEY
+    assert attempt.recipient.status == RecipientStatus.DECLINED
+    assert not call.participants.get().acknowledged
+    (play,) = sent(provider, "/PlayAudio")
+    assert play["audioFileUri"].endswith("/calls/spoken/confirm-declined.wav")
+    lines.run(lines.deliver(call, played(call, confirmation_context(provider), failed=True)))
+    assert len(sent(provider, "/Hangup")) == 1
+
+
+def test_keys_after_the_answer_are_recorded_and_change_nothing(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = connected_call(lines, provider)
+    lines.press(call, "1")
+    lines.press(call, "2", "9", "*")
+    attempt = attempt_of(call)
+    assert (attempt.outcome, attempt.keys) == (Outcome.ACKNOWLEDGED, "129*")
+    assert attempt.recipient.status == RecipientStatus.ACKNOWLEDGED
+    assert len(sent(provider, "/PlayAudio")) == 1  # one confirmation, no replay
+
+
+def test_keys_the_map_does_not_name_are_recorded_and_ignored(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = connected_call(lines, provider)
+    lines.press(call, "5", "#", "0")
+    attempt = attempt_of(call)
+    assert (attempt.outcome, attempt.keys) == ("", "5#0")
+    assert attempt.recipient.status == RecipientStatus.DIALLING
+    assert provider.requests == []
+
+
+def test_star_plays_the_prompt_again_from_the_start_on_a_loop(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = connected_call(lines, provider)
+    lines.press(call, "*")
+    assert [p.split("/")[-1] for p in provider.paths()] == ["CancelMediaProcessing", "PlayAudio"]
+    (play,) = sent(provider, "/PlayAudio")
+    assert play["loop"] is True
+    assert play["audioFileUri"].endswith(f"/calls/prompts/{call.prompt_id}.wav")
+    assert attempt_of(call).outcome == ""
+    call.refresh_from_db()
+    assert call.media_state == MediaState.PLAYING
+
+
+def test_the_call_outs_own_map_says_which_key_acknowledges(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = connected_call(lines, provider, recipient__callout__keypad={"3": "acknowledge"})
+    lines.press(call, "1")  # acknowledges on other calls, not under this map
+    assert not call.participants.get().acknowledged
+    assert attempt_of(call).outcome == ""
+    lines.press(call, "3")
+    assert call.participants.get().acknowledged
+    assert attempt_of(call).outcome == Outcome.ACKNOWLEDGED
+    line = call.incident.timeline.filter(kind=TimelineKind.KEYPRESS).last()
+    assert line is not None and line.text.endswith("acknowledged (pressed 3).")
+
+
+def pressed_9_and_heard_the_confirmation(lines: Lines, provider: FakeProvider) -> Call:
+    call = connected_call(lines, provider)
+    lines.press(call, "9")
+    (play,) = sent(provider, "/PlayAudio")
+    assert play["audioFileUri"].endswith("/calls/spoken/confirm-join-bridge.wav")
+    lines.run(lines.deliver(call, played(call, confirmation_context(provider))))
+    assert len(sent(provider, "/Hangup")) == 1
+    assert not sent(provider, "/participants")  # rung only once this call has ended
+    provider.requests.clear()
+    return call
+
+
+def test_9_acknowledges_and_once_the_call_ends_rings_them_on_a_new_bridge_call(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = pressed_9_and_heard_the_confirmation(lines, provider)
+    attempt = attempt_of(call)
+    assert attempt.outcome == Outcome.ACKNOWLEDGED
+    lines.run(lines.deliver(call, state(call, "Terminating"), state(call, "Terminated")))
+    bridge = Call.objects.get(incident=call.incident, mode=CallMode.BRIDGE)
+    assert list(bridge.participants.values_list("identifier", flat=True)) == [
+        attempt.recipient.identifier
+    ]
+    (create,) = sent(provider, "/calling/calls")
+    assert create["targets"][0]["phoneNumber"]["value"] == attempt.recipient.identifier
+    assert bridge.state == CallState.ESTABLISHING and bridge.prompt is None
+    # Rung once, when the call had ended: not on "terminating" too, to wait on its own bridge.
+    assert not DBTaskResult.objects.filter(task_path=join_bridge.module_path).exists()
+
+
+def test_9_invites_them_into_the_bridge_call_that_is_live(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = pressed_9_and_heard_the_confirmation(lines, provider)
+    bridge = CallFactory.create(
+        incident=call.incident, mode=CallMode.BRIDGE, state=CallState.ESTABLISHED
+    )
+    lines.run(lines.deliver(call, state(call, "Terminated")))
+    (invite,) = sent(provider, f"/{bridge.provider_call_id}/participants")
+    identifier = attempt_of(call).recipient.identifier
+    assert invite["participants"][0]["phoneNumber"]["value"] == identifier
+    assert bridge.participants.get().identifier == identifier
+    assert Call.objects.filter(mode=CallMode.BRIDGE).count() == 1
+
+
+def test_9_then_hanging_up_before_the_confirmation_ends_still_rings_them_into_the_bridge(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = connected_call(lines, provider)
+    lines.press(call, "9")
+    provider.requests.clear()
+    # The provider reports no PlayResult for a play the end of the call stopped.
+    lines.run(lines.deliver(call, state(call, "Terminated")))
+    assert Call.objects.filter(incident=call.incident, mode=CallMode.BRIDGE).count() == 1
+    assert len(sent(provider, "/calling/calls")) == 1
+
+
+def test_9_waits_for_a_bridge_call_still_being_set_up_then_invites_them(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = pressed_9_and_heard_the_confirmation(lines, provider)
+    bridge = CallFactory.create(
+        incident=call.incident, mode=CallMode.BRIDGE, state=CallState.ESTABLISHING
+    )
+    lines.run(lines.deliver(call, state(call, "Terminated")))
+    assert provider.requests == []  # no second bridge, and no invitation it would refuse
+    (later,) = DBTaskResult.objects.filter(task_path=join_bridge.module_path)
+    Call.objects.filter(pk=bridge.pk).update(state=CallState.ESTABLISHED)
+    join_bridge.call(*later.args_kwargs["args"])
+    assert len(sent(provider, f"/{bridge.provider_call_id}/participants")) == 1
+
+
+def test_an_unanswered_call_ending_rings_nobody_into_the_bridge(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = connected_call(lines, provider)
+    lines.run(lines.deliver(call, state(call, "Terminated")))
+    assert not Call.objects.filter(mode=CallMode.BRIDGE).exists()
+    assert provider.requests == []
+
+
+def test_the_confirmations_are_served_to_the_provider_without_an_account() -> None:
+    response = Client().get("/calls/spoken/confirm-join-bridge.wav")
+    assert response.status_code == 200 and response["Content-Type"] == "audio/wav"
+    assert b"".join(response.streaming_content).startswith(b"RIFF")  # type: ignore[attr-defined]
+    assert Client().get("/calls/spoken/default-prompt.wav").status_code == 404
+
+
+def test_a_key_that_overtakes_the_calls_established_event_ends_the_call_without_a_confirmation(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    made = AttemptFactory.create(call__prompt=AudioPromptFactory.create())
+    ParticipantFactory.create(
+        call=made.call, identifier=made.recipient.identifier, state=ParticipantState.RINGING
+    )
+    lines.press(made.call, "1")
+    assert attempt_of(made.call).outcome == Outcome.ACKNOWLEDGED
+    assert [p.split("/")[-1] for p in provider.paths()] == ["Hangup"]
