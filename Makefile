@@ -56,10 +56,14 @@ $(LOCAL_SETTINGS):
 migrate: $(APP_STAMP) $(LOCAL_SETTINGS)
 	$(BIN)/python manage.py migrate --noinput
 
-# migrate has just run the system checks: seed_demo need not run them again.
+# migrate has just run the system checks: seed_demo need not run them again. The worker runs
+# in the background of the recipe's shell and the trap stops it however daphne ends (Ctrl-C,
+# or failing to start): a background job ignores Ctrl-C, so it is sent SIGTERM, and waited for.
 run: migrate
 	$(BIN)/python manage.py seed_demo --skip-checks
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
+	@echo "Serving on http://127.0.0.1:$(PORT)/ with one worker  (Ctrl-C stops both)"
+	@$(BIN)/python manage.py run_worker --skip-checks & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
 
 check-migrations: $(APP_STAMP) $(LOCAL_SETTINGS)

@@ -5,8 +5,12 @@ task that runs twice, late, or after a worker died half-way does no harm.
 """
 
 from datetime import datetime
+from typing import Any
 
-from django_tasks import task
+from django.db.models import Q
+from django_tasks import TaskResultStatus, task
+from django_tasks.base import Task
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 # The services enqueue these tasks, so each task imports its service when it runs.
 
@@ -33,3 +37,16 @@ def join_bridge(attempt_id: int, give_up_at: str) -> None:
     from callouts.services.bridging import ring_into_bridge
 
     ring_into_bridge(attempt_id=attempt_id, give_up_at=datetime.fromisoformat(give_up_at))
+
+
+def is_queued(work: Task[Any, Any], row_id: int, *, by: datetime | None = None) -> bool:
+    """Whether `work` for `row_id` waits in the queue, not yet taken by a worker (to run by
+    `by`, if given). A task a worker has taken may be lost with that worker: it does not count.
+    """
+    waiting = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path=work.module_path, args_kwargs__args=[row_id]
+    )
+    if by is not None:
+        # No run_after is stored as the end of time, and means "as soon as possible".
+        waiting = waiting.filter(Q(run_after__lte=by) | Q(run_after=get_date_max()))
+    return waiting.exists()

@@ -156,21 +156,29 @@ class CallbackPipeline:
         return await sync_to_async(run, thread_sensitive=False, executor=self._thread)()
 
 
-async def sweep_forever(interval: float, pipeline: CallbackPipeline) -> None:
+# Work a worker process adds to each ring sweep (the call-outs' recovery, say).
+AfterSweep = Callable[[], object]
+
+
+async def sweep_forever(
+    interval: float, pipeline: CallbackPipeline, after_sweep: AfterSweep | None = None
+) -> None:
     while True:
         await asyncio.sleep(interval)
         pipeline.wake()
         try:
             expired = await database_sync_to_async(expire_unanswered)()
+            if after_sweep is not None:
+                await database_sync_to_async(after_sweep)()
         except Exception:  # The sweeper must outlive a bad moment (a locked database, say).
-            logger.exception("Sweeping unanswered participants failed; will try again.")
+            logger.exception("The ring sweep (or the work after it) failed; will try again.")
         else:
             if expired:
                 logger.info("Marked %d unanswered participants as failed.", expired)
 
 
 def _start(
-    loop: asyncio.AbstractEventLoop, *, apply: bool
+    loop: asyncio.AbstractEventLoop, *, apply: bool, after_sweep: AfterSweep | None = None
 ) -> tuple[CallbackPipeline, list[asyncio.Task[None]]]:
     pipeline = CallbackPipeline(
         loop, store=store_callbacks, apply=apply_pending_events if apply else None
@@ -179,7 +187,7 @@ def _start(
     context = contextvars.Context()
     tasks = [loop.create_task(pipeline.run(), context=context)]
     if settings.RING_SWEEP_SECONDS:
-        sweep = sweep_forever(settings.RING_SWEEP_SECONDS, pipeline)
+        sweep = sweep_forever(settings.RING_SWEEP_SECONDS, pipeline, after_sweep)
         tasks.append(loop.create_task(sweep, context=context))
     return pipeline, tasks
 
@@ -213,14 +221,17 @@ def callback_sink(request: HttpRequest | Request) -> CallbackSink:
     return sink
 
 
-async def run_worker(poll_seconds: float) -> None:
+async def run_worker(
+    poll_seconds: float, *, apply: bool = True, after_sweep: AfterSweep | None = None
+) -> None:
     """A worker process's life: apply what web processes stored (polling, as they may run on
-    other machines) and sweep unanswered phones. Runs until cancelled."""
-    pipeline, background = _start(asyncio.get_running_loop(), apply=True)
+    other machines; unless `apply` is off, where web processes apply), sweep unanswered phones
+    and run `after_sweep` after each sweep. Runs until cancelled."""
+    pipeline, background = _start(asyncio.get_running_loop(), apply=apply, after_sweep=after_sweep)
     try:
         while True:
             await asyncio.sleep(poll_seconds)
-            if await database_sync_to_async(has_pending_events)():
+            if apply and await database_sync_to_async(has_pending_events)():
                 pipeline.wake()
     finally:
         for task in background:

@@ -282,6 +282,10 @@ TASKS = {
 CALLOUT_MAX_RECIPIENTS = env_int("CALLOUT_MAX_RECIPIENTS", 10_000, minimum=1)
 # Call starts per second across every worker and caller number (the provider's start rate).
 CALLOUT_STARTS_PER_SECOND = env_float("CALLOUT_STARTS_PER_SECOND", 10.0, minimum=0.1)
+# A worker that took up an attempt's create-call and went silent this long (killed, say) has
+# lost it: the recovery sweep sends it again, with the same Repeatability-Request-ID. Longer
+# than the client's worst case (three tries of a 10 s timeout, plus backoff).
+CALLOUT_LEASE_SECONDS = env_int("CALLOUT_LEASE_SECONDS", 60, minimum=5)
 
 ACS_EMULATOR_ENABLED = not ACS_CONNECTION_STRING
 # The emulator's control API (press keys, inject faults, reset) is unauthenticated, so serving

@@ -1,6 +1,7 @@
 import asyncio
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -82,18 +83,27 @@ class FakeProvider:
         return [f"{r.method} {r.url.path}" for r in self.requests]
 
 
-@pytest.fixture
-def provider() -> Iterator[FakeProvider]:
-    fake = FakeProvider()
+@contextmanager
+def fake_transport(handle: Callable[[httpx.Request], httpx.Response]) -> Iterator[None]:
+    """Inside the block every provider request goes to `handle` (no retries)."""
     install_client(
         CallAutomationClient(
             "endpoint=https://acs.test/;accesskey=cHc=",
-            transport=httpx.MockTransport(fake.handle),
+            transport=httpx.MockTransport(handle),
             retry=NO_RETRY,
         )
     )
-    yield fake
-    install_client(None)
+    try:
+        yield
+    finally:
+        install_client(None)
+
+
+@pytest.fixture
+def provider() -> Iterator[FakeProvider]:
+    fake = FakeProvider()
+    with fake_transport(fake.handle):
+        yield fake
 
 
 class Listener:

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from callouts.models import Callout, Recipient, RecipientStatus
 from callouts.policy import Rules, check_quorum, check_recipient_count
+from callouts.services.pacing import require_caller_number
 from callouts.tasks import pace_callout
 from calls.keypad import default_keypad
 from calls.models import AudioPrompt
@@ -15,9 +16,10 @@ from incidents.models import Incident
 def check_callout(*, targets: list[Target], quorum: int | None) -> int | None:
     """Refuse a call-out that cannot work before anything is stored; return the quorum.
 
-    Raises NothingToCall, TooManyRecipients, InvalidPolicy."""
+    Raises NothingToCall, TooManyRecipients, InvalidPolicy, NoCallerNumber."""
     require_targets(targets)
     check_recipient_count(len(targets))
+    require_caller_number()
     return check_quorum(quorum, len(targets))
 
 

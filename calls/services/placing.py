@@ -52,8 +52,9 @@ def prepare_calls(
     return calls
 
 
-def place_call(*, call: Call, actor: User | None = None) -> Call:
-    """Ask the provider to dial every participant of `call`. Raises ProviderFailed.
+def place_call(*, call: Call, actor: User | None = None, caller_id: str | None = None) -> Call:
+    """Ask the provider to dial every participant of `call`, showing `caller_id` (by default
+    ACS_CALLER_ID) as the calling number. Raises ProviderFailed.
 
     Runs outside any transaction: the HTTP request must not hold the database's write lock,
     and the callbacks it triggers may arrive before it returns.
@@ -70,7 +71,7 @@ def place_call(*, call: Call, actor: User | None = None) -> Call:
                 targets=identifiers,
                 callback_url=callback_url(call_id=call.pk, secret=call.callback_secret),
                 subject=call.subject,
-                caller_id=settings.ACS_CALLER_ID,
+                caller_id=caller_id or settings.ACS_CALLER_ID,
                 subscribe_participants=True,
                 subscribe_tones=True,
                 request_id=call.create_request_id,
@@ -138,8 +139,9 @@ def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> 
     )
 
 
-def retry_call(*, call: Call, actor: User | None) -> Call:
-    """Place a call the provider refused once more. Raises CannotRetry, ProviderFailed."""
+def retry_call(*, call: Call, actor: User | None, caller_id: str | None = None) -> Call:
+    """Place a call the provider refused once more (from `caller_id`, as place_call). Raises
+    CannotRetry, ProviderFailed."""
     with transaction.atomic():
         locked = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
         if not can_retry(locked):
@@ -151,4 +153,4 @@ def retry_call(*, call: Call, actor: User | None) -> Call:
             locked.create_request_id = uuid.uuid4()
             locked.create_first_sent_at = None
         save_and_announce(locked, "state", "create_request_id", "create_first_sent_at")
-    return place_call(call=locked, actor=actor)
+    return place_call(call=locked, actor=actor, caller_id=caller_id)

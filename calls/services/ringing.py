@@ -4,6 +4,7 @@ The preview API reports nobody who fails to answer the first dial-out (only invi
 result event), so the app gives up on them itself after RING_TIMEOUT_SECONDS.
 """
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -11,9 +12,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from calls.models import Call, CallState, Participant, ParticipantState
+from calls.errors import ProviderFailed
+from calls.models import Call, CallMode, CallState, Participant, ParticipantState
 from calls.services.announcements import save_and_announce
 from incidents.events import batched_broadcasts
+
+# A broadcast call with one of its people in these states is not given up on.
+STILL_THERE = (ParticipantState.INVITED, ParticipantState.RINGING, ParticipantState.JOINED)
+logger = logging.getLogger(__name__)
 
 
 def start_ringing(participants: Iterable[Participant]) -> None:
@@ -43,7 +49,38 @@ def expire_unanswered(*, now: datetime | None = None) -> int:
         .values_list("call_id", flat=True)
         .distinct()
     )
-    return sum(_expire_call(call_id, deadline) for call_id in list(overdue_calls))
+    expired = sum(_expire_call(call_id, deadline) for call_id in list(overdue_calls))
+    hang_up_unanswered()
+    return expired
+
+
+def hang_up_unanswered() -> int:
+    """Hang up the broadcast calls whose one person gave up ringing (the ring timeout) and that
+    are still up; return how many. The provider would keep ringing them, and a call-out counts
+    the call as holding its caller number until it has ended. Runs after every sweep, so a
+    hang-up the provider failed is tried again on the next."""
+    # Imported here: calls.services.actions imports this module.
+    from calls.services.actions import hang_up_call
+
+    unanswered = (
+        Call.objects.filter(
+            mode=CallMode.BROADCAST,
+            state__in=(CallState.ESTABLISHING, CallState.ESTABLISHED),
+            participants__state=ParticipantState.FAILED,
+        )
+        .exclude(participants__state__in=STILL_THERE)
+        .exclude(provider_call_id="")
+        .distinct()
+    )
+    hung_up = 0
+    for call in list(unanswered):
+        try:
+            hang_up_call(call=call, actor=None, said="Hung up: nobody answered.")
+        except ProviderFailed:
+            logger.warning("Could not hang up unanswered call %s; will try again.", call.pk)
+        else:
+            hung_up += 1
+    return hung_up
 
 
 @transaction.atomic

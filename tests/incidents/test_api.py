@@ -8,9 +8,11 @@ import time_machine
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from callouts.models import Callout
 from calls.models import Call, CallMode, CallState, ParticipantState
 from contacts.models import Contact
 from incidents.models import IdempotencyKey, Incident, IncidentStatus
+from tests.callouts.conftest import run_tasks
 from tests.conftest import FakeProvider, Listener, token_client
 from tests.factories import (
     AudioPromptFactory,
@@ -183,16 +185,24 @@ def test_declare_through_the_api_matches_the_dashboard(
 
 
 @pytest.mark.django_db
-def test_declare_in_broadcast_mode_places_one_call_each(
-    operator: User, provider: FakeProvider
+def test_declare_in_broadcast_mode_stores_a_call_out_and_the_worker_dials_each_person(
+    operator: User, provider: FakeProvider, settings: Any
 ) -> None:
+    settings.CALLOUT_STARTS_PER_SECOND = 1_000_000  # both starts due at once
     response = token_client(operator).post(
         "/api/incidents/",
         {"title": "Outage", "targets": ["+14255550101", "8:acs:r_1"], "mode": CallMode.BROADCAST},
         format="json",
     )
     assert response.status_code == 201
-    assert len(response.json()["calls"]) == 2
+    assert response.json()["status"] == IncidentStatus.ACTIVE
+    assert response.json()["calls"] == [] and provider.requests == []  # nobody dialled yet
+    callout = Callout.objects.get(incident_id=response.json()["id"])
+    assert list(callout.recipients.values_list("identifier", flat=True)) == [
+        "+14255550101",
+        "8:acs:r_1",
+    ]
+    run_tasks()  # what a worker does
     assert provider.paths() == ["POST /calling/calls", "POST /calling/calls"]
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.test import Client
 
+from callouts.models import CallerNumber
 from calls.client import CallAutomationClient
 from calls.models import Call, CallMode, CallState
 from calls.provider import install_client
@@ -16,6 +17,7 @@ from calls.retry_policy import NO_RETRY
 from calls.targets import resolve_targets
 from incidents.models import Incident, TimelineKind
 from incidents.services import declare_incident
+from tests.callouts.conftest import run_tasks
 from tests.conftest import FakeProvider, token_client
 from tests.factories import ContactFactory
 
@@ -37,8 +39,9 @@ class HangUps:
 
 
 @pytest.fixture
-def hang_ups(provider: FakeProvider) -> Iterator[HangUps]:
+def hang_ups(provider: FakeProvider, settings: Any) -> Iterator[HangUps]:
     """Calls are placed by `provider`; from then on hang-ups go here."""
+    settings.CALLOUT_STARTS_PER_SECOND = 1_000_000  # every call-out call may start at once
     fake = HangUps()
     yield fake
     install_client(None)
@@ -47,7 +50,9 @@ def hang_ups(provider: FakeProvider) -> Iterator[HangUps]:
 def _three_calls_with_the_middle_hang_up_failing(
     operator: User, hang_ups: HangUps
 ) -> tuple[Incident, list[Call]]:
-    """A broadcast to Ann, Bob and Cy, with the provider refusing to hang up Bob's call."""
+    """A call-out to Ann, Bob and Cy, their calls placed, with the provider refusing to hang up
+    Bob's call."""
+    CallerNumber.objects.create(number="+14255550001", max_simultaneous_calls=3)
     people = [ContactFactory.create(name=name) for name in ("Ann", "Bob", "Cy")]
     incident = declare_incident(
         title="Fire",
@@ -55,7 +60,9 @@ def _three_calls_with_the_middle_hang_up_failing(
         mode=CallMode.BROADCAST,
         declared_by=operator,
     )
+    run_tasks()  # the worker places their calls
     calls = list(incident.calls.order_by("id"))
+    assert [c.state for c in calls] == [CallState.ESTABLISHING] * 3
     hang_ups.failing = {calls[1].provider_call_id}
     install_client(
         CallAutomationClient(

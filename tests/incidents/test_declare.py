@@ -12,6 +12,7 @@ from calls.targets import resolve_targets
 from contacts.models import Contact
 from incidents.models import Incident, IncidentStatus
 from incidents.services import declare_incident, resolve_incident
+from tests.callouts.conftest import run_tasks
 from tests.conftest import FakeProvider
 from tests.factories import ContactGroupFactory
 
@@ -60,11 +61,18 @@ def test_typed_in_numbers_find_their_contacts_in_one_query(
 
 
 @pytest.mark.django_db
-def test_broadcast_mode_places_one_call_per_person(operator: User, provider: FakeProvider) -> None:
+def test_broadcast_mode_stores_a_call_out_that_a_worker_dials_one_call_per_person(
+    operator: User, provider: FakeProvider, settings: Any
+) -> None:
+    settings.CALLOUT_STARTS_PER_SECOND = 1_000_000  # both starts due at once
     targets = resolve_targets(numbers=["+14255550101", "+14255550102"])
     incident = declare_incident(
         title="Outage", targets=targets, mode=CallMode.BROADCAST, declared_by=operator
     )
+    assert incident.status == IncidentStatus.ACTIVE
+    assert incident.callout.recipients.count() == 2
+    assert incident.calls.count() == 0 and provider.requests == []
+    run_tasks()  # what a worker does
     assert incident.calls.count() == 2
     assert provider.paths() == ["POST /calling/calls", "POST /calling/calls"]
 

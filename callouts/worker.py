@@ -1,0 +1,100 @@
+"""One worker process (`manage.py run_worker`): the task engine's database worker on a thread of
+its own, next to the callback applier and the ring sweep (calls.background) on the main loop.
+
+Any number of these may run side by side, on any machines: the task engine claims each task
+for one worker (SKIP LOCKED on PostgreSQL, an exclusive transaction on SQLite), and what a task
+does is decided under the call-out's own row locks. A worker killed mid-task leaves its task
+"running" for ever (django-tasks-db recovers nothing): the recovery sweep, run when a worker
+starts and after each ring sweep, enqueues again whatever such a task had left undone.
+"""
+
+import asyncio
+import logging
+import threading
+import time
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import connection
+from django.utils.crypto import get_random_string
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
+from django_tasks_db.management.commands.db_worker import Worker
+
+from callouts.services.recovery import recover
+from calls.background import run_worker
+
+logger = logging.getLogger(__name__)
+# How long the task thread sleeps when no task is ready: a wake-up at a start slot is late by
+# at most this much.
+TASK_POLL_SECONDS = 0.1
+# How long stopping waits for a task in progress (a create-call, say) before leaving it.
+STOP_TIMEOUT_SECONDS = 15.0
+
+
+class TaskThread:
+    """django-tasks-db's Worker, run on a thread: every queue, polling every `interval`."""
+
+    def __init__(self, *, interval: float = TASK_POLL_SECONDS) -> None:
+        self.worker = Worker(
+            queue_names=["*"],
+            interval=interval,
+            batch=False,
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
+        # A daemon: a task stuck past STOP_TIMEOUT_SECONDS does not keep the process alive.
+        self._thread = threading.Thread(target=self._run, name="tasks", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
+        """Let the task in progress finish, then stop; False if it did not within `timeout`."""
+        self.worker.running = False
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        try:
+            while self.worker.running:
+                try:
+                    self.worker.run()  # returns once `running` is cleared
+                except Exception:  # e.g. the database went away: keep serving once it is back
+                    logger.exception("The task worker failed; starting again in a second.")
+                    connection.close()
+                    time.sleep(1)
+        finally:
+            connection.close()
+
+
+def recover_and_log() -> None:
+    """Run the recovery sweep, logging what it enqueued again."""
+    recovered = recover()
+    if recovered:
+        logger.warning(
+            "Recovered work of a worker that stopped: %d create-calls and %d pacings enqueued "
+            "again.",
+            recovered.placements,
+            recovered.pacings,
+        )
+
+
+async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> None:
+    """Run the task thread, the callback applier (with APPLY_IN_WORKER; else web processes
+    apply) and the ring sweep followed by the recovery sweep, until cancelled; then let the task
+    in progress finish."""
+    await database_sync_to_async(recover_and_log)()
+    tasks = TaskThread(interval=task_interval)
+    tasks.start()
+    try:
+        await run_worker(
+            settings.WORKER_POLL_MS / 1000,
+            apply=settings.APPLY_IN_WORKER,
+            after_sweep=recover_and_log,
+        )
+    finally:
+        if not await asyncio.to_thread(tasks.stop):
+            logger.warning("A task was still running after %s s; left.", STOP_TIMEOUT_SECONDS)

@@ -1,0 +1,97 @@
+"""The worker process: the task engine's worker on its own thread next to the applier, which
+recovers a dead worker's work when it starts and leaves no thread behind when it stops."""
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from callouts.models import Attempt
+from callouts.services.pacing import pace
+from callouts.worker import TaskThread, run_worker_process
+from calls.models import CallState
+from tests.callouts.conftest import start_callout
+from tests.conftest import FakeProvider, fake_transport
+
+# serialized_rollback: the database is emptied after each test; this puts back what the
+# migrations made (content types, role groups) for the tests that come after.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def _task_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "tasks"]
+
+
+class CountingProvider(FakeProvider):
+    """Sets `placed` once `expected` create-calls have come in. The tests wait on it instead of
+    polling the database: the test database (shared-cache SQLite in memory) locks whole tables
+    against a second connection, and only the worker's thread may use it meanwhile."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__()
+        self.expected = expected
+        self.placed = threading.Event()
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle(request)
+        if sum(r.url.path.endswith("/calling/calls") for r in self.requests) >= self.expected:
+            self.placed.set()
+        return response
+
+
+@pytest.fixture
+def acs() -> Iterator[CountingProvider]:
+    fake = CountingProvider(expected=3)
+    with fake_transport(fake.handle):
+        yield fake
+
+
+def _placed() -> int:
+    return Attempt.objects.filter(call__state=CallState.ESTABLISHING).count()
+
+
+def test_the_task_thread_paces_and_places_then_stops_after_its_task(
+    pool: Any, acs: CountingProvider
+) -> None:
+    start_callout(3)
+    tasks = TaskThread(interval=0.01)
+    tasks.start()
+    try:
+        assert acs.placed.wait(20)
+    finally:
+        assert tasks.stop(timeout=10)
+    assert _task_threads() == []
+    assert _placed() == 3 and len(acs.requests) == 3
+    assert not DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).exists()
+
+
+async def test_a_starting_worker_recovers_what_a_killed_one_left_and_stops_cleanly(
+    pool: Any, acs: CountingProvider, settings: Any
+) -> None:
+    acs.expected = 1
+
+    def killed_worker_left_a_placement() -> None:
+        callout = start_callout(1)
+        pace(callout_id=callout.pk)
+        long_ago = timezone.now() - timedelta(seconds=settings.CALLOUT_LEASE_SECONDS + 1)
+        Attempt.objects.update(scheduled_at=long_ago, claimed_at=long_ago)
+        DBTaskResult.objects.update(status=TaskResultStatus.RUNNING)  # its worker was killed
+
+    await sync_to_async(killed_worker_left_a_placement)()
+    worker = asyncio.create_task(run_worker_process(task_interval=0.01))
+    try:
+        assert await asyncio.to_thread(acs.placed.wait, 20)
+    finally:
+        worker.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await worker
+    assert _task_threads() == []
+    assert await sync_to_async(_placed)() == 1 and len(acs.requests) == 1
