@@ -24,10 +24,10 @@ from callouts.serializers import (
     CalloutOutput,
     RecipientFilter,
     RecipientOutput,
-    StoppedCalloutOutput,
     callout_output,
-    stopped_callout_output,
 )
+from callouts.services.stopping import StoppedCallout
+from calls.serializers import NotHungUpOutput
 from config.api_errors import ErrorOutput
 from config.api_pagination import PageNumber
 from incidents.models import Incident
@@ -40,6 +40,19 @@ NOT_RUNNING = OpenApiResponse(
     ErrorOutput, description="`callout_not_running`: it has finished or been stopped."
 )
 RECIPIENT_ID = OpenApiParameter("recipient_id", int, OpenApiParameter.PATH)
+
+
+class StoppedCalloutOutput(CalloutOutput):
+    """The answer to Stop: the call-out, and its calls that could not be hung up."""
+
+    not_hung_up = NotHungUpOutput(many=True, help_text="Still running: hang each up again.")
+
+
+def stopped_callout_output(stopped: StoppedCallout) -> dict[str, Any]:
+    return {
+        **callout_output(stopped.callout),
+        "not_hung_up": [NotHungUpOutput(failed).data for failed in stopped.not_hung_up],
+    }
 
 
 class IncidentCalloutViewSet(viewsets.GenericViewSet[Incident]):

@@ -5,7 +5,7 @@ One definition: the dashboards' "recipient" event (callouts.events) is Recipient
 so the API's rows and the live rows cannot drift apart.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -22,10 +22,6 @@ from callouts.models import (
 )
 from callouts.policy import MAX_ATTEMPTS, MAX_RETRY_WAIT_SECONDS
 from callouts.selectors import callout_progress
-from calls.serializers import NotHungUpOutput
-
-if TYPE_CHECKING:  # the services' module imports this one (events build on RecipientOutput)
-    from callouts.services.stopping import StoppedCallout
 
 POLICY_SCHEMA = {
     "oneOf": [
@@ -84,19 +80,6 @@ class CalloutOutput(serializers.Serializer[dict[str, Any]]):
         help_text="When everyone will have been tried, from the caller numbers' limits and the "
         "calls so far; null once nobody is left to try.",
     )
-
-
-class StoppedCalloutOutput(CalloutOutput):
-    """The answer to Stop: the call-out, and its calls that could not be hung up."""
-
-    not_hung_up = NotHungUpOutput(many=True, help_text="Still running: hang each up again.")
-
-
-def stopped_callout_output(stopped: "StoppedCallout") -> dict[str, Any]:
-    return {
-        **callout_output(stopped.callout),
-        "not_hung_up": NotHungUpOutput(stopped.not_hung_up, many=True).data,
-    }
 
 
 def callout_output(callout: Callout) -> dict[str, Any]:

@@ -1,16 +1,14 @@
 """API shapes for calls, their participants, who to call, and audio prompts."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rest_framework import serializers
 
 from calls.models import AudioPrompt, Call, Participant
+from calls.services.hanging_up import NotHungUp
 from calls.targets import targets_of
 from contacts.models import Contact, ContactGroup
 from contacts.phone import normalize_targets
-
-if TYPE_CHECKING:  # calls.services imports this module's neighbours; only the type is needed
-    pass
 
 MAX_AD_HOC_TARGETS = 100
 
@@ -118,7 +116,7 @@ class AudioPromptInput(serializers.ModelSerializer[AudioPrompt]):
         fields = ["name", "audio", "is_default"]
 
 
-class NotHungUpOutput(serializers.Serializer["NotHungUp"]):
+class NotHungUpOutput(serializers.Serializer[NotHungUp]):
     """A call still running after its incident closed or its call-out stopped."""
 
     call = serializers.IntegerField(source="call.pk", help_text="Still running: hang it up again.")

@@ -240,6 +240,9 @@ SPECTACULAR_SETTINGS = {
         "SeverityEnum": "incidents.models.Severity",
         "CallStateEnum": "calls.models.CallState",
         "ParticipantStateEnum": "calls.models.ParticipantState",
+        "CalloutStateEnum": "callouts.models.CalloutState",
+        "RecipientStatusEnum": "callouts.models.RecipientStatus",
+        "OutcomeEnum": "callouts.models.Outcome",
     },
 }
 
