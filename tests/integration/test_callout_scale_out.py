@@ -51,10 +51,14 @@ TIME_SCALE = "0.05"
 RING_OUT_MS = "10000"
 KILL_AFTER_CALLS = 60  # of about 300
 FINISH_WITHIN_S = 120
+# After the call-out has finished, its last confirmations play (0.25 s) and the calls end.
+HUNG_UP_WITHIN_S = 10
 
+# People press their key 4 s (simulated) into the message, and stay on the line until the app
+# ends the call (after its spoken confirmation).
 PEOPLE: dict[str, dict[str, Any]] = {
-    "press 1": {"outcome": "answer", "answerAfterMs": 2000, "tones": "1", "tonesAfterMs": 500},
-    "press 2": {"outcome": "answer", "answerAfterMs": 2000, "tones": "2", "tonesAfterMs": 500},
+    "press 1": {"outcome": "answer", "answerAfterMs": 2000, "tones": "1", "tonesAfterMs": 4000},
+    "press 2": {"outcome": "answer", "answerAfterMs": 2000, "tones": "2", "tonesAfterMs": 4000},
     "no answer": {"outcome": "no-answer"},
     "voicemail": {"outcome": "voicemail", "answerAfterMs": 1000, "hangUpAfterMs": 4000},
 }
@@ -149,6 +153,9 @@ def test_a_callout_survives_a_killed_worker_and_reaches_the_other_daphne(tmp_pat
     peaks = {number: c["peakInFlight"] for number, c in result.ledger["callers"].items()}
     assert len(peaks) == CALLER_NUMBERS and max(peaks.values()) == LIMIT, peaks
     assert result.calls_when_killed < len(result.ledger["calls"])  # it died mid-run
+    # Every call ended: each answer was confirmed and hung up, every other call rang out.
+    live = [call for call in result.ledger["calls"] if call["endedAt"] is None]
+    assert live == [], f"{len(live)} calls still up after the call-out finished"
     assert result.last_progress["state"] == "finished", result.last_progress
     assert {k: v for k, v in result.last_progress["counts"].items() if v} == {
         "acknowledged": 50,
@@ -203,7 +210,7 @@ class _Cluster:
             killed: list[int] = []
             kill = threading.Thread(target=self._kill_a_worker_mid_run, args=(phones, killed))
             last = asyncio.run(_progress_seen_on(self.webs[1], incident, ids["session"], kill))
-            ledger = phones.get("/emulator/calls", params={"view": "summary"}).json()
+            ledger = _ledger_once_calls_end(phones)
         return _Result(ledger, killed[0], last)
 
     def _kill_a_worker_mid_run(self, phones: httpx.Client, killed: list[int]) -> None:
@@ -217,6 +224,17 @@ class _Cluster:
         self.workers[0].wait()
         killed.append(calls)
         self._start([*MANAGE, "run_worker"], f"http://127.0.0.1:{self.webs[0]}")
+
+
+def _ledger_once_calls_end(phones: httpx.Client) -> dict[str, Any]:
+    """The emulator's list of calls once none is in flight, or after HUNG_UP_WITHIN_S."""
+    deadline = time.monotonic() + HUNG_UP_WITHIN_S
+    while True:
+        ledger: dict[str, Any] = phones.get("/emulator/calls", params={"view": "summary"}).json()
+        in_flight = sum(caller["inFlight"] for caller in ledger["callers"].values())
+        if not in_flight or time.monotonic() > deadline:
+            return ledger
+        time.sleep(0.2)
 
 
 def _declare(port: int, token: str) -> int:
