@@ -63,6 +63,7 @@ TARGET_RSS_MB = 200.0
 FIRST_RECIPIENT = 12065550000
 ATTEMPTS = 2  # the benchmark's policy: people who do not answer are tried once more, at once
 RETRY_WAIT_SECONDS = 0
+HUNG_UP_WITHIN_S = 15
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Outcome:
     limit: int
     duplicates: int  # calls beyond a recipient's attempts
     missing: int  # attempts that the emulator never saw
+    left_up: int  # calls still up after the call-out ended (and a grace period)
     declare_small_s: float
     declare_big_s: float
     rss_mb: float
@@ -108,6 +110,8 @@ class Outcome:
             missed.append("a number never reached its limit")
         if self.duplicates or self.missing:
             missed.append(f"{self.duplicates} duplicate, {self.missing} missing calls")
+        if self.left_up:
+            missed.append(f"{self.left_up} calls still up after the end")
         if self.declare_big_s >= TARGET_DECLARE_SECONDS:
             missed.append(f"declare took {self.declare_big_s:.2f} s")
         if self.rss_mb >= TARGET_RSS_MB:
@@ -120,7 +124,8 @@ class Outcome:
         return (
             f"start rate {self.started:.1f}/s of {self.allowed:.1f}/s allowed = {self.ratio:.2f}"
             f" | peak in flight per number {peaks[0] if peaks else 0}..{peaks[-1] if peaks else 0}"
-            f" (limit {self.limit}) | duplicates {self.duplicates}, missing {self.missing}"
+            f" (limit {self.limit}) | duplicates {self.duplicates}, missing {self.missing},"
+            f" left up {self.left_up}"
             f" | declare {self.declare_big_s * 1000:.0f} ms | worker RSS {self.rss_mb:.0f} MB"
             f" | {verdict}"
         )
@@ -215,13 +220,15 @@ def _measure(
     small_s, incident = _declare(api, numbers[: options.recipients])
     base_url = str(api.base_url).rstrip("/")
     asyncio.run(_until_finished(base_url, incident, cookie, options.timeout))
-    ledger = phones.get("/emulator/calls", params={"view": "summary"}).json()
+    ledger = _ledger_once_calls_end(phones)
     tried = _json(django_data(run.env, "attempts", str(incident)))
     calls = ledger["calls"]
-    started, mean_call_s = start_rate(calls)
+    left_up = sum(1 for c in calls if c["endedAt"] is None)
+    started, mean_call_s = start_rate([c for c in calls if c["endedAt"] is not None])
     slots = options.numbers * options.limit
     duplicates, missing = compare(calls, tried)
-    waits = sorted(handovers(calls, options.limit)) or [float("nan")]
+    ended = [c for c in calls if c["endedAt"] is not None]
+    waits = sorted(handovers(ended, options.limit)) or [float("nan")]
     big_s, big_incident = _declare(api, numbers[: options.big])
     time.sleep(options.pace_seconds)
     placed = len(phones.get("/emulator/calls", params={"view": "summary"}).json()["calls"])
@@ -243,6 +250,7 @@ def _measure(
         limit=options.limit,
         duplicates=duplicates,
         missing=missing,
+        left_up=left_up,
         declare_small_s=small_s,
         declare_big_s=big_s,
         rss_mb=_peak_rss_mb(worker.pid),
@@ -250,8 +258,8 @@ def _measure(
 
 
 def _script_people(phones: httpx.Client, numbers: list[str], no_answer: float) -> None:
-    """Most answer within 1-3 s (simulated) and press 1 a moment later; `no_answer` of them
-    let it ring. The same people for every run (seeded)."""
+    """Most answer within 1-3 s (simulated), press 1 2-5 s into the message and stay on until
+    the app hangs up; `no_answer` of them let it ring. The same people for every run (seeded)."""
     chance = random.Random(10)
     for number in numbers:
         if chance.random() < no_answer:
@@ -261,7 +269,7 @@ def _script_people(phones: httpx.Client, numbers: list[str], no_answer: float) -
                 "outcome": "answer",
                 "answerAfterMs": chance.randint(1000, 3000),
                 "tones": "1",
-                "tonesAfterMs": chance.randint(300, 1500),
+                "tonesAfterMs": chance.randint(2000, 5000),
             }
         phones.put(f"/emulator/behaviours/{number}", json=behaviour).raise_for_status()
 
@@ -275,6 +283,18 @@ def _declare(api: httpx.Client, numbers: list[str]) -> tuple[float, int]:
     if response.status_code != 201:
         raise SystemExit(f"declare answered {response.status_code}: {response.text[:500]}")
     return seconds, int(response.json()["id"])
+
+
+def _ledger_once_calls_end(phones: httpx.Client) -> dict[str, Any]:
+    """The emulator's list of calls once none is in flight (the last confirmations play after
+    the call-out has finished), or after HUNG_UP_WITHIN_S."""
+    deadline = time.monotonic() + HUNG_UP_WITHIN_S
+    while True:
+        ledger: dict[str, Any] = phones.get("/emulator/calls", params={"view": "summary"}).json()
+        in_flight = sum(caller["inFlight"] for caller in ledger["callers"].values())
+        if not in_flight or time.monotonic() > deadline:
+            return ledger
+        time.sleep(0.5)
 
 
 async def _until_finished(base_url: str, incident: int, cookie: str, timeout: float) -> None:
@@ -402,6 +422,7 @@ def _summarise(outcomes: list[Outcome]) -> None:
                 [f"{o.duplicates}, {o.missing}" for o in mine],
                 f"{max(o.duplicates for o in mine)}, {max(o.missing for o in mine)}",
             ),
+            ("calls left up", [str(o.left_up) for o in mine], str(max(o.left_up for o in mine))),
             ("declare small ms", [f"{o.declare_small_s * 1000:.0f}" for o in mine], ""),
             (
                 "declare big ms",

@@ -55,6 +55,7 @@ def _outcome(**changes: object) -> Outcome:
         "limit": 2,
         "duplicates": 0,
         "missing": 0,
+        "left_up": 0,
         "declare_small_s": 0.1,
         "declare_big_s": 0.9,
         "rss_mb": 150.0,
@@ -69,5 +70,6 @@ def test_a_run_meets_its_targets_only_when_every_figure_does() -> None:
     assert len(_outcome(peaks={"+1": 1, "+2": 2}).misses) == 1
     assert len(_outcome(duplicates=1).misses) == 1
     assert len(_outcome(missing=1).misses) == 1
+    assert len(_outcome(left_up=1).misses) == 1
     assert len(_outcome(declare_big_s=1.0).misses) == 1
     assert len(_outcome(rss_mb=200.0).misses) == 1
