@@ -220,7 +220,7 @@ def _measure(
     small_s, incident = _declare(api, numbers[: options.recipients])
     base_url = str(api.base_url).rstrip("/")
     asyncio.run(_until_finished(base_url, incident, cookie, options.timeout))
-    ledger = _ledger_once_calls_end(phones)
+    ledger = ledger_once_calls_end(phones, HUNG_UP_WITHIN_S)
     tried = _json(django_data(run.env, "attempts", str(incident)))
     calls = ledger["calls"]
     left_up = sum(1 for c in calls if c["endedAt"] is None)
@@ -285,16 +285,16 @@ def _declare(api: httpx.Client, numbers: list[str]) -> tuple[float, int]:
     return seconds, int(response.json()["id"])
 
 
-def _ledger_once_calls_end(phones: httpx.Client) -> dict[str, Any]:
+def ledger_once_calls_end(phones: httpx.Client, within: float) -> dict[str, Any]:
     """The emulator's list of calls once none is in flight (the last confirmations play after
-    the call-out has finished), or after HUNG_UP_WITHIN_S."""
-    deadline = time.monotonic() + HUNG_UP_WITHIN_S
+    a call-out has finished), or after `within` seconds."""
+    deadline = time.monotonic() + within
     while True:
         ledger: dict[str, Any] = phones.get("/emulator/calls", params={"view": "summary"}).json()
         in_flight = sum(caller["inFlight"] for caller in ledger["callers"].values())
         if not in_flight or time.monotonic() > deadline:
             return ledger
-        time.sleep(0.5)
+        time.sleep(0.2)
 
 
 async def _until_finished(base_url: str, incident: int, cookie: str, timeout: float) -> None:

@@ -28,6 +28,7 @@ from websockets.typing import Origin
 
 from acs_emulator.__main__ import connection_string
 from acs_emulator.signature import generate_access_key
+from bench.callout import ledger_once_calls_end
 from tests.integration.servers import (
     DAPHNE,
     MANAGE,
@@ -210,7 +211,7 @@ class _Cluster:
             killed: list[int] = []
             kill = threading.Thread(target=self._kill_a_worker_mid_run, args=(phones, killed))
             last = asyncio.run(_progress_seen_on(self.webs[1], incident, ids["session"], kill))
-            ledger = _ledger_once_calls_end(phones)
+            ledger = ledger_once_calls_end(phones, HUNG_UP_WITHIN_S)
         return _Result(ledger, killed[0], last)
 
     def _kill_a_worker_mid_run(self, phones: httpx.Client, killed: list[int]) -> None:
@@ -224,17 +225,6 @@ class _Cluster:
         self.workers[0].wait()
         killed.append(calls)
         self._start([*MANAGE, "run_worker"], f"http://127.0.0.1:{self.webs[0]}")
-
-
-def _ledger_once_calls_end(phones: httpx.Client) -> dict[str, Any]:
-    """The emulator's list of calls once none is in flight, or after HUNG_UP_WITHIN_S."""
-    deadline = time.monotonic() + HUNG_UP_WITHIN_S
-    while True:
-        ledger: dict[str, Any] = phones.get("/emulator/calls", params={"view": "summary"}).json()
-        in_flight = sum(caller["inFlight"] for caller in ledger["callers"].values())
-        if not in_flight or time.monotonic() > deadline:
-            return ledger
-        time.sleep(0.2)
 
 
 def _declare(port: int, token: str) -> int:
