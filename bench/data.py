@@ -3,6 +3,12 @@
     python -m bench.data prepare   -> JSON: ids, the callback secret and a signed-in session
     python -m bench.data count ID  -> how many CallEvent rows call ID has
     python -m bench.data pending   -> how many stored events wait to be applied
+    python -m bench.data callout-pool NUMBERS LIMIT ATTEMPTS WAIT
+                                   -> JSON: a call-out operator (signed in), NUMBERS caller
+                                      numbers of LIMIT calls each, a default policy (ATTEMPTS
+                                      tries, WAIT s apart) and a default prompt
+    python -m bench.data attempts ID -> JSON: incident ID's recipients, each with its attempts'
+                                      outcomes
 
 Kept apart from the load generators, which never import Django.
 """
@@ -19,6 +25,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
+from django.core.files import File  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -26,12 +33,27 @@ from django.utils import timezone  # noqa: E402
 from accounts.roles import Role  # noqa: E402
 from accounts.services import assign_role  # noqa: E402
 from bench.envelopes import JOINED_NUMBER, LEG, TOGGLED_NUMBER  # noqa: E402
-from calls.models import Call, CallEvent, CallState, Participant, ParticipantState  # noqa: E402
+from callouts.models import Attempt, CallerNumber, CalloutPolicy  # noqa: E402
+from calls.models import (  # noqa: E402
+    AudioPrompt,
+    Call,
+    CallEvent,
+    CallState,
+    Participant,
+    ParticipantState,
+)
+from calls.services.prompts import save_prompt  # noqa: E402
 from contacts.models import Contact  # noqa: E402
+from incidents.management.commands.seed_demo import (  # noqa: E402
+    DEFAULT_PROMPT_FILE,
+    DEFAULT_PROMPT_NAME,
+)
 from incidents.models import Incident  # noqa: E402
 
 # Everyone else on the call keeps ringing: the roster has the size of a small on-call group.
 RINGING_NUMBERS = [f"+1425555{n:04d}" for n in range(200, 208)]
+CALLOUT_OPERATOR = "bench-callout"
+FIRST_CALLER_NUMBER = 14255550300
 
 
 @transaction.atomic
@@ -53,15 +75,50 @@ def prepare() -> dict[str, object]:
         Participant(call=call, identifier=n, state=ParticipantState.RINGING)
         for n in RINGING_NUMBERS
     )
-    client = Client()
-    client.force_login(user)
     return {
         "incident_id": incident.pk,
         "call_id": call.pk,
         "secret": call.callback_secret,
-        "session_cookie": f"{settings.SESSION_COOKIE_NAME}="
-        + client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "session_cookie": session_cookie(user),
     }
+
+
+def session_cookie(user: User) -> str:
+    """A Cookie header value that signs `user` in (for the dashboards' WebSockets)."""
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+@transaction.atomic
+def callout_pool(numbers: int, limit: int, attempts: int, wait: int) -> dict[str, object]:
+    """An operator to declare call-outs, the pool of caller numbers, the default policy, and
+    the demo's default prompt (press 1 to acknowledge)."""
+    user = User.objects.create_user(CALLOUT_OPERATOR)
+    assign_role(user=user, role=Role.OPERATOR)
+    pool = [f"+{FIRST_CALLER_NUMBER + n}" for n in range(numbers)]
+    CallerNumber.objects.bulk_create(
+        CallerNumber(number=number, max_simultaneous_calls=limit) for number in pool
+    )
+    CalloutPolicy.objects.create(
+        name="Benchmark", max_attempts=attempts, retry_wait_seconds=wait, is_default=True
+    )
+    with DEFAULT_PROMPT_FILE.open("rb") as wav:
+        prompt = AudioPrompt(name=DEFAULT_PROMPT_NAME, is_default=True)
+        save_prompt(prompt=prompt, audio=File(wav, name=DEFAULT_PROMPT_FILE.name))
+    return {"username": user.username, "pool": pool, "session_cookie": session_cookie(user)}
+
+
+def attempts(incident_id: int) -> dict[str, list[str]]:
+    """Each recipient of the incident's call-out, with the outcome of each attempt in order
+    ("" while one is still going on)."""
+    tried: dict[str, list[str]] = {}
+    rows = Attempt.objects.filter(recipient__callout__incident_id=incident_id).order_by(
+        "recipient_id", "number"
+    )
+    for identifier, outcome in rows.values_list("recipient__identifier", "outcome"):
+        tried.setdefault(identifier, []).append(outcome)
+    return tried
 
 
 def main(argv: list[str]) -> None:
@@ -71,6 +128,10 @@ def main(argv: list[str]) -> None:
         print(CallEvent.objects.filter(call_id=int(argv[1])).count())
     elif argv[:1] == ["pending"]:
         print(CallEvent.objects.filter(applied_at__isnull=True).count())
+    elif argv[:1] == ["callout-pool"] and len(argv) == 5:
+        print(json.dumps(callout_pool(*(int(a) for a in argv[1:]))))
+    elif argv[:1] == ["attempts"] and len(argv) == 2:
+        print(json.dumps(attempts(int(argv[1]))))
     else:
         sys.exit(__doc__)
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Run both benchmarks against daphne on loopback (about a minute per database).
+# Run the benchmarks against daphne on loopback (a few minutes per database).
 # SQLite always; PostgreSQL too when TEST_POSTGRES_URL names a server (a database is created
-# for the run and dropped after). Extra arguments go to both, e.g. `bench/run.sh --db sqlite`.
+# for the run and dropped after). Extra arguments go to each, e.g. `bench/run.sh --db sqlite`.
+# Exits non-zero when the call-out benchmark misses one of its targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=.venv/bin/python
@@ -11,3 +12,5 @@ command -v taskset >/dev/null || { echo "bench needs taskset (util-linux)" >&2; 
 "$python" -m bench.ingest "$@"
 echo
 "$python" -m bench.fanout "$@"
+echo
+"$python" -m bench.callout "$@"

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -63,15 +63,20 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
     def pending_events(self) -> int:
-        return int(_django(self.env, "pending").strip())
+        return int(django_data(self.env, "pending").strip())
 
     def stored_events(self) -> int:
-        output = _django(self.env, "count", str(self.fixture.call_id))
+        output = django_data(self.env, "count", str(self.fixture.call_id))
         return int(output.strip())
 
     def problems(self) -> list[str]:
-        text = self.stderr_path.read_text(errors="replace")
-        return [line for line in text.splitlines() if any(m in line for m in _PROBLEM_MARKS)]
+        return problems(self.stderr_path)
+
+
+def problems(log: Path) -> list[str]:
+    """The lines of a process's stderr that mean something went wrong."""
+    text = log.read_text(errors="replace")
+    return [line for line in text.splitlines() if any(m in line for m in _PROBLEM_MARKS)]
 
 
 def databases_to_run(requested: str) -> list[str]:
@@ -79,6 +84,68 @@ def databases_to_run(requested: str) -> list[str]:
     if requested == "auto":
         return ["sqlite", "postgres"] if os.environ.get("TEST_POSTGRES_URL") else ["sqlite"]
     return [requested]
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """A migrated throw-away database and the environment every process of one run shares."""
+
+    database: str
+    port: int  # where daphne serves (also the app's PUBLIC_BASE_URL)
+    env: dict[str, str]
+    tmp: Path
+
+
+@contextmanager
+def scratch(database: str, **settings: str) -> Iterator[Scratch]:
+    """A temporary directory and database, migrated; `settings` are extra environment variables
+    for every process of the run. Both are removed on exit."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, _database_url(database, tmp) as db:
+        port = free_port()
+        env = _server_env(Path(tmp), port, db)
+        env.update(settings)
+        manage(env, "migrate", "--noinput", "-v", "0")
+        yield Scratch(database, port, env, Path(tmp))
+
+
+@dataclass(frozen=True)
+class Process:
+    pid: int
+    stderr_path: Path
+
+
+@contextmanager
+def serving(run: Scratch, application: str = "config.asgi:application") -> Iterator[Process]:
+    """daphne on SERVER_CORE serving `application`, answering /healthz, until exit."""
+    with running(
+        run,
+        "daphne",
+        SERVER_CORE,
+        [str(Path(sys.executable).with_name("daphne"))]
+        + ["-b", "127.0.0.1", "-p", str(run.port), application],
+    ) as (process, stderr_path):
+        _wait_until_healthy(run.port, process)
+        yield Process(process.pid, stderr_path)
+
+
+@contextmanager
+def working(run: Scratch, core: int) -> Iterator[Process]:
+    """One `manage.py run_worker` on `core`, once it has said it runs (it takes seconds to
+    start on a busy machine), until exit."""
+    command = [sys.executable, "-u", "manage.py", "run_worker"]
+    with running(run, "worker", core, command) as (process, stderr_path):
+        _wait_until_said(process, stderr_path.with_suffix(".stdout"))
+        yield Process(process.pid, stderr_path)
+
+
+def _wait_until_said(process: "subprocess.Popen[bytes]", stdout_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while not stdout_path.read_bytes():
+        if process.poll() is not None:
+            raise SystemExit(f"run_worker exited with {process.returncode} before starting.")
+        if time.monotonic() > deadline:
+            raise SystemExit("run_worker said nothing within 60 s.")
+        time.sleep(0.1)
 
 
 @contextmanager
@@ -92,47 +159,40 @@ def serve(
     With `worker`, daphne only stores callbacks (APPLY_IN_WORKER) and a `manage.py run_worker`
     on LOAD_CORE applies them; that needs TEST_REDIS_URL for the channel layer.
     """
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, _database_url(database, tmp) as db:
-        port = _free_port()
-        env = _server_env(Path(tmp), port, db)
-        if worker:
-            env.update(APPLY_IN_WORKER="true", REDIS_URL=_redis_url())
-        _manage(env, "migrate", "--noinput", "-v", "0")
-        fixture = Fixture(**json.loads(_django(env, "prepare")))
-        stderr_path = Path(tmp) / "daphne.stderr"
-        with stderr_path.open("wb") as stderr:
-            process = subprocess.Popen(
-                ["taskset", "-c", str(SERVER_CORE), str(Path(sys.executable).with_name("daphne"))]
-                + ["-b", "127.0.0.1", "-p", str(port), application],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,  # the access log
-                stderr=stderr,
-            )
-        applier = (
-            subprocess.Popen(
-                ["taskset", "-c", str(LOAD_CORE), sys.executable, "manage.py", "run_worker"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            if worker
-            else None
+    settings = {"APPLY_IN_WORKER": "true", "REDIS_URL": _redis_url()} if worker else {}
+    with scratch(database, **settings) as run:
+        fixture = Fixture(**json.loads(django_data(run.env, "prepare")))
+        with serving(run, application) as web, ExitStack() as applier:
+            if worker:
+                applier.enter_context(working(run, LOAD_CORE))
+            yield Server(database, run.port, web.pid, fixture, run.env, web.stderr_path)
+
+
+@contextmanager
+def running(
+    run: Scratch, name: str, core: int, command: list[str]
+) -> Iterator[tuple["subprocess.Popen[bytes]", Path]]:
+    """`command` on `core` with the run's environment, its stderr and stdout (but daphne's
+    access log) in the run's directory as `name`.stderr and .stdout; terminated on exit (killed
+    if it does not stop within 10 s)."""
+    stderr_path = run.tmp / f"{name}.stderr"
+    with stderr_path.open("ab") as stderr, stderr_path.with_suffix(".stdout").open("ab") as stdout:
+        process = subprocess.Popen(
+            ["taskset", "-c", str(core), *command],
+            cwd=ROOT,
+            env=run.env,
+            stdout=subprocess.DEVNULL if name == "daphne" else stdout,  # not its access log
+            stderr=stderr,
         )
+    try:
+        yield process, stderr_path
+    finally:
+        process.terminate()
         try:
-            _wait_until_healthy(port, process)
-            yield Server(database, port, process.pid, fixture, env, stderr_path)
-        finally:
-            if applier is not None:
-                applier.terminate()
-                applier.wait(timeout=10)
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _server_env(tmp: Path, port: int, database_url: str) -> dict[str, str]:
@@ -173,11 +233,11 @@ def _database_url(database: str, tmp: str) -> Iterator[str]:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def _manage(env: dict[str, str], *args: str) -> str:
+def manage(env: dict[str, str], *args: str) -> str:
     return _run([sys.executable, "manage.py", *args], env)
 
 
-def _django(env: dict[str, str], *args: str) -> str:
+def django_data(env: dict[str, str], *args: str) -> str:
     return _run([sys.executable, "-m", "bench.data", *args], env)
 
 
@@ -195,7 +255,7 @@ def _redis_url() -> str:
     return url
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

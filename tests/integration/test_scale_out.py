@@ -10,36 +10,31 @@ cannot skip this silently).
 import asyncio
 import json
 import os
-import secrets
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psycopg
-import pytest
-from psycopg import sql
 from websockets.asyncio.client import connect
 from websockets.typing import Origin
 
 from tests.calls.test_callback_view import roster_event
-
-ROOT = Path(__file__).resolve().parents[2]
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
-if os.environ.get("REQUIRE_POSTGRES") and not (POSTGRES_URL and REDIS_URL):
-    raise RuntimeError("REQUIRE_POSTGRES is set but TEST_POSTGRES_URL or TEST_REDIS_URL is not.")
-
-pytestmark = pytest.mark.skipif(
-    not (POSTGRES_URL and REDIS_URL), reason="TEST_POSTGRES_URL and TEST_REDIS_URL are not set"
+from tests.integration.servers import (
+    DAPHNE,
+    MANAGE,
+    REDIS_URL,
+    free_port,
+    manage,
+    needs_postgres_and_redis,
+    processes,
+    scratch_database,
+    wait_for,
 )
+
+pytestmark = needs_postgres_and_redis
 
 PREPARE = """
 from django.contrib.auth.models import User
@@ -68,53 +63,8 @@ print(json.dumps({"incident": incident.pk, "call": call.pk, "secret": call.callb
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _database() -> Iterator[str]:
-    name = f"scale_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-@contextmanager
-def _processes(commands: list[list[str]], env: dict[str, str]) -> Iterator[None]:
-    started = [
-        subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for c in commands
-    ]
-    try:
-        yield
-    finally:
-        for process in started:
-            process.terminate()
-        for process in started:
-            process.wait(timeout=10)
-
-
-def _wait_for(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, f"{url} did not come up"
-        time.sleep(0.2)
-
-
 def test_a_callback_to_one_process_reaches_a_dashboard_on_another() -> None:
-    with _database() as database_url:
+    with scratch_database() as database_url:
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -125,34 +75,23 @@ def test_a_callback_to_one_process_reaches_a_dashboard_on_another() -> None:
             "DECLARE_RATE": "2/min",
             "ACS_CONNECTION_STRING": "endpoint=http://127.0.0.1:9/;accesskey=cHc=",
         }
-        manage = [sys.executable, "manage.py"]
-        subprocess.run(
-            [*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
-        )
-        prepared = subprocess.run(
-            [*manage, "shell", "--no-imports", "-c", PREPARE],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        ids = json.loads(prepared.stdout.strip().splitlines()[-1])
-        web_a, web_b = _free_port(), _free_port()
-        daphne = str(Path(sys.executable).with_name("daphne"))
+        manage(env, "migrate", "--noinput")
+        prepared = manage(env, "shell", "--no-imports", "-c", PREPARE)
+        ids = json.loads(prepared.strip().splitlines()[-1])
+        web_a, web_b = free_port(), free_port()
         daphnes = [
-            [daphne, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+            [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
             for port in (web_a, web_b)
         ]
         with ExitStack() as running:
-            running.enter_context(_processes(daphnes, env))
+            running.enter_context(processes(daphnes, env))
             for port in (web_a, web_b):
-                _wait_for(f"http://127.0.0.1:{port}/healthz")
+                wait_for(f"http://127.0.0.1:{port}/healthz")
 
             def stored_but_not_applied_until_the_worker_starts() -> None:
                 time.sleep(0.5)  # a web process that applied would have done so by now
                 assert _unapplied_events(database_url) == 1
-                running.enter_context(_processes([[*manage, "run_worker"]], env))
+                running.enter_context(processes([[*MANAGE, "run_worker"]], env))
 
             frame = asyncio.run(
                 _join_seen_on_b(ids, web_a, web_b, stored_but_not_applied_until_the_worker_starts)
