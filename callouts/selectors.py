@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from callouts.errors import NoCallout
-from callouts.models import CallerNumber, Callout, Recipient, RecipientStatus
+from callouts.models import Attempt, CallerNumber, Callout, Recipient, RecipientStatus
 from incidents.models import Incident
 
 # Assumed for the estimate until the call-out has finished calls of its own to measure.
@@ -52,6 +52,11 @@ def _estimate(callout: Callout, counts: dict[str, int]) -> datetime | None:
     pool = slots["n"] or 1
     per_second = min(settings.CALLOUT_STARTS_PER_SECOND, pool / max(mean_seconds, 1.0))
     return timezone.now() + timedelta(seconds=to_call / per_second)
+
+
+def answer_recorded(call_id: int) -> bool:
+    """Whether the person on this call-out call has already answered by key."""
+    return Attempt.objects.filter(call_id=call_id).exclude(outcome="").exists()
 
 
 def recipients_of(callout: Callout, *, status: str | None = None) -> QuerySet[Recipient]:

@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from callouts.selectors import answer_recorded
 from calls.models import Call, MediaState
-from calls.services.actions import play_prompt
+from calls.services.actions import cancel_media, play_prompt
 from config.errors import DomainError
 from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry
@@ -31,8 +32,15 @@ def play_welcome_prompt_after_commit(call: Call, run_aside: RunAside) -> None:
         fresh = Call.objects.select_related("prompt").get(pk=call.pk)
         if fresh.prompt is None or fresh.media_state != MediaState.IDLE:
             return
+        if answer_recorded(fresh.pk):
+            return  # a key beat the prompt: its confirmation plays instead
         try:
             play_prompt(call=fresh, prompt=fresh.prompt, loop=True, actor=None)
+            # The key's cancel-then-confirm runs on another thread (or process) and may have
+            # gone out before this play arrived: the prompt would loop ahead of the queued
+            # confirmation for ever. Cancel both; the cancelled confirmation ends the call.
+            if answer_recorded(fresh.pk):
+                cancel_media(call=fresh, actor=None)
         except DomainError as exc:
             with transaction.atomic():
                 add_timeline_entry(

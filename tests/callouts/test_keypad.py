@@ -12,7 +12,7 @@ from callouts.tasks import join_bridge
 from calls.models import Call, CallMode, CallState, MediaState, ParticipantState
 from incidents.models import TimelineKind
 from tests.callouts.lines import Lines, answered, attempt_of, cancelled, played, state, tone
-from tests.conftest import FakeProvider
+from tests.conftest import FakeProvider, fake_transport
 from tests.factories import AttemptFactory, AudioPromptFactory, CallFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -243,3 +243,40 @@ def test_a_key_that_overtakes_the_calls_established_event_ends_the_call_without_
     lines.press(made.call, "1")
     assert attempt_of(made.call).outcome == Outcome.ACKNOWLEDGED
     assert [p.split("/")[-1] for p in provider.paths()] == ["Hangup"]
+
+
+def test_a_prompt_that_starts_after_the_key_was_answered_is_cancelled_with_what_it_blocks(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    made = AttemptFactory.create(call__prompt=AudioPromptFactory.create())
+    call: Call = made.call
+    ParticipantFactory.create(
+        call=call, identifier=made.recipient.identifier, state=ParticipantState.RINGING
+    )
+    welcome = lines.deliver(call, *answered(call))
+    handle = provider.handle
+
+    def key_applied_meanwhile(request: Any) -> Any:
+        # The person's key is applied (elsewhere) while the prompt's play is on its way.
+        if request.url.path.endswith("/PlayAudio"):
+            type(made).objects.filter(pk=made.pk).update(outcome=Outcome.ACKNOWLEDGED)
+        return handle(request)
+
+    with fake_transport(key_applied_meanwhile):
+        lines.run(welcome)
+    assert provider.paths() == [
+        f"POST /calling/calls/{call.provider_call_id}/PlayAudio",
+        f"POST /calling/calls/{call.provider_call_id}/CancelMediaProcessing",
+    ]
+
+
+def test_no_prompt_once_the_key_was_answered(lines: Lines, provider: FakeProvider) -> None:
+    made = AttemptFactory.create(call__prompt=AudioPromptFactory.create())
+    call: Call = made.call
+    ParticipantFactory.create(
+        call=call, identifier=made.recipient.identifier, state=ParticipantState.RINGING
+    )
+    welcome = lines.deliver(call, *answered(call))
+    type(made).objects.filter(pk=made.pk).update(outcome=Outcome.ACKNOWLEDGED)
+    lines.run(welcome)
+    assert sent(provider, "/PlayAudio") == []
