@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from callouts.events import broadcast_recipient
 from callouts.models import Attempt, Outcome
 from callouts.services.settling import settle_attempt
 from callouts.tasks import place_attempt
@@ -90,6 +91,7 @@ def _claim(attempt_id: int) -> Claim | None:
         else:
             attempt.claimed_at = now
             attempt.save(update_fields=["claimed_at"])
+            broadcast_recipient(attempt.recipient)  # its row now says it is being called
             resend = call.state == CallState.FAILED
             return Claim(call=call, caller_id=attempt.caller_number.number, resend=resend)
     if cancelled is not None:

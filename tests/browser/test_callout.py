@@ -200,7 +200,7 @@ def test_the_progress_bar_moves_live_to_finished_with_the_right_counts(
     expect(recipient_row(operator, DECLINING[0])).to_have_attribute("data-status", "declined")
     # The one who never answers is still being called, until their phone rings out.
     expect(recipient_row(operator, SILENT[0])).to_have_attribute("data-status", "dialling")
-    expect(attempts_cell(operator, SILENT[0])).to_contain_text("Calling…")
+    expect(attempts_cell(operator, SILENT[0])).to_contain_text("Calling…", timeout=EVENT_TIMEOUT_MS)
     expect(operator.locator("#callout-done")).to_have_text("5 of 6 done (83%).")
     expect(operator.locator("#callout-eta")).to_contain_text("Everyone tried by")
     screenshot(operator, "callout-real-running")
