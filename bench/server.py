@@ -223,7 +223,15 @@ def _database_url(database: str, tmp: str) -> Iterator[str]:
     admin_url = os.environ.get("TEST_POSTGRES_URL", "")
     if database != "postgres" or not admin_url:
         raise SystemExit(f"Unknown database {database!r} (postgres needs TEST_POSTGRES_URL).")
-    name = f"bench_{secrets.token_hex(4)}"
+    with scratch_postgres(admin_url, prefix="bench") as url:
+        yield url
+
+
+@contextmanager
+def scratch_postgres(admin_url: str, *, prefix: str) -> Iterator[str]:
+    """The URL of a new database on `admin_url`'s server, dropped (even if in use) on exit.
+    Shared by the benchmarks and the scale-out tests."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:

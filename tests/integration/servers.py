@@ -6,7 +6,6 @@ CI cannot skip these tests silently).
 """
 
 import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -15,12 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import psycopg
 import pytest
-from psycopg import sql
+
+from bench.server import scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
@@ -44,14 +42,8 @@ def free_port() -> int:
 @contextmanager
 def scratch_database() -> Iterator[str]:
     """The URL of a new database on TEST_POSTGRES_URL's server, dropped on exit."""
-    name = f"scale_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_postgres(POSTGRES_URL, prefix="scale") as url:
+        yield url
 
 
 def manage(env: dict[str, str], *args: str) -> str:
