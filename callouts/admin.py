@@ -33,7 +33,7 @@ class CalloutPolicyForm(forms.ModelForm[CalloutPolicy]):
 
     class Meta:
         model = CalloutPolicy
-        fields = ["name", "max_attempts", "retry_wait_seconds", "retry_outcomes"]
+        fields = ["name", *INLINE_FIELDS]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,7 +53,13 @@ class CalloutPolicyForm(forms.ModelForm[CalloutPolicy]):
 @admin.register(CalloutPolicy)
 class CalloutPolicyAdmin(admin.ModelAdmin[CalloutPolicy]):
     form = CalloutPolicyForm
-    list_display = ["name", "max_attempts", "retry_wait_seconds", "is_default"]
+    list_display = [
+        "name",
+        "max_attempts",
+        "retry_wait_seconds",
+        "answer_window_seconds",
+        "is_default",
+    ]
     list_filter = ["is_default"]
 
     def save_model(
@@ -99,6 +105,7 @@ class CalloutAdmin(RecordAdminMixin, admin.ModelAdmin[Callout]):
         "max_attempts",
         "retry_wait_seconds",
         "retry_outcomes",
+        "answer_window_seconds",
         "keypad",
         "quorum",
         "state",

@@ -43,6 +43,13 @@ def default_retry_outcomes() -> list[str]:
     return list(DEFAULT_RETRY_OUTCOMES)
 
 
+# How long an answered call may play its message without an answering key (a few loops of a
+# typical message; an answering machine records it all the while).
+DEFAULT_ANSWER_WINDOW_SECONDS = 120
+MIN_ANSWER_WINDOW_SECONDS = 10
+MAX_ANSWER_WINDOW_SECONDS = 3600
+
+
 class CallerNumber(models.Model):
     """A number of the provider's that call-outs call from, with its limit of calls at once."""
 
@@ -81,6 +88,16 @@ class CalloutPolicy(models.Model):
         default=default_retry_outcomes,
         help_text="Outcomes after which a person is tried again: "
         + ", ".join(o for o in DEFAULT_RETRY_OUTCOMES),
+    )
+    answer_window_seconds = models.PositiveIntegerField(
+        default=DEFAULT_ANSWER_WINDOW_SECONDS,
+        validators=[
+            MinValueValidator(MIN_ANSWER_WINDOW_SECONDS),
+            MaxValueValidator(MAX_ANSWER_WINDOW_SECONDS),
+        ],
+        help_text="How long an answered call may go on without an answering key before it is "
+        "hung up as answered without a key (an answering machine, or someone who does not "
+        "press).",
     )
     is_default = models.BooleanField(
         default=False, help_text="Used when a call-out is started without choosing a policy."
@@ -132,6 +149,7 @@ class Callout(models.Model):
     max_attempts = models.PositiveSmallIntegerField()
     retry_wait_seconds = models.PositiveIntegerField()
     retry_outcomes = models.JSONField()
+    answer_window_seconds = models.PositiveIntegerField(default=DEFAULT_ANSWER_WINDOW_SECONDS)
     keypad = models.JSONField()
     quorum = models.PositiveIntegerField(
         null=True, blank=True, help_text="Stop once this many people acknowledged."
@@ -248,6 +266,9 @@ class Attempt(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     # Set when its call is over: until then it holds one of its number's slots.
     ended_at = models.DateTimeField(null=True, blank=True)
+    # When its call is hung up if still up (callouts.services.overstaying): the answer window
+    # from when it was answered, then a grace for the spoken confirmation once a key answered.
+    hang_up_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     keys = models.CharField(max_length=50, blank=True)
     provider_code = models.CharField(max_length=50, blank=True)
@@ -268,7 +289,12 @@ class Attempt(models.Model):
                 fields=["caller_number"],
                 condition=Q(ended_at__isnull=True),
                 name="attempt_in_flight",
-            )
+            ),
+            models.Index(
+                fields=["hang_up_at"],
+                condition=Q(ended_at__isnull=True, hang_up_at__isnull=False),
+                name="attempt_hang_up_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,14 @@ from typing import Any
 from django.conf import settings
 
 from callouts.errors import InvalidPolicy, TooManyRecipients, UnknownPolicy
-from callouts.models import RETRYABLE_OUTCOMES, CalloutPolicy, default_retry_outcomes
+from callouts.models import (
+    DEFAULT_ANSWER_WINDOW_SECONDS,
+    MAX_ANSWER_WINDOW_SECONDS,
+    MIN_ANSWER_WINDOW_SECONDS,
+    RETRYABLE_OUTCOMES,
+    CalloutPolicy,
+    default_retry_outcomes,
+)
 
 MAX_ATTEMPTS = 10
 MAX_RETRY_WAIT_SECONDS = 24 * 3600
@@ -19,6 +26,7 @@ class Rules:
     max_attempts: int = 3
     retry_wait_seconds: int = 300
     retry_outcomes: list[str] = field(default_factory=default_retry_outcomes)
+    answer_window_seconds: int = DEFAULT_ANSWER_WINDOW_SECONDS
     preset: CalloutPolicy | None = None
 
 
@@ -29,6 +37,7 @@ def preset_rules(preset: CalloutPolicy) -> Rules:
             retry_wait_seconds=preset.retry_wait_seconds,
             # As stored: check_rules refuses a non-list (list() would split a string up).
             retry_outcomes=preset.retry_outcomes,
+            answer_window_seconds=preset.answer_window_seconds,
             preset=preset,
         )
     )
@@ -50,7 +59,7 @@ def chosen_rules(choice: int | dict[str, Any] | None) -> Rules:
     return inline_rules(choice)
 
 
-INLINE_FIELDS = ("max_attempts", "retry_wait_seconds", "retry_outcomes")
+INLINE_FIELDS = ("max_attempts", "retry_wait_seconds", "retry_outcomes", "answer_window_seconds")
 
 
 def inline_rules(given: dict[str, Any]) -> Rules:
@@ -65,6 +74,9 @@ def inline_rules(given: dict[str, Any]) -> Rules:
             max_attempts=given.get("max_attempts", defaults.max_attempts),
             retry_wait_seconds=given.get("retry_wait_seconds", defaults.retry_wait_seconds),
             retry_outcomes=given.get("retry_outcomes", defaults.retry_outcomes),
+            answer_window_seconds=given.get(
+                "answer_window_seconds", defaults.answer_window_seconds
+            ),
         )
     )
 
@@ -77,6 +89,12 @@ def check_rules(rules: Rules) -> Rules:
     if not _is_int(wait) or not 0 <= wait <= MAX_RETRY_WAIT_SECONDS:
         raise InvalidPolicy(
             f"retry_wait_seconds must be a whole number from 0 to {MAX_RETRY_WAIT_SECONDS}."
+        )
+    window = rules.answer_window_seconds
+    if not _is_int(window) or not MIN_ANSWER_WINDOW_SECONDS <= window <= MAX_ANSWER_WINDOW_SECONDS:
+        raise InvalidPolicy(
+            f"answer_window_seconds must be a whole number from {MIN_ANSWER_WINDOW_SECONDS} to "
+            f"{MAX_ANSWER_WINDOW_SECONDS}."
         )
     if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
         raise InvalidPolicy("retry_outcomes must be a list of outcome names.")

@@ -11,6 +11,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from callouts.models import (
+    MAX_ANSWER_WINDOW_SECONDS,
+    MIN_ANSWER_WINDOW_SECONDS,
     RETRYABLE_OUTCOMES,
     Attempt,
     Callout,
@@ -29,7 +31,8 @@ POLICY_SCHEMA = {
         {
             "type": "object",
             "description": "Rules of this call-out's own; what is left out is the built-in "
-            "rule (3 tries, 300 s apart, after every way of not getting an answer).",
+            "rule (3 tries, 300 s apart, after every way of not getting an answer; an answered "
+            "call without an answering key is hung up after 120 s).",
             "properties": {
                 "max_attempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS},
                 "retry_wait_seconds": {
@@ -40,6 +43,13 @@ POLICY_SCHEMA = {
                 "retry_outcomes": {
                     "type": "array",
                     "items": {"type": "string", "enum": sorted(RETRYABLE_OUTCOMES)},
+                },
+                "answer_window_seconds": {
+                    "type": "integer",
+                    "minimum": MIN_ANSWER_WINDOW_SECONDS,
+                    "maximum": MAX_ANSWER_WINDOW_SECONDS,
+                    "description": "How long an answered call may go on without an answering "
+                    "key before it is hung up (outcome answered_no_key).",
                 },
             },
             "additionalProperties": False,

@@ -20,6 +20,7 @@ from django.utils.crypto import get_random_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Worker
 
+from callouts.services.overstaying import hang_up_overstaying
 from callouts.services.recovery import recover
 from calls.background import run_worker
 
@@ -82,9 +83,17 @@ def recover_and_log() -> None:
         )
 
 
+def after_ring_sweep() -> None:
+    """The call-outs' share of each ring sweep: recover lost work, end calls that outstay."""
+    recover_and_log()
+    hung_up = hang_up_overstaying()
+    if hung_up:
+        logger.info("Hung up %d call-out calls that outstayed their answer.", hung_up)
+
+
 async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> None:
     """Run the task thread, the callback applier (with APPLY_IN_WORKER; else web processes
-    apply) and the ring sweep followed by the recovery sweep, until cancelled; then let the task
+    apply) and the ring sweep followed by after_ring_sweep, until cancelled; then let the task
     in progress finish."""
     await database_sync_to_async(recover_and_log)()
     tasks = TaskThread(interval=task_interval)
@@ -93,7 +102,7 @@ async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> Non
         await run_worker(
             settings.WORKER_POLL_MS / 1000,
             apply=settings.APPLY_IN_WORKER,
-            after_sweep=recover_and_log,
+            after_sweep=after_ring_sweep,
         )
     finally:
         if not await asyncio.to_thread(tasks.stop):

@@ -8,16 +8,19 @@ provider request (stop the prompt, play the confirmation, hang up, ring into the
 handed to the batch's run_aside once the batch commits.
 
 After an answer the looping prompt is cancelled and a short spoken confirmation plays once,
-with an operation context naming the attempt and the answer; its PlayResult hangs the call up.
-For "join the bridge" the end of the call (hung up by us, or by the person on hearing that
-they will be called) rings them into the incident's bridge call (callouts.services.bridging).
+with an operation context naming the attempt and the answer; its PlayResult hangs the call up
+(and, should that never happen, callouts.services.overstaying after CONFIRMATION_GRACE). For
+"join the bridge" the end of the call (hung up by us, or by the person on hearing that they
+will be called) rings them into the incident's bridge call (callouts.services.bridging).
 """
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 
 from django.db import transaction
+from django.utils import timezone
 
 from callouts.events import broadcast_callout, broadcast_recipient
 from callouts.models import Attempt, Callout, Outcome, RecipientStatus, StopReason
@@ -39,6 +42,10 @@ from incidents.timeline import add_timeline_entry
 
 MAX_KEYS = Attempt._meta.get_field("keys").max_length or 50
 CONFIRMATION = "confirm"  # operation contexts "confirm:<attempt id>:<action>:<uuid>"
+# The confirmations last under 10 s. A call still up this long after its answer lost the way to
+# its end (a worker killed between the key and the hang-up, say): callouts.services.overstaying
+# hangs it up.
+CONFIRMATION_GRACE = timedelta(seconds=30)
 
 # What each answer records, what the timeline says of it, and what is said to the person.
 _OUTCOMES = {
@@ -77,8 +84,7 @@ def on_play_result(batch: CallBatch, attempt: Attempt, event: ev.PlayResult) -> 
         return  # the prompt's own plays (a replay or our cancel ends one)
     # Whatever became of the confirmation (played, failed, or cut short by a cancel), it is
     # over and the answer is recorded: end the call. For "join the bridge", its end rings them.
-    said = f"Hung up {attempt.recipient}'s call: their answer is recorded."
-    _after_commit(batch, partial(_hang_up, batch.call.pk, said))
+    _after_commit(batch, partial(_hang_up, batch.call.pk, hung_up_after_answer(attempt)))
 
 
 def on_call_state(batch: CallBatch, attempt: Attempt, event: ev.CallStateChanged) -> None:
@@ -87,6 +93,11 @@ def on_call_state(batch: CallBatch, attempt: Attempt, event: ev.CallStateChanged
         return
     if answering_action(attempt) == KeyAction.JOIN_BRIDGE:
         _after_commit(batch, partial(ring_into_bridge, attempt_id=attempt.pk))
+
+
+def hung_up_after_answer(attempt: Attempt) -> str:
+    """What the timeline says of `attempt`'s call, hung up once its answer was recorded."""
+    return f"Hung up {attempt.recipient}'s call: their answer is recorded."
 
 
 def answering_action(attempt: Attempt) -> KeyAction | None:
@@ -106,7 +117,8 @@ def _answer(batch: CallBatch, attempt: Attempt, action: KeyAction, key: str) -> 
     callout = Callout.objects.select_for_update(no_key=True).get(pk=attempt.recipient.callout_id)
     outcome, status = _OUTCOMES[action]
     attempt.outcome = outcome
-    attempt.save(update_fields=["outcome"])
+    attempt.hang_up_at = timezone.now() + CONFIRMATION_GRACE
+    attempt.save(update_fields=["outcome", "hang_up_at"])
     recipient = attempt.recipient
     recipient.status, recipient.next_attempt_at = status, None
     recipient.save(update_fields=["status", "next_attempt_at", "updated_at"])

@@ -49,7 +49,10 @@ def on_call_state(batch: CallBatch, attempt: Attempt, event: ev.CallStateChanged
         return  # settled already (its create-call failed, or a redelivered Terminated)
     if event.state == ev.CallState.ESTABLISHED and attempt.answered_at is None:
         attempt.answered_at = event.event_time
-        attempt.save(update_fields=["answered_at"])
+        if not attempt.outcome:  # a key that overtook this event has set its own deadline
+            window = timedelta(seconds=attempt.recipient.callout.answer_window_seconds)
+            attempt.hang_up_at = timezone.now() + window
+        attempt.save(update_fields=["answered_at", "hang_up_at"])
     elif event.state == ev.CallState.TERMINATED:
         settle_attempt(
             attempt=attempt, outcome=_unanswered_outcome(batch, attempt, event), at=event.event_time

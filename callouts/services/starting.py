@@ -42,6 +42,7 @@ def start_callout(
         max_attempts=rules.max_attempts,
         retry_wait_seconds=rules.retry_wait_seconds,
         retry_outcomes=list(rules.retry_outcomes),
+        answer_window_seconds=rules.answer_window_seconds,
         keypad=prompt.keypad if prompt is not None else default_keypad(),
         quorum=quorum,
     )

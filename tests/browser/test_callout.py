@@ -41,6 +41,10 @@ NIGHT_SHIFT = "Night shift"  # the second: stopped while their phones ring
 ACKNOWLEDGING = [(f"Warden {n}", f"+1425555020{n}") for n in range(1, 5)]
 DECLINING = ("Warden 5 (cannot help)", "+14255550205")
 SILENT = ("Warden 6 (never answers)", "+14255550206")
+# Answers and never presses (an answering machine): hung up after the policy's answer window.
+MACHINE = ("Warden 7 (answering machine)", "+14255550207")
+ANSWER_WINDOW_SECONDS = 10
+WARDENS_COUNT = 7
 # The pool is 3 numbers x 2 calls at once (seed_demo): 6 ring, the rest wait for a free line.
 BUSY = ("Night 01 (busy)", "+14255550301")
 RINGING = [(f"Night {n:02} (never answers)", f"+142555503{n:02}") for n in range(2, 14)]
@@ -49,9 +53,12 @@ PREPARE = f"""
 from callouts.models import CalloutPolicy
 from callouts.services.presets import save_policy
 from contacts.models import Contact, ContactGroup
-save_policy(policy=CalloutPolicy(name={POLICY!r}, max_attempts=1, retry_wait_seconds=0))
+save_policy(policy=CalloutPolicy(
+    name={POLICY!r}, max_attempts=1, retry_wait_seconds=0,
+    answer_window_seconds={ANSWER_WINDOW_SECONDS},
+))
 groups = {{
-    {WARDENS!r}: {[*ACKNOWLEDGING, DECLINING, SILENT]!r},
+    {WARDENS!r}: {[*ACKNOWLEDGING, DECLINING, SILENT, MACHINE]!r},
     {NIGHT_SHIFT!r}: {[BUSY, *RINGING]!r},
 }}
 for name, people in groups.items():
@@ -185,14 +192,16 @@ def test_the_progress_bar_moves_live_to_finished_with_the_right_counts(
         script(emulator, number, tones="1", tonesAfterMs=1500)
     script(emulator, DECLINING[1], tones="2", tonesAfterMs=1500)
     script(emulator, SILENT[1], outcome="no-answer")
+    script(emulator, MACHINE[1], outcome="answer")  # and stays on, silent
     operator = sign_in(browser, server.url, "operator", viewport={"width": 1280, "height": 900})
     declare_broadcast(operator, "Fire alarm in building A", WARDENS)
     bar = operator.locator("#callout-bar")
     expect(operator.locator("#callout-state")).to_have_text("Running")
-    expect(bar).to_have_attribute("aria-valuemax", "6")
-    expect(operator.locator("#recipient-rows tr")).to_have_count(6)
+    expect(bar).to_have_attribute("aria-valuemax", str(WARDENS_COUNT))
+    expect(operator.locator("#recipient-rows tr")).to_have_count(WARDENS_COUNT)
 
-    # The worker dials everyone at once (6 lines): the bar moves as they answer by key.
+    # The worker dials six at once (6 lines), the seventh once a line frees: the bar moves as
+    # they answer by key.
     acknowledged = operator.locator('#callout-counts [data-status="acknowledged"] .n')
     expect(acknowledged).to_have_text("4", timeout=EVENT_TIMEOUT_MS)
     expect(attempts_cell(operator, "Warden 1")).to_contain_text("keys 1")
@@ -201,27 +210,29 @@ def test_the_progress_bar_moves_live_to_finished_with_the_right_counts(
     # The one who never answers is still being called, until their phone rings out.
     expect(recipient_row(operator, SILENT[0])).to_have_attribute("data-status", "dialling")
     expect(attempts_cell(operator, SILENT[0])).to_contain_text("Calling…", timeout=EVENT_TIMEOUT_MS)
-    expect(operator.locator("#callout-done")).to_have_text("5 of 6 done (83%).")
+    expect(operator.locator("#callout-done")).to_have_text("5 of 7 done (71%).")
     expect(operator.locator("#callout-eta")).to_contain_text("Everyone tried by")
     screenshot(operator, "callout-real-running")
 
-    timeout = (RING_TIMEOUT_SECONDS + 10) * 1000
+    timeout = (RING_TIMEOUT_SECONDS + ANSWER_WINDOW_SECONDS + 10) * 1000
     expect(operator.locator("#callout-state")).to_have_text("Finished", timeout=timeout)
-    expect(operator.locator("#callout-done")).to_have_text("6 of 6 done (100%).")
-    expect(bar).to_have_attribute("aria-valuenow", "6")
+    expect(operator.locator("#callout-done")).to_have_text("7 of 7 done (100%).")
+    expect(bar).to_have_attribute("aria-valuenow", "7")
     expect(bar).to_have_attribute(
-        "aria-valuetext", "6 of 6 done (100%): 4 acknowledged, 1 cannot help, 1 not reached."
+        "aria-valuetext", "7 of 7 done (100%): 4 acknowledged, 1 cannot help, 2 not reached."
     )
     assert {s: n for s, n in legend(operator).items() if n} == {
         "acknowledged": 4,
         "declined": 1,
-        "not_reached": 1,
+        "not_reached": 2,
     }
     expect(operator.locator("#callout-eta")).to_have_text(
         "Finished: everyone was tried as the policy says."
     )
     expect(recipient_row(operator, SILENT[0])).to_have_attribute("data-status", "not_reached")
     expect(attempts_cell(operator, SILENT[0])).to_contain_text("No answer")
+    expect(recipient_row(operator, MACHINE[0])).to_have_attribute("data-status", "not_reached")
+    expect(attempts_cell(operator, MACHINE[0])).to_contain_text("Answered, no key")
     expect(operator.get_by_role("button", name="Stop call-out")).to_be_hidden()
     # The attempts' calls are not cards of their own, nor can anyone be rung again now.
     expect(operator.locator("section.call")).to_have_count(0)
@@ -229,15 +240,22 @@ def test_the_progress_bar_moves_live_to_finished_with_the_right_counts(
     screenshot(operator, "callout-real-finished")
     operator.context.close()
 
-    # One call each, every one over; the silent one never connected.
-    calls = ledger(emulator, [*ACKNOWLEDGING, DECLINING, SILENT])
-    assert sorted(n for c in calls for n in c["targets"]) == sorted(
-        n for _, n in [*ACKNOWLEDGING, DECLINING, SILENT]
-    )
+    # One call each, every one over (the machine's hung up by the app after its window); the
+    # silent one never connected.
+    wardens = [*ACKNOWLEDGING, DECLINING, SILENT, MACHINE]
+    calls = ledger(emulator, wardens)
+    assert sorted(n for c in calls for n in c["targets"]) == sorted(n for _, n in wardens)
     assert all(call["endedAt"] for call in calls)
     tones = {c["targets"][0]: c["participants"][-1]["tonesPressed"] for c in calls}
-    assert tones == {**{n: "1" for _, n in ACKNOWLEDGING}, DECLINING[1]: "2", SILENT[1]: ""}
+    assert tones == {
+        **{n: "1" for _, n in ACKNOWLEDGING},
+        DECLINING[1]: "2",
+        SILENT[1]: "",
+        MACHINE[1]: "",
+    }
     assert [c["connectedAt"] for c in calls if c["targets"] == [SILENT[1]]] == [None]
+    (machine,) = (c for c in calls if c["targets"] == [MACHINE[1]])
+    assert seconds_between(machine["connectedAt"], machine["endedAt"]) >= ANSWER_WINDOW_SECONDS
 
 
 def test_stop_hangs_up_the_ringing_calls_and_calls_nobody_else_on_a_phone(

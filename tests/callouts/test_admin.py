@@ -32,6 +32,7 @@ def _policy_form(**change: Any) -> dict[str, Any]:
         "name": "Night shift",
         "max_attempts": 2,
         "retry_wait_seconds": 120,
+        "answer_window_seconds": 90,
         "retry_outcomes": json.dumps(["no_answer", "busy"]),
     }
     return {**form, **change}
@@ -89,6 +90,7 @@ def test_making_a_preset_the_default_takes_the_role_from_the_old_one(
         ({"retry_outcomes": json.dumps("busy")}, "retry_outcomes must be a list"),
         ({"max_attempts": 0}, "greater than or equal to 1"),
         ({"retry_wait_seconds": -5}, "greater than or equal to 0"),
+        ({"answer_window_seconds": 5}, "greater than or equal to 10"),
     ],
     ids=repr,
 )

@@ -72,7 +72,11 @@ def test_broadcast_declare_stores_the_callout_by_the_default_preset(operator: Us
 @pytest.mark.django_db
 def test_a_preset_is_chosen_by_id_and_its_rules_copied(operator: User) -> None:
     urgent = CalloutPolicy.objects.create(
-        name="Urgent", max_attempts=5, retry_wait_seconds=60, retry_outcomes=["no_answer"]
+        name="Urgent",
+        max_attempts=5,
+        retry_wait_seconds=60,
+        retry_outcomes=["no_answer"],
+        answer_window_seconds=45,
     )
     response = _declare(operator, targets=numbers(2), policy=urgent.pk, quorum=2)
     assert response.status_code == 201, response.json()
@@ -80,15 +84,18 @@ def test_a_preset_is_chosen_by_id_and_its_rules_copied(operator: User) -> None:
     assert callout.policy == urgent and callout.quorum == 2
     assert (callout.max_attempts, callout.retry_wait_seconds) == (5, 60)
     assert callout.retry_outcomes == ["no_answer"]
+    assert callout.answer_window_seconds == 45
 
 
 @pytest.mark.django_db
 def test_rules_given_inline_fill_in_the_built_in_ones(operator: User) -> None:
-    response = _declare(operator, targets=numbers(2), policy={"max_attempts": 1})
+    policy = {"max_attempts": 1, "answer_window_seconds": 30}
+    response = _declare(operator, targets=numbers(2), policy=policy)
     assert response.status_code == 201, response.json()
     callout = Callout.objects.get()
     assert callout.policy is None
     assert (callout.max_attempts, callout.retry_wait_seconds) == (1, 300)
+    assert callout.answer_window_seconds == 30
     assert "no_answer" in callout.retry_outcomes
 
 
@@ -136,6 +143,9 @@ BAD_INPUTS = [
     ({"policy": {"max_attempts": 0}}, "invalid_policy", "max_attempts must be"),
     ({"policy": {"max_attempts": 11}}, "invalid_policy", "from 1 to 10"),
     ({"policy": {"retry_wait_seconds": -1}}, "invalid_policy", "retry_wait_seconds must be"),
+    ({"policy": {"answer_window_seconds": 5}}, "invalid_policy", "from 10 to 3600"),
+    ({"policy": {"answer_window_seconds": 3601}}, "invalid_policy", "answer_window_seconds"),
+    ({"policy": {"answer_window_seconds": "60"}}, "invalid_policy", "answer_window_seconds"),
     ({"policy": {"retry_outcomes": ["acknowledged"]}}, "invalid_policy", "cannot be retried"),
     ({"policy": {"retry_outcomes": "busy"}}, "invalid_policy", "must be a list"),
     ({"policy": {"tries": 3}}, "invalid_policy", "Unknown policy field tries"),

@@ -52,8 +52,10 @@ TIME_SCALE = "0.05"
 RING_OUT_MS = "10000"
 KILL_AFTER_CALLS = 60  # of about 300
 FINISH_WITHIN_S = 120
-# After the call-out has finished, its last confirmations play (0.25 s) and the calls end.
-HUNG_UP_WITHIN_S = 10
+# After the call-out has finished, its last confirmations play (0.25 s) and the calls end; a
+# call whose hang-up died with the killed worker is hung up 30 s after its answer
+# (callouts.services.keypad.CONFIRMATION_GRACE).
+HUNG_UP_WITHIN_S = 40
 
 # People press their key 4 s (simulated) into the message, and stay on the line until the app
 # ends the call (after its spoken confirmation).
