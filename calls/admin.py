@@ -4,9 +4,13 @@ from django import forms
 from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
+from calls.errors import SpeechUnavailable
 from calls.models import AudioPrompt, Call, CallEvent, Participant
-from calls.services.prompts import save_prompt
+from calls.services.prompts import check_prompt_source, save_prompt
+from calls.speech import VOICES, rendered_speech
 from config.admin_records import RecordAdminMixin
 
 
@@ -97,24 +101,49 @@ class AudioPromptForm(forms.ModelForm[AudioPrompt]):
 
     class Meta:
         model = AudioPrompt
-        fields = ["name", "audio", "keypad"]
+        fields = ["name", "audio", "text", "voice", "keypad"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["make_default"].initial = self.instance.is_default
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        text = cleaned.get("text", "")
+        check_prompt_source(has_audio=bool(cleaned.get("audio")), text=text)
+        if text:
+            try:  # said now, not when a call plays it (the rendering is kept for then)
+                rendered_speech(text, cleaned["voice"])
+            except SpeechUnavailable as exc:
+                raise forms.ValidationError(exc.message) from None
+        return cleaned
+
 
 @admin.register(AudioPrompt)
 class AudioPromptAdmin(admin.ModelAdmin[AudioPrompt]):
     form = AudioPromptForm
-    list_display = ["name", "is_default", "duration", "created_at"]
+    list_display = ["name", "kind", "is_default", "duration", "created_at"]
     list_filter = ["is_default"]
-    search_fields = ["name"]
-    readonly_fields = ["duration", "created_at"]
+    search_fields = ["name", "text"]
+    readonly_fields = ["listen", "duration", "created_at"]
 
     @admin.display(description="duration")
     def duration(self, prompt: AudioPrompt) -> str:
         return f"{prompt.duration_ms / 1000:.1f} s"
+
+    @admin.display(description="kind")
+    def kind(self, prompt: AudioPrompt) -> str:
+        return f"Typed ({VOICES[prompt.voice].label})" if prompt.text else "Recording"
+
+    @admin.display(description="listen")
+    def listen(self, prompt: AudioPrompt) -> str:
+        if prompt.pk is None:
+            return "Saved first, then playable here."
+        # The URL the provider fetches: a typed text as spoken on the 2021 dialect.
+        url = reverse("calls:prompt_audio", kwargs={"prompt_id": prompt.pk})
+        return format_html('<audio controls preload="none" src="{}"></audio>', url)
 
     def save_model(
         self, request: HttpRequest, obj: AudioPrompt, form: ModelForm[AudioPrompt], change: bool

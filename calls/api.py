@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -35,6 +35,7 @@ from calls.serializers import (
 )
 from calls.services import ingest_callback
 from calls.services.prompts import save_prompt
+from calls.speech import DEFAULT_VOICE
 from config.api_errors import ErrorOutput
 
 
@@ -236,7 +237,7 @@ class AudioPromptViewSet(
 
     queryset = AudioPrompt.objects.all()
     permission_classes = [RolePermissions]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]  # JSON: a typed text
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         return AudioPromptInput if self.action == "create" else AudioPromptOutput
@@ -251,6 +252,11 @@ class AudioPromptViewSet(
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = serializer.validated_data
         serializer.instance = save_prompt(
-            prompt=AudioPrompt(name=data["name"], is_default=data["is_default"]),
-            audio=data["audio"],
+            prompt=AudioPrompt(
+                name=data["name"],
+                text=data.get("text", ""),
+                voice=data.get("voice", DEFAULT_VOICE),
+                is_default=data["is_default"],
+            ),
+            audio=data.get("audio"),
         )

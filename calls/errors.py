@@ -76,3 +76,10 @@ class CannotRingAgain(DomainError):
 
     code = "cannot_ring_again"
     status_code = HTTPStatus.CONFLICT
+
+
+class SpeechUnavailable(DomainError):
+    """A typed prompt could not be spoken: the offline speech engine is missing or failed."""
+
+    code = "speech_unavailable"
+    status_code = HTTPStatus.SERVICE_UNAVAILABLE

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from calls.audio import MAX_PROMPT_BYTES, validate_prompt_wav
 from calls.keypad import default_keypad, validate_keypad
+from calls.speech import DEFAULT_VOICE, MAX_TEXT_LENGTH, VOICE_CHOICES
 from contacts.models import Contact
 from incidents.models import Incident
 
@@ -170,7 +171,24 @@ class AudioPrompt(models.Model):
     """A message the provider plays on a call, served to it at a public URL."""
 
     name = models.CharField(max_length=200, unique=True)
-    audio = models.FileField(upload_to="prompts/", validators=[validate_prompt_file])
+    # A recording, or text the provider speaks (calls.speech): one of the two.
+    audio = models.FileField(
+        upload_to="prompts/",
+        validators=[validate_prompt_file],
+        blank=True,
+        help_text=("A recording: WAV, mono, 16-bit, 16 kHz. Or leave it empty and type the text."),
+    )
+    text = models.TextField(
+        max_length=MAX_TEXT_LENGTH,
+        blank=True,
+        help_text=f"What is said, spoken by text-to-speech (up to {MAX_TEXT_LENGTH} characters).",
+    )
+    voice = models.CharField(
+        max_length=64,
+        choices=VOICE_CHOICES,
+        default=DEFAULT_VOICE,
+        help_text="The language and voice that speak the text.",
+    )
     duration_ms = models.PositiveIntegerField(default=0, editable=False)
     is_default = models.BooleanField(
         default=False, help_text="Played when an incident is declared without choosing one."
@@ -188,7 +206,11 @@ class AudioPrompt(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["is_default"], condition=Q(is_default=True), name="one_default_prompt"
-            )
+            ),
+            models.CheckConstraint(
+                condition=(Q(audio="") & ~Q(text="")) | (~Q(audio="") & Q(text="")),
+                name="prompt_is_audio_or_text",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -98,12 +98,13 @@ class PlayInput(serializers.Serializer[None]):
 class AudioPromptOutput(serializers.ModelSerializer[AudioPrompt]):
     class Meta:
         model = AudioPrompt
-        fields = ["id", "name", "duration_ms", "is_default", "created_at"]
+        fields = ["id", "name", "text", "voice", "duration_ms", "is_default", "created_at"]
         read_only_fields = fields
 
 
 class AudioPromptInput(serializers.ModelSerializer[AudioPrompt]):
-    """An upload: mono 16-bit 16 kHz WAV (the model's validator checks the file itself)."""
+    """A recording (a multipart upload: mono 16-bit 16 kHz WAV, the model's validator checks
+    the file itself) or a typed `text` with its `voice` (calls.speech): one of the two."""
 
     # Not the model field: its "one default" constraint would refuse a second default before
     # save_prompt could hand the role over from the old one.
@@ -113,7 +114,8 @@ class AudioPromptInput(serializers.ModelSerializer[AudioPrompt]):
 
     class Meta:
         model = AudioPrompt
-        fields = ["name", "audio", "is_default"]
+        fields = ["name", "audio", "text", "voice", "is_default"]
+        extra_kwargs = {"audio": {"required": False}}
 
 
 class NotHungUpOutput(serializers.Serializer[NotHungUp]):

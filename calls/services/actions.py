@@ -1,5 +1,6 @@
 """What operators do to a running call: invite, remove, play, stop the audio, hang up."""
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from typing import Literal
@@ -25,6 +26,7 @@ from calls.provider import provider_client, provider_request, public_url
 from calls.services.announcements import announce, save_and_announce
 from calls.services.prompts import DEFAULT_PROMPT, UseDefault, chosen_prompt
 from calls.services.ringing import start_ringing
+from calls.speech import speech_digest
 from calls.spoken import Spoken, spoken_url
 from calls.targets import Target, require_targets
 from incidents.events import batched_broadcasts
@@ -148,6 +150,13 @@ def prompt_url(prompt: AudioPrompt) -> str:
     return public_url(reverse("calls:prompt_audio", kwargs={"prompt_id": prompt.pk}))
 
 
+def prompt_cache_id(prompt: AudioPrompt) -> str:
+    """The id the provider may cache `prompt`'s audio by: it changes with a new recording (a
+    new file name) or a changed text or voice, so an edited prompt is never played stale."""
+    source = speech_digest(prompt.text, prompt.voice) if prompt.text else prompt.audio.name
+    return f"prompt-{prompt.pk}-{hashlib.sha256(source.encode()).hexdigest()[:16]}"
+
+
 def play_prompt(
     *,
     call: Call,
@@ -171,8 +180,7 @@ def play_prompt(
         audio_url=prompt_url(prompt),
         loop=loop,
         operation_context=f"play:{prompt.pk}:{uuid.uuid4()}",
-        # The provider may cache by id: a new upload gets a new primary key, so this is safe.
-        audio_id=f"prompt-{prompt.pk}",
+        audio_id=prompt_cache_id(prompt),
         doing=f'play "{prompt}"',
         says=f'{actor_name(actor)} played "{prompt}" {how}.',
         actor=actor,

@@ -30,9 +30,9 @@ def admin_client(db: None) -> Client:
 
 def upload(client: Client, name: str, data: bytes, *, is_default: bool = False) -> bytes:
     fields = {"name": name, "audio": SimpleUploadedFile(f"{name}.wav", data, "audio/wav")}
-    fields["keypad"] = json.dumps(
-        DEFAULT_KEYPAD
-    )  # the add page shows it filled in; browsers send it
+    # The add page shows these filled in; browsers send them.
+    fields["keypad"] = json.dumps(DEFAULT_KEYPAD)
+    fields["voice"] = "en-US-JennyNeural"
     if is_default:
         fields["make_default"] = "on"
     response = client.post("/admin/calls/audioprompt/add/", fields)
