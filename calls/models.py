@@ -190,6 +190,11 @@ class AudioPrompt(models.Model):
         help_text="The language and voice that speak the text.",
     )
     duration_ms = models.PositiveIntegerField(default=0, editable=False)
+    one_off = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Typed by an operator when declaring; not offered in the lists of prompts.",
+    )
     is_default = models.BooleanField(
         default=False, help_text="Played when an incident is declared without choosing one."
     )

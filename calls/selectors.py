@@ -30,3 +30,8 @@ def get_call_for(user: User | AnonymousUser, call_id: int) -> Call:
 def default_prompt() -> AudioPrompt | None:
     """The prompt played when nobody chose one (at most one is the default), or None."""
     return AudioPrompt.objects.filter(is_default=True).first()
+
+
+def offered_prompts() -> QuerySet[AudioPrompt]:
+    """The prompts people choose from: not the one-off ones typed when declaring."""
+    return AudioPrompt.objects.filter(one_off=False)

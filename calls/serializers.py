@@ -98,7 +98,16 @@ class PlayInput(serializers.Serializer[None]):
 class AudioPromptOutput(serializers.ModelSerializer[AudioPrompt]):
     class Meta:
         model = AudioPrompt
-        fields = ["id", "name", "text", "voice", "duration_ms", "is_default", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "text",
+            "voice",
+            "duration_ms",
+            "one_off",
+            "is_default",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

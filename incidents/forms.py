@@ -13,8 +13,10 @@ from callouts.policy import (
     chosen_rules,
     refuse_rules_for_bridge,
 )
-from calls.models import AudioPrompt, CallMode
-from calls.selectors import default_prompt
+from calls.models import CallMode
+from calls.selectors import default_prompt, offered_prompts
+from calls.services.prompts import TypedMessage, prompt_choice
+from calls.speech import DEFAULT_VOICE, MAX_TEXT_LENGTH, VOICE_CHOICES
 from calls.targets import Target, targets_of
 from contacts.models import Contact, ContactGroup
 from contacts.phone import normalize_targets
@@ -69,10 +71,24 @@ class DeclareIncidentForm(TargetsForm):
     severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.MAJOR)
     mode = forms.ChoiceField(choices=CallMode.choices, initial=CallMode.BRIDGE)
     prompt = forms.ModelChoiceField(
-        queryset=AudioPrompt.objects.all(),
+        queryset=offered_prompts(),
         required=False,
         empty_label="No message",
         help_text="Played on a loop once the call connects.",
+    )
+    message = forms.CharField(
+        required=False,
+        max_length=MAX_TEXT_LENGTH,
+        label="Or type the message",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Spoken by text-to-speech in place of the prompt (up to {MAX_TEXT_LENGTH} "
+        "characters).",
+    )
+    voice = forms.ChoiceField(
+        choices=VOICE_CHOICES,
+        initial=DEFAULT_VOICE,
+        required=False,
+        help_text="The language and voice that speak a typed message.",
     )
     policy = forms.ModelChoiceField(
         queryset=CalloutPolicy.objects.all(),
@@ -100,6 +116,9 @@ class DeclareIncidentForm(TargetsForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
+        typed = cleaned.get("message", "").strip()
+        message = TypedMessage(typed, cleaned.get("voice") or DEFAULT_VOICE) if typed else None
+        cleaned["prompt"] = prompt_choice(prompt=cleaned.get("prompt"), message=message)
         policy: CalloutPolicy | None = cleaned.get("policy")
         quorum = cleaned.get("quorum")
         if cleaned.get("mode") != CallMode.BROADCAST:
@@ -136,7 +155,7 @@ def with_choices_read_once(form: FormT) -> FormT:
 
 
 class PlayPromptForm(forms.Form):
-    prompt = forms.ModelChoiceField(queryset=AudioPrompt.objects.all())
+    prompt = forms.ModelChoiceField(queryset=offered_prompts())
     loop = forms.BooleanField(required=False, initial=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -15,6 +15,8 @@ from callouts.policy import check_recipient_count, chosen_rules, refuse_rules_fo
 from callouts.serializers import CalloutOutput, PolicyField, callout_output
 from calls.models import AudioPrompt, CallMode
 from calls.serializers import MAX_AD_HOC_TARGETS, CallOutput, NotHungUpOutput, TargetsInput
+from calls.services.prompts import DEFAULT_PROMPT, TypedMessage, prompt_choice
+from calls.speech import DEFAULT_VOICE, MAX_TEXT_LENGTH, VOICE_CHOICES
 from incidents.models import Incident, IncidentStatus, Severity, TimelineEntry
 
 
@@ -29,6 +31,13 @@ class IncidentFilter(serializers.Serializer[None]):
     declared_before = serializers.DateTimeField(
         required=False, help_text="Declared before this time (ISO 8601)."
     )
+
+
+class TypedMessageInput(serializers.Serializer[TypedMessage]):
+    """A message typed to be spoken by text-to-speech instead of a recorded prompt."""
+
+    text = serializers.CharField(max_length=MAX_TEXT_LENGTH)
+    voice = serializers.ChoiceField(choices=VOICE_CHOICES, default=DEFAULT_VOICE)
 
 
 class DeclareIncidentInput(TargetsInput):
@@ -51,6 +60,12 @@ class DeclareIncidentInput(TargetsInput):
         allow_null=True,
         help_text="Played on a loop once the call connects. Omitted: the default prompt; "
         "null: no message.",
+    )
+    message = TypedMessageInput(
+        required=False,
+        allow_null=True,
+        help_text="Typed text spoken in place of the prompt (by the provider on the GA API, "
+        "rendered by the app on the 2021 preview).",
     )
     policy = PolicyField(
         required=False,
@@ -77,6 +92,11 @@ class DeclareIncidentInput(TargetsInput):
         return super().validate_targets(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        typed = attrs.pop("message", None)
+        if typed is not None:
+            attrs["prompt"] = prompt_choice(
+                prompt=attrs.get("prompt", DEFAULT_PROMPT), message=TypedMessage(**typed)
+            )
         policy = attrs.pop("policy", None)
         if attrs["mode"] == CallMode.BROADCAST:
             attrs["rules"] = chosen_rules(policy)

@@ -74,7 +74,9 @@ def declare_incident(
 ) -> Incident:
     """Declare an incident and phone `targets`; the incident becomes active once a call is out.
 
-    The calls play `prompt` once they connect: unless told, the default prompt; None, nothing.
+    The calls play `prompt` once they connect: unless told, the default prompt; None, nothing;
+    a TypedMessage, its text spoken (calls.services.prompts.typed_prompt, which says what it
+    raises).
     In broadcast mode the incident gets a call-out (one call per person, by `rules`, default
     the default policy; stopping after `quorum` acknowledgements) and is active at once: the
     dialling is background work, so this returns without waiting for the provider. Raises
@@ -97,13 +99,12 @@ def declare_incident(
             declared_by=declared_by,
         )
     refuse_rules_for_bridge(policy=rules, quorum=quorum)
+    played = chosen_prompt(prompt)  # a typed message is spoken before the transaction begins
     with transaction.atomic():
         incident = Incident.objects.create(
             title=title, description=description, severity=severity, declared_by=declared_by
         )
-        calls = prepare_calls(
-            incident=incident, targets=targets, mode=mode, prompt=chosen_prompt(prompt)
-        )
+        calls = prepare_calls(incident=incident, targets=targets, mode=mode, prompt=played)
         broadcast_incident_listed(incident)
         add_timeline_entry(
             incident_id=incident.pk,
