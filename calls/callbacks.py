@@ -10,6 +10,7 @@ camelCase in the swagger, so keys and enum values are matched case-insensitively
 with one malformed envelope is rejected, so the sender's retry cannot half-apply it.
 """
 
+import json
 from collections.abc import Callable
 
 from calls import callbacks_ga
@@ -45,6 +46,13 @@ def parse_callback(body: bytes) -> tuple[AnyCallbackEvent, ...]:
     if not items:
         raise CallbackParseError("empty", "The body is an empty array.")
     return tuple(parse_envelope(item, f"event[{index}]") for index, item in enumerate(items))
+
+
+def dedupe_key(event: AnyCallbackEvent) -> str:
+    """What tells a redelivery from a new event: a CloudEvent's id, else the whole envelope."""
+    if event.event_id and callbacks_ga.is_cloud_event(JsonObject(event.raw, "event")):
+        return f"id:{event.event_id}"
+    return json.dumps(event.raw, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def parse_envelope(item: object, where: str = "event") -> AnyCallbackEvent:

@@ -19,6 +19,7 @@ from typing import Any, NoReturn, Self
 import httpx
 
 from calls import signing
+from calls.dialects import PREVIEW_VERSION
 from calls.provider_http import HmacAuth as HmacAuth  # re-exported: the tests sign with it
 from calls.provider_http import SignedHttp, json_object, utc_now
 from calls.provider_types import (
@@ -36,7 +37,7 @@ from calls.provider_types import (
 from calls.retry_policy import DEFAULT_RETRY, RetryPolicy, never_arrived, transient
 from calls.wire import call_path, non_empty, wire_identifier, wire_phone_number, wire_targets
 
-API_VERSION = "2021-04-15-preview1"
+API_VERSION = PREVIEW_VERSION
 
 
 # --- The client ----------------------------------------------------------------------------
