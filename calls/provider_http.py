@@ -147,10 +147,11 @@ class SignedHttp:
         body: dict[str, Any] | None,
         headers: dict[str, str] | None,
     ) -> httpx.Response:
+        # A path may carry a query of its own (a nextLink's): keep it, with our api-version.
+        path, _, query = path.partition("?")
+        params = httpx.QueryParams(query).set("api-version", self.api_version)
         try:
-            response = self._http.request(
-                method, path, params={"api-version": self.api_version}, json=body, headers=headers
-            )
+            response = self._http.request(method, path, params=params, json=body, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise ProviderUnreachable(operation, _describe(exc)) from exc
         except httpx.TransportError as exc:  # read/write timeouts, dropped connections
