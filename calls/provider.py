@@ -76,7 +76,7 @@ def callbacks_are_signed() -> bool:
 
 def callback_issuer() -> str:
     """ACS_CALLBACK_ISSUER, or by default ACS's issuer for a real resource and the endpoint
-    itself for an emulator."""
+    itself for an emulator. Raises ConnectionStringError (a ValueError)."""
     if settings.ACS_CALLBACK_ISSUER:
         return str(settings.ACS_CALLBACK_ISSUER)
     return default_issuer(signing.parse_connection_string(connection_string()).endpoint)

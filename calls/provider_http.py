@@ -1,8 +1,9 @@
 """The signed, retried HTTP exchange every provider dialect's client is built on.
 
-The only app module (with calls.callback_tokens) that imports httpx: it signs each request with
-the resource's access key (calls.signing), retries by calls.retry_policy, and turns failures
-into the dialect-neutral ProviderError subclasses of calls.provider_types. Both dialects'
+With the two dialect clients built on it (calls.client, calls.client_ga) and the callback-key
+fetcher (calls.callback_tokens), the only app modules that import httpx. It signs each request
+with the resource's access key (calls.signing), retries by calls.retry_policy, and turns
+failures into the dialect-neutral ProviderError subclasses of calls.provider_types. Both dialects'
 error bodies are read: `{"code","message"}` (2021 documentation) and the
 `CommunicationErrorResponse` `{"error":{"code","message"}}` (2021 as observed, and GA).
 """

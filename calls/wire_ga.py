@@ -38,7 +38,8 @@ _TONE_NAMES = dict(
 
 
 def identifier(raw: str) -> dict[str, Any]:
-    """A CommunicationIdentifierModel for "+E164", "4:+E164" (a raw id) or "8:..."."""
+    """A CommunicationIdentifierModel for "+E164", "4:+E164" (a raw id) or "8:...". Raises
+    InvalidIdentifier."""
     if isinstance(raw, str) and raw.startswith("4:"):
         raw = raw[2:]
     if isinstance(raw, str) and _PHONE_NUMBER.fullmatch(raw):
@@ -49,20 +50,22 @@ def identifier(raw: str) -> dict[str, Any]:
 
 
 def identifiers(raws: Sequence[str]) -> list[dict[str, Any]]:
+    """Each of `raws` as `identifier`. Raises InvalidIdentifier, TypeError for one string."""
     if isinstance(raws, str):  # a str is a Sequence[str] too
         raise TypeError("expected a sequence of identifiers, not one string.")
     return [identifier(raw) for raw in raws]
 
 
 def phone_number(raw: str) -> dict[str, str]:
-    """A PhoneNumberIdentifierModel (`sourceCallerIdNumber`)."""
+    """A PhoneNumberIdentifierModel (`sourceCallerIdNumber`). Raises InvalidIdentifier."""
     if not (isinstance(raw, str) and _PHONE_NUMBER.fullmatch(raw)):
         raise InvalidIdentifier(f"Caller id {raw!r} must be a +E.164 phone number.")
     return {"value": raw}
 
 
 def play_source(source: PlaySource) -> dict[str, Any]:
-    """A PlaySource: `file {uri}` with an optional cache id, or `text {text, ...}`."""
+    """A PlaySource: `file {uri}` with an optional cache id, or `text {text, ...}`. Raises
+    ValueError (no absolute URL; no text, or more than 4,000 characters), TypeError."""
     if isinstance(source, FileSource):
         if not source.url.startswith(("https://", "http://")):
             raise ValueError("A file source needs an absolute http(s) URL.")
@@ -83,7 +86,8 @@ def play_source(source: PlaySource) -> dict[str, Any]:
 
 
 def tone(value: str) -> str:
-    """The GA name of a key: "1" -> "one", "*" -> "asterisk", "#" -> "pound", "A" -> "a"."""
+    """The GA name of a key: "1" -> "one", "*" -> "asterisk", "#" -> "pound", "A" -> "a".
+    Raises ValueError."""
     name = _TONE_NAMES.get(value.upper() if len(value) == 1 else value)
     if name is None:
         raise ValueError(f"{value!r} is not a DTMF key (0-9, *, #, A-D).")
@@ -91,13 +95,15 @@ def tone(value: str) -> str:
 
 
 def in_range(name: str, value: int, low: int, high: int) -> int:
+    """`value`, if a whole number from `low` to `high`. Raises ValueError."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ValueError(f"{name} must be a whole number from {low} to {high}.")
     return value
 
 
 def connection_path(call_id: str, tail: str = "") -> str:
-    """`/calling/callConnections/{id}` plus `tail` (":play", "/participants:add", ...)."""
+    """`/calling/callConnections/{id}` plus `tail` (":play", "/participants:add", ...).
+    Raises ValueError for an empty id."""
     return "/calling/callConnections/" + quote(non_empty("call_id", call_id), safe="") + tail
 
 
