@@ -44,7 +44,8 @@ class ProviderCallbackView(APIView):
     """POST /calls/<call_id>/events/<secret>/: the provider's events for one call.
 
     The secret in the URL is the only credential the preview API offers; it is compared in
-    constant time. 401 wrong secret, 404 unknown call, 400 malformed body, 503 not stored
+    constant time. GA callbacks also carry a signed JWT (`Authorization: Bearer`), verified
+    first. 401 wrong secret or token, 404 unknown call, 400 malformed body, 503 not stored
     (deliver again), 200 stored (a redelivered event is answered 200 and stored once).
     Each callback goes to the sink the server gave this request (calls.background): the
     process's callback pipeline under daphne, or store-and-apply inline without one.
@@ -57,7 +58,11 @@ class ProviderCallbackView(APIView):
 
     def post(self, request: Request, call_id: int, secret: str) -> Response:
         received = ingest_callback(
-            call_id=call_id, secret=secret, body=request.body, sink=callback_sink(request)
+            call_id=call_id,
+            secret=secret,
+            body=request.body,
+            authorization=request.headers.get("Authorization"),
+            sink=callback_sink(request),
         )
         return Response({"received": received})
 

@@ -1,89 +1,43 @@
-"""The call provider's HTTP client, and the only app module that imports httpx.
+"""The 2021 preview dialect of the call provider's client (calls.provider_interface).
 
-It speaks the 2021 Call Automation preview (`/calling/calls`, api-version 2021-04-15-preview1;
-reference: shared/reference/acs-call-automation.md, sections 1 and 2). Its operations, results and
-errors are dialect-neutral, so the later `/calling/callConnections` dialect can sit beside it
-without the rest of the app knowing which one is on the wire.
+It speaks `/calling/calls`, api-version 2021-04-15-preview1 (reference:
+shared/reference/acs-call-automation.md, sections 1 and 2), over calls.provider_http's signed,
+retried exchange. Its operations, results and errors are dialect-neutral; what the preview
+cannot do (terminate, mute, recognize, continuous DTMF, get/list, text prompts, playing to one
+person) raises NotSupportedByDialect before anything is sent.
 
 Identifiers are the app's raw strings: "+E164" for phone numbers and "8:..." for ACS users.
 """
 
-import logging
 import time
 import uuid
-from collections.abc import Callable, Generator, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NoReturn, Self
 
 import httpx
-import tenacity
 
 from calls import signing
+from calls.dialects import PREVIEW_VERSION
+from calls.provider_http import HmacAuth as HmacAuth  # re-exported: the tests sign with it
+from calls.provider_http import SignedHttp, json_object, utc_now
 from calls.provider_types import (
+    CallInfo,
     CallLeg,
+    FileSource,
     MediaOperation,
+    NotSupportedByDialect,
     OperationStatus,
-    ProviderError,
-    ProviderNotFound,
+    ParticipantInfo,
+    PlaySource,
     ProviderProtocolError,
-    ProviderRejected,
-    ProviderThrottled,
-    ProviderUnauthorized,
-    ProviderUnavailable,
-    ProviderUnreachable,
+    TextSourceNotSupported,
 )
-from calls.retry_policy import (
-    DEFAULT_RETRY,
-    RetryPolicy,
-    never_arrived,
-    retry_after_seconds,
-    transient,
-)
+from calls.retry_policy import DEFAULT_RETRY, RetryPolicy, never_arrived, transient
 from calls.wire import call_path, non_empty, wire_identifier, wire_phone_number, wire_targets
 
-API_VERSION = "2021-04-15-preview1"
-
-logger = logging.getLogger(__name__)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-# --- Signing -------------------------------------------------------------------------------
-
-
-class HmacAuth(httpx.Auth):
-    """Signs each request (and each retry, with a fresh x-ms-date) as it goes on the wire."""
-
-    requires_request_body = True
-
-    def __init__(self, access_key: bytes, *, clock: Callable[[], datetime] = _utc_now) -> None:
-        self._access_key = access_key
-        self._clock = clock
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers.update(
-            signing.signature_headers(
-                access_key=self._access_key,
-                method=request.method,
-                path_and_query=request.url.raw_path.decode("ascii"),  # encoded, with the query
-                host=request.headers["Host"],  # httpx drops a default port; sign what is sent
-                body=request.content,
-                now=self._clock(),
-            )
-        )
-        yield request
-
-
-# --- Retries (the policy: calls.retry_policy) ----------------------------------------------
-
-
-def _log_retry(state: tenacity.RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome is not None else None
-    delay = state.next_action.sleep if state.next_action is not None else 0.0
-    logger.warning("%s; retrying in %.1f s (attempt %d)", exc, delay, state.attempt_number + 1)
+API_VERSION = PREVIEW_VERSION
 
 
 # --- The client ----------------------------------------------------------------------------
@@ -93,7 +47,8 @@ class CallAutomationClient:
     """Synchronous client for one provider resource; close it, or use it as a context manager.
 
     Every method raises ProviderError subclasses for provider and network failures, and
-    ValueError (InvalidIdentifier among them) for bad arguments, before sending anything.
+    ValueError (InvalidIdentifier among them) for bad arguments, before sending anything; what
+    the preview cannot do raises NotSupportedByDialect.
     """
 
     def __init__(
@@ -105,22 +60,19 @@ class CallAutomationClient:
         connect_timeout: float = 5.0,
         retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        credentials = signing.parse_connection_string(connection_string)
-        self._retry = retry
-        self._sleep = sleep
-        self._clock = clock
-        self._backoff = tenacity.wait_exponential(
-            multiplier=retry.initial_backoff, max=retry.max_backoff
-        ) + tenacity.wait_random(0, retry.initial_backoff)
-        self._http = httpx.Client(
-            base_url=credentials.endpoint,
-            auth=HmacAuth(credentials.access_key, clock=clock),
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+        self._http = SignedHttp(
+            connection_string,
+            api_version=API_VERSION,
             transport=transport,
-            headers={"Accept": "application/json", "User-Agent": "incident-reporter"},
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            retry=retry,
+            sleep=sleep,
+            clock=clock,
         )
+        self._request = self._http.request
 
     def close(self) -> None:
         self._http.close()
@@ -189,7 +141,7 @@ class CallAutomationClient:
         response = self._request(
             "create_call", "POST", "/calling/calls", body=body, headers=headers, retry_if=transient
         )
-        call_id = _json_object(response).get("calllegid")
+        call_id = json_object(response).get("calllegid")
         if not isinstance(call_id, str) or not call_id:
             raise ProviderProtocolError(
                 "create_call", "success without a callLegId", status=response.status_code
@@ -252,78 +204,119 @@ class CallAutomationClient:
         path = call_path(call_id, "participants")
         self._request("invite_participants", "POST", path, body=body, retry_if=never_arrived)
 
-    def remove_participant(self, call_id: str, participant_id: str) -> None:
-        """Drop one participant (the id from a ParticipantsUpdated roster). Raises ProviderError."""
+    def remove_participant(
+        self,
+        call_id: str,
+        participant_id: str,
+        *,
+        operation_context: str | None = None,
+        request_id: uuid.UUID | None = None,
+        first_sent: datetime | None = None,
+    ) -> None:
+        """Drop one participant (the id from a ParticipantsUpdated roster); the preview takes
+        no context or repeatability headers here. Raises ProviderError, ValueError."""
         path = call_path(call_id, "participants", non_empty("participant_id", participant_id))
         self._request("remove_participant", "DELETE", path, retry_if=transient)
 
-    def _request(
+    def play(
         self,
-        operation: str,
-        method: str,
-        path: str,
+        call_id: str,
         *,
-        retry_if: Callable[[BaseException], bool],
-        body: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        def should_retry(exc: BaseException) -> bool:
-            retry_after = exc.retry_after if isinstance(exc, ProviderError) else None
-            in_budget = retry_after is None or retry_after <= self._retry.max_retry_after
-            return retry_if(exc) and in_budget
-
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self._retry.attempts),
-            wait=self._wait,
-            retry=tenacity.retry_if_exception(should_retry),
-            sleep=self._sleep,
-            before_sleep=_log_retry,
-            reraise=True,  # callers see the last ProviderError, not tenacity's RetryError
+        source: PlaySource,
+        to: Sequence[str] = (),
+        loop: bool = False,
+        operation_context: str,
+    ) -> MediaOperation:
+        """A file to everyone, as play_audio. Raises TextSourceNotSupported for a text source,
+        NotSupportedByDialect for `to`, ProviderError, ValueError."""
+        if not isinstance(source, FileSource):
+            raise TextSourceNotSupported("play", API_VERSION, "Text-to-speech is")
+        if to:
+            _unsupported("play", "Playing to some participants only is")
+        return self.play_audio(
+            call_id,
+            audio_url=source.url,
+            loop=loop,
+            operation_context=operation_context,
+            audio_id=source.cache_id,
         )
-        return retrying(self._send, operation, method, path, body, headers)
 
-    def _wait(self, state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(exc, ProviderError) and exc.retry_after is not None:
-            return exc.retry_after
-        return min(self._backoff(state), self._retry.max_backoff)
-
-    def _send(
+    def add_participant(
         self,
-        operation: str,
-        method: str,
-        path: str,
-        body: dict[str, Any] | None,
-        headers: dict[str, str] | None,
-    ) -> httpx.Response:
-        try:
-            response = self._http.request(
-                method, path, params={"api-version": API_VERSION}, json=body, headers=headers
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise ProviderUnreachable(operation, _describe(exc)) from exc
-        except httpx.TransportError as exc:  # read/write timeouts, dropped connections
-            raise ProviderUnavailable(operation, _describe(exc)) from exc
-        except httpx.HTTPError as exc:  # e.g. an undecodable response body
-            raise ProviderProtocolError(operation, _describe(exc)) from exc
-        if response.is_success:
-            return response
-        raise _error_from_response(operation, response, now=self._clock())
+        call_id: str,
+        *,
+        target: str,
+        operation_context: str,
+        caller_id: str | None = None,
+        invitation_timeout: int | None = None,
+        request_id: uuid.UUID | None = None,
+        first_sent: datetime | None = None,
+    ) -> None:
+        """Invite one person (invite_participants): the preview has neither a ring timeout nor
+        repeatability here, so those are not sent. Raises ProviderError, ValueError."""
+        self.invite_participants(
+            call_id, targets=[target], operation_context=operation_context, caller_id=caller_id
+        )
+
+    # What the preview has no operation for: refused before anything is sent.
+
+    def terminate_call(
+        self,
+        call_id: str,
+        *,
+        request_id: uuid.UUID | None = None,
+        first_sent: datetime | None = None,
+    ) -> None:
+        """Raises NotSupportedByDialect (hang_up ends a preview call for everyone)."""
+        _unsupported("terminate_call")
+
+    def mute_participant(
+        self,
+        call_id: str,
+        participant_id: str,
+        *,
+        operation_context: str | None = None,
+        request_id: uuid.UUID | None = None,
+        first_sent: datetime | None = None,
+    ) -> None:
+        """Raises NotSupportedByDialect."""
+        _unsupported("mute_participant")
+
+    def recognize_dtmf(
+        self,
+        call_id: str,
+        *,
+        target: str,
+        prompt: PlaySource | None,
+        operation_context: str,
+        max_tones: int = 1,
+        stop_tones: Sequence[str] = (),
+        initial_silence_timeout: int = 5,
+        inter_tone_timeout: int = 2,
+        interrupt_prompt: bool = True,
+    ) -> None:
+        """Raises NotSupportedByDialect (the preview reports every key as a ToneReceived)."""
+        _unsupported("recognize_dtmf")
+
+    def start_continuous_dtmf(self, call_id: str, *, target: str, operation_context: str) -> None:
+        """Raises NotSupportedByDialect (the preview subscribes to tones at create_call)."""
+        _unsupported("start_continuous_dtmf")
+
+    def stop_continuous_dtmf(self, call_id: str, *, target: str, operation_context: str) -> None:
+        """Raises NotSupportedByDialect."""
+        _unsupported("stop_continuous_dtmf")
+
+    def get_call(self, call_id: str) -> CallInfo:
+        """Raises NotSupportedByDialect."""
+        _unsupported("get_call")
+
+    def list_participants(self, call_id: str) -> tuple[ParticipantInfo, ...]:
+        """Raises NotSupportedByDialect (the roster comes in ParticipantsUpdated events)."""
+        _unsupported("list_participants")
 
 
-def _describe(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    """The body as a dict with lower-cased keys; {} when it is empty or not a JSON object."""
-    try:
-        document = response.json()
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
-        return {}
-    if not isinstance(document, dict):
-        return {}
-    return {str(key).lower(): value for key, value in document.items()}
+def _unsupported(operation: str, what: str = "") -> NoReturn:
+    raise NotSupportedByDialect(operation, API_VERSION, what)
 
 
 _WIRE_STATUSES = {
@@ -336,7 +329,7 @@ _WIRE_STATUSES = {
 
 def _media_operation(response: httpx.Response, sent_context: str) -> MediaOperation:
     # Lenient: the request was accepted, so an odd body must not make the caller think it failed.
-    body = _json_object(response)
+    body = json_object(response)
     operation_id = body.get("id", body.get("operationid"))  # renamed in late 2021
     status = body.get("status")
     context = body.get("operationcontext")
@@ -347,41 +340,3 @@ def _media_operation(response: httpx.Response, sent_context: str) -> MediaOperat
         status=status if isinstance(status, OperationStatus) else OperationStatus.UNKNOWN,
         operation_context=context if isinstance(context, str) and context else sent_context,
     )
-
-
-def _error_from_response(
-    operation: str, response: httpx.Response, *, now: datetime
-) -> ProviderError:
-    status = response.status_code
-    kind: type[ProviderError]
-    if status == 429:
-        kind = ProviderThrottled
-    elif status >= 500 or status == 408:
-        kind = ProviderUnavailable
-    elif status in (401, 403):
-        kind = ProviderUnauthorized
-    elif status == 404:
-        kind = ProviderNotFound
-    elif 400 <= status < 500:
-        kind = ProviderRejected
-    else:
-        kind = ProviderProtocolError  # 1xx/3xx: a misconfigured endpoint, most likely
-    code, message = _error_details(response)
-    retry_after = retry_after_seconds(response.headers.get("Retry-After"), now=now)
-    return kind(operation, message, status=status, code=code, retry_after=retry_after)
-
-
-def _error_details(response: httpx.Response) -> tuple[str | None, str]:
-    """(code, message) from `{"code","message"}` or `{"error":{"code","message"}}`, or the text."""
-    body = _json_object(response)
-    inner = body.get("error")
-    if isinstance(inner, dict):
-        body = {str(key).lower(): value for key, value in inner.items()}
-    code = body.get("code")
-    message = body.get("message")
-    if isinstance(code, bool) or not isinstance(code, str | int):
-        code = None
-    if not isinstance(message, str) or not message:
-        text = "" if body else response.text.strip()[:200]  # a non-JSON body, e.g. from a proxy
-        message = text or response.reason_phrase or "no details"
-    return (str(code) if code is not None else None), message

@@ -53,6 +53,14 @@ class WrongCallbackSecret(DomainError):
     status_code = HTTPStatus.UNAUTHORIZED
 
 
+class BadCallbackToken(DomainError):
+    """A GA callback whose `Authorization: Bearer` JWT does not verify; `code` says why
+    (e.g. `token_expired`, `wrong_audience`, `unknown_key`)."""
+
+    code = "bad_token"
+    status_code = HTTPStatus.UNAUTHORIZED
+
+
 class MalformedCallback(DomainError):
     """The body is not events we understand; `code` is the parser's (e.g. `not_json`)."""
 

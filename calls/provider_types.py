@@ -30,6 +30,51 @@ class MediaOperation:
     operation_context: str  # what the result event will carry
 
 
+@dataclass(frozen=True)
+class CallInfo:
+    """A call as the provider describes it now (get_call)."""
+
+    call_id: str
+    state: str  # the provider's word, lower-cased: "connecting", "connected", "disconnected"...
+    server_call_id: str | None
+    correlation_id: str | None
+
+
+@dataclass(frozen=True)
+class ParticipantInfo:
+    """One person on the call now (list_participants)."""
+
+    identifier: str  # "+E164" or "8:...", as the app sends them
+    participant_id: str  # what remove_participant takes
+    is_muted: bool
+    is_on_hold: bool
+
+
+# --- What to play --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A WAV file the provider fetches from `url`; `cache_id` lets it cache the file (change
+    it whenever the content at `url` changes)."""
+
+    url: str
+    cache_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """Text the provider speaks (up to 4,000 characters), e.g. locale "en-US" and voice
+    "en-US-JennyNeural"; None leaves the choice to the provider."""
+
+    text: str
+    source_locale: str | None = None
+    voice_name: str | None = None
+
+
+PlaySource = FileSource | TextSource
+
+
 # --- Errors --------------------------------------------------------------------------------
 
 
@@ -89,3 +134,16 @@ class ProviderUnreachable(ProviderUnavailable):
 
 class ProviderThrottled(ProviderUnavailable):
     """429: refused before it was processed; `retry_after` says when to come back."""
+
+
+class NotSupportedByDialect(ProviderError):
+    """The API version in use has no such operation (or option); nothing was sent."""
+
+    def __init__(self, operation: str, api_version: str, what: str = "") -> None:
+        what = what or f"{operation} is"
+        super().__init__(operation, f"{what} not supported by the {api_version} dialect.")
+        self.api_version = api_version
+
+
+class TextSourceNotSupported(NotSupportedByDialect):
+    """The 2021 preview plays only files: a text prompt must be rendered to a WAV first."""

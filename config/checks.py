@@ -1,9 +1,37 @@
-"""Deploy-time checks for how the process is put together (the emulator mount)."""
+"""Checks for how the process is put together: the provider's API version and callback
+audience (always), and the emulator mount (deploy-time)."""
 
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from calls.dialects import is_ga
+
+
+@register()
+def check_provider_api_version(**kwargs: Any) -> list[CheckMessage]:
+    try:
+        ga = is_ga(settings.ACS_API_VERSION)
+    except ValueError as exc:
+        return [
+            Error(
+                str(exc),
+                hint="Unset ACS_API_VERSION for the 2021 preview, or set a GA version.",
+                id="config.E002",
+            )
+        ]
+    if ga and not settings.ACS_RESOURCE_ID:
+        return [
+            Error(
+                "ACS_API_VERSION is a GA version, whose callbacks are signed for the "
+                "resource's immutable id, and ACS_RESOURCE_ID is empty: every callback "
+                "would be refused.",
+                hint="Set ACS_RESOURCE_ID to the resource's immutableResourceId (a GUID).",
+                id="config.E003",
+            )
+        ]
+    return []
 
 
 @register(Tags.security, deploy=True)

@@ -252,6 +252,18 @@ ACS_CONNECTION_STRING = env_str("ACS_CONNECTION_STRING")
 # The identity calls come from, and the number PSTN targets see (must belong to the resource).
 ACS_SOURCE_ID = env_str("ACS_SOURCE_ID", "8:acs:incident-reporter")
 ACS_CALLER_ID = env_str("ACS_CALLER_ID", "+14255550100")
+# The API version spoken: the 2021 preview, or a GA version (calls.dialects; the check
+# config.E002 refuses any other). The preview stays the default until the services and the
+# emulator speak GA end to end; then it becomes calls.dialects.NEWEST_GA_VERSION.
+ACS_API_VERSION = env_str("ACS_API_VERSION", "2021-04-15-preview1")
+# GA callbacks carry a JWT whose audience is the resource's immutable id (the Azure portal's
+# JSON view of the resource) and whose issuer is ACS's, or the emulator's own endpoint.
+# INTEGRATOR: the single place for the emulator's resource id; replace the literal with
+# `from acs_emulator import EMULATOR_RESOURCE_ID` once the emulator exports it.
+EMULATOR_RESOURCE_ID = "00000000-0000-0000-0000-00000000e401"
+ACS_RESOURCE_ID = env_str("ACS_RESOURCE_ID", "" if ACS_CONNECTION_STRING else EMULATOR_RESOURCE_ID)
+# Empty: ACS's issuer for a *.communication.azure.com endpoint, else the endpoint itself.
+ACS_CALLBACK_ISSUER = env_url("ACS_CALLBACK_ISSUER", schemes=("https", "http")).rstrip("/")
 # How the provider reaches this app: callbacks and audio prompts are absolute URLs under it.
 PUBLIC_BASE_URL = env_url(
     "PUBLIC_BASE_URL",

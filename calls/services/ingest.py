@@ -7,7 +7,6 @@ provider gets its answer as soon as the events are committed.
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,8 +15,17 @@ from django.db import IntegrityError
 
 from calls import callback_events as ev
 from calls import callbacks as cb
-from calls.errors import EventForAnotherCall, MalformedCallback, UnknownCall, WrongCallbackSecret
+from calls.callback_tokens import CallbackTokenError, SigningKeysUnavailable
+from calls.errors import (
+    BadCallbackToken,
+    CallbackNotStored,
+    EventForAnotherCall,
+    MalformedCallback,
+    UnknownCall,
+    WrongCallbackSecret,
+)
 from calls.models import Call, CallEvent
+from calls.provider import callback_verifier, callbacks_are_signed
 from calls.services.applying import apply_pending_events
 from calls.services.write_queue import serialized_writes
 from config.errors import DomainError
@@ -42,8 +50,9 @@ CallbackSink = Callable[[Delivery], CallbackOutcome]
 
 
 def event_digest(call: Call, event: ev.AnyCallbackEvent) -> str:
-    canonical = json.dumps(event.raw, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{call.pk}:{canonical}".encode()).hexdigest()
+    """What makes a stored event unique per call: its CloudEvent id (GA), else (2021, whose
+    ids are mostly null) the whole envelope."""
+    return hashlib.sha256(f"{call.pk}:{cb.dedupe_key(event)}".encode()).hexdigest()
 
 
 def store_and_apply(delivery: Delivery) -> CallbackOutcome:
@@ -56,22 +65,40 @@ def store_and_apply(delivery: Delivery) -> CallbackOutcome:
 
 
 def ingest_callback(
-    *, call_id: int, secret: str, body: bytes, sink: CallbackSink = store_and_apply
+    *,
+    call_id: int,
+    secret: str,
+    body: bytes,
+    authorization: str | None = None,
+    sink: CallbackSink = store_and_apply,
 ) -> int:
-    """Hand one callback to `sink` to be verified, stored and applied; return how many events
-    it carried.
+    """Check a GA callback's `authorization` (its Bearer JWT), then hand the callback to `sink`
+    to be verified, stored and applied; return how many events it carried.
 
     The callback view passes the sink its server gave the request: in a server process, that
     process's callback pipeline (calls.background), which stores it together with whatever
     else arrived meanwhile and applies it after the provider has its answer. Raises
-    UnknownCall, WrongCallbackSecret, MalformedCallback or EventForAnotherCall, and then stores
-    nothing; the pipeline may also answer CallbackNotStored (a database error, or no turn in
-    time).
+    BadCallbackToken, UnknownCall, WrongCallbackSecret, MalformedCallback or
+    EventForAnotherCall, and then stores nothing; CallbackNotStored when the provider's signing
+    keys cannot be fetched, or from the pipeline (a database error, or no turn in time).
     """
+    if callbacks_are_signed():
+        _check_token(authorization)
     outcome = sink(Delivery(call_id, secret, body))
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
+
+
+def _check_token(authorization: str | None) -> None:
+    """Raises BadCallbackToken, or CallbackNotStored when no key can be fetched to check it."""
+    try:
+        callback_verifier().verify(authorization)
+    except SigningKeysUnavailable as exc:
+        raise CallbackNotStored(exc.message) from None
+    except CallbackTokenError as exc:
+        logger.warning("Refused a callback: %s", exc)
+        raise BadCallbackToken(exc.message, code=exc.code) from None
 
 
 def store_callbacks(deliveries: Sequence[Delivery]) -> list[CallbackOutcome]:
@@ -119,7 +146,7 @@ def _verify(delivery: Delivery, call: Call | None) -> tuple[Call, tuple[ev.AnyCa
     """The call and the parsed events of a callback we accept; raises why it is refused."""
     if call is None:
         raise UnknownCall("No such call.")
-    # The secret in the URL is the only credential the preview API offers.
+    # The secret in the URL: the only credential the preview offers, and kept beside GA's JWT.
     if not hmac.compare_digest(call.callback_secret.encode(), delivery.secret.encode()):
         raise WrongCallbackSecret("The callback secret is wrong.")
     try:

@@ -1,0 +1,87 @@
+"""The 2021 preview client behind the neutral interface: the operations it maps onto the
+preview's, and the ones it refuses before sending anything."""
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from calls.client import CallAutomationClient
+from calls.provider_types import (
+    FileSource,
+    NotSupportedByDialect,
+    TextSource,
+    TextSourceNotSupported,
+)
+from tests.calls.test_client import CALL, body_of, make_client
+
+Operation = Callable[[CallAutomationClient], Any]
+UNSUPPORTED: dict[str, Operation] = {
+    "terminate_call": lambda c: c.terminate_call(CALL),
+    "mute_participant": lambda c: c.mute_participant(CALL, "p-1"),
+    "recognize_dtmf": lambda c: c.recognize_dtmf(
+        CALL, target="+15550100", prompt=None, operation_context="menu"
+    ),
+    "start_continuous_dtmf": lambda c: c.start_continuous_dtmf(
+        CALL, target="+15550100", operation_context="k"
+    ),
+    "stop_continuous_dtmf": lambda c: c.stop_continuous_dtmf(
+        CALL, target="+15550100", operation_context="k"
+    ),
+    "get_call": lambda c: c.get_call(CALL),
+    "list_participants": lambda c: c.list_participants(CALL),
+    "play": lambda c: c.play(
+        CALL, source=FileSource("https://a.example/x.wav"), to=["+15550100"], operation_context="p"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", UNSUPPORTED)
+def test_what_the_preview_lacks_is_refused_before_sending(name: str) -> None:
+    client, provider, _ = make_client(httpx.Response(202))
+    with pytest.raises(NotSupportedByDialect, match="not supported by the 2021-04-15-preview1"):
+        UNSUPPORTED[name](client)
+    assert provider.requests == []
+
+
+def test_a_text_source_is_refused_with_its_own_error() -> None:
+    client, provider, _ = make_client(httpx.Response(202))
+    with pytest.raises(TextSourceNotSupported, match="Text-to-speech"):
+        client.play(CALL, source=TextSource("Hello"), operation_context="tts")
+    assert provider.requests == []
+
+
+def test_a_file_to_everyone_is_play_audio() -> None:
+    client, provider, _ = make_client(httpx.Response(202, json={"status": "running"}))
+    source = FileSource("https://a.example/x.wav", cache_id="prompt-1")
+    client.play(CALL, source=source, loop=True, operation_context="p")
+    assert provider.last.url.path == f"/calling/calls/{CALL}/PlayAudio"
+    assert body_of(provider.last) == {
+        "audioFileUri": "https://a.example/x.wav",
+        "loop": True,
+        "operationContext": "p",
+        "resourceId": "prompt-1",
+    }
+
+
+def test_add_participant_is_an_invitation_of_one() -> None:
+    client, provider, _ = make_client(httpx.Response(202))
+    client.add_participant(
+        CALL, target="+15550100", operation_context="invite:1", invitation_timeout=30
+    )
+    assert provider.last.url.path == f"/calling/calls/{CALL}/participants"
+    assert body_of(provider.last) == {
+        "participants": [{"phoneNumber": {"value": "+15550100"}}],
+        "operationContext": "invite:1",
+    }
+    assert "Repeatability-Request-ID" not in provider.last.headers
+
+
+def test_remove_participant_ignores_what_the_preview_cannot_send() -> None:
+    client, provider, _ = make_client(httpx.Response(202))
+    client.remove_participant(CALL, "p-1", operation_context="remove:1")
+    assert (provider.last.method, provider.last.url.path) == (
+        "DELETE",
+        f"/calling/calls/{CALL}/participants/p-1",
+    )

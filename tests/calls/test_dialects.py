@@ -1,0 +1,63 @@
+"""ACS_API_VERSION chooses the dialect; an unknown one is refused at start-up (config.E002)."""
+
+from typing import Any
+
+import pytest
+
+from calls.client import CallAutomationClient
+from calls.client_ga import GaCallAutomationClient
+from calls.dialects import GA_VERSIONS, PREVIEW_VERSION
+from calls.provider import build_client, callback_issuer
+from config.checks import check_provider_api_version
+
+
+def test_the_default_is_still_the_preview(settings: Any) -> None:
+    assert settings.ACS_API_VERSION == PREVIEW_VERSION
+    client = build_client()
+    assert isinstance(client, CallAutomationClient)
+    client.close()
+
+
+@pytest.mark.parametrize("version", GA_VERSIONS)
+def test_a_ga_version_builds_the_ga_client_speaking_it(settings: Any, version: str) -> None:
+    settings.ACS_API_VERSION = version
+    client = build_client()
+    assert isinstance(client, GaCallAutomationClient)
+    assert client._http.api_version == version
+    client.close()
+    assert check_provider_api_version() == []
+
+
+@pytest.mark.parametrize("version", ["2099-01-01", "2022-04-07-preview", "latest", "2024-09-15 "])
+def test_an_unknown_version_is_refused_by_the_check_and_the_builder(
+    settings: Any, version: str
+) -> None:
+    settings.ACS_API_VERSION = version
+    (error,) = check_provider_api_version()
+    assert error.id == "config.E002"
+    assert "2026-03-12" in error.msg
+    with pytest.raises(ValueError, match="not one the app speaks"):
+        build_client()
+
+
+def test_ga_on_a_real_resource_needs_its_resource_id(settings: Any) -> None:
+    settings.ACS_API_VERSION = "2026-03-12"
+    settings.ACS_RESOURCE_ID = ""
+    (error,) = check_provider_api_version()
+    assert error.id == "config.E003"
+
+
+def test_the_issuer_follows_the_endpoint_unless_set(settings: Any) -> None:
+    settings.ACS_CONNECTION_STRING = (
+        "endpoint=https://contoso.communication.azure.com/;accesskey=cHc="
+    )
+    settings.ACS_CALLBACK_ISSUER = ""
+    assert callback_issuer() == "https://acscallautomation.communication.azure.com"
+    settings.ACS_CONNECTION_STRING = "endpoint=http://127.0.0.1:9000/;accesskey=cHc="
+    assert callback_issuer() == "http://127.0.0.1:9000"
+    settings.ACS_CALLBACK_ISSUER = "https://issuer.example"
+    assert callback_issuer() == "https://issuer.example"
+
+
+def test_the_embedded_emulator_has_a_resource_id_by_default(settings: Any) -> None:
+    assert settings.ACS_RESOURCE_ID == settings.EMULATOR_RESOURCE_ID
