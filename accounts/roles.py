@@ -53,6 +53,12 @@ ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("callouts", "view_callout"),
     ("callouts", "view_recipient"),
     ("callouts", "view_attempt"),
+    # Alert integrations (their tokens are credentials) and the alerts they received.
+    ("integrations", "add_integration"),
+    ("integrations", "change_integration"),
+    ("integrations", "delete_integration"),
+    ("integrations", "view_integration"),
+    ("integrations", "view_alert"),
 )
 
 ROLE_PERMISSIONS: dict[Role, tuple[tuple[str, str], ...]] = {

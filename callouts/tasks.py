@@ -4,6 +4,7 @@ Tasks are only wake-ups: what to do is read from the call-out's rows, under row 
 task that runs twice, late, or after a worker died half-way does no harm.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -50,3 +51,14 @@ def is_queued(work: Task[Any, Any], row_id: int, *, by: datetime | None = None) 
         # No run_after is stored as the end of time, and means "as soon as possible".
         waiting = waiting.filter(Q(run_after__lte=by) | Q(run_after=get_date_max()))
     return waiting.exists()
+
+
+def enqueue_unless_queued(work: Task[Any, Any], row_ids: Iterable[int]) -> int:
+    """Enqueue `work` for each of `row_ids` that no task waits for (the recovery sweeps: a
+    task taken by a worker that died is lost); return how many were enqueued."""
+    enqueued = 0
+    for row_id in row_ids:
+        if not is_queued(work, row_id):
+            work.enqueue(row_id)
+            enqueued += 1
+    return enqueued

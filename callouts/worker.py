@@ -23,6 +23,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from callouts.services.overstaying import hang_up_overstaying
 from callouts.services.recovery import recover
 from calls.background import run_worker
+from integrations.services.recovery import recover_alerts
 
 logger = logging.getLogger(__name__)
 # How long the task thread sleeps when no task is ready: a wake-up at a start slot is late by
@@ -84,11 +85,14 @@ def recover_and_log() -> None:
 
 
 def after_ring_sweep() -> None:
-    """The call-outs' share of each ring sweep: recover lost work, end calls that outstay."""
+    """The worker's share of each ring sweep: recover lost work, end calls that outstay."""
     recover_and_log()
     hung_up = hang_up_overstaying()
     if hung_up:
         logger.info("Hung up %d call-out calls that outstayed their answer.", hung_up)
+    alerts = recover_alerts()
+    if alerts:
+        logger.warning("Recovered %d alerts a stopped worker left queued.", alerts)
 
 
 async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> None:

@@ -22,6 +22,7 @@ from callouts.api import IncidentCalloutViewSet
 from calls.api import AudioPromptViewSet, CallViewSet
 from contacts.api import ContactGroupViewSet, ContactViewSet
 from incidents.api import IncidentViewSet
+from integrations.api import AlertIntakeView, IntegrationViewSet
 
 app_name = "api"
 
@@ -34,6 +35,7 @@ router.register("incidents", IncidentViewSet, basename="incident")
 router.register("incidents", IncidentCalloutViewSet, basename="incident-callout")
 router.register("calls", CallViewSet, basename="call")
 router.register("prompts", AudioPromptViewSet, basename="prompt")
+router.register("integrations", IntegrationViewSet, basename="integration")
 
 
 @extend_schema(exclude=True)
@@ -44,6 +46,12 @@ def no_such_endpoint(request: Request, path: str) -> Response:
 
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # Before the router's, whose integrations/{pk}/ would otherwise be tried for it.
+    path(
+        "integrations/<str:token>/alerts/",
+        AlertIntakeView.as_view(),
+        name="integration-alerts",
+    ),
     *router.urls,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

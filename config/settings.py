@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "incidents",
     "calls",
     "callouts",
+    "integrations",
     "config",
 ]
 

@@ -1,5 +1,6 @@
 """Every change to an incident goes through these functions."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -71,8 +72,13 @@ def declare_incident(
     rules: Rules | None = None,
     quorum: int | None = None,
     declared_by: User | None,
+    on_declared: Callable[[Incident], None] | None = None,
 ) -> Incident:
     """Declare an incident and phone `targets`; the incident becomes active once a call is out.
+
+    `on_declared`, if given, is called with the new incident inside the declaring transaction
+    (before any call is placed), so what it records is kept with the incident or not at all:
+    an exception it raises undoes the declaration and is raised from here.
 
     The calls play `prompt` once they connect: unless told, the default prompt; None, nothing;
     a TypedMessage, its text spoken (calls.services.prompts.typed_prompt, which says what it
@@ -97,6 +103,7 @@ def declare_incident(
             rules=rules or chosen_rules(None),
             quorum=quorum,
             declared_by=declared_by,
+            on_declared=on_declared,
         )
     refuse_rules_for_bridge(policy=rules, quorum=quorum)
     played = chosen_prompt(prompt)  # a typed message is spoken before the transaction begins
@@ -104,6 +111,8 @@ def declare_incident(
         incident = Incident.objects.create(
             title=title, description=description, severity=severity, declared_by=declared_by
         )
+        if on_declared is not None:
+            on_declared(incident)
         calls = prepare_calls(incident=incident, targets=targets, mode=mode, prompt=played)
         broadcast_incident_listed(incident)
         add_timeline_entry(
@@ -140,6 +149,7 @@ def _declare_callout(
     rules: Rules,
     quorum: int | None,
     declared_by: User | None,
+    on_declared: Callable[[Incident], None] | None,
 ) -> Incident:
     quorum = check_callout(targets=targets, quorum=quorum)  # before anything is stored
     with transaction.atomic():
@@ -150,6 +160,8 @@ def _declare_callout(
             declared_by=declared_by,
             status=IncidentStatus.ACTIVE,
         )
+        if on_declared is not None:
+            on_declared(incident)
         start_callout(incident=incident, targets=targets, prompt=prompt, rules=rules, quorum=quorum)
         broadcast_incident_listed(incident)
         add_timeline_entry(

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from integrations.models import Alert, Integration
 from tests.callouts.declared import declared_callout
 from tests.factories import (
     CallEventFactory,
@@ -26,6 +27,7 @@ NO_ADD_PAGE = {
     "calls.callevent",
     "callouts.callout",
     "callouts.recipient",
+    "integrations.alert",
     "django_tasks_database.dbtaskresult",  # the task engine's own admin: its rows are its own
 }
 
@@ -43,6 +45,7 @@ def test_changelist_add_and_change_pages_load_for_every_model() -> None:
     ContactGroupFactory.create().members.add(contact)
     call_command("seed_demo", stdout=io.StringIO())  # the default prompt, numbers, presets
     declared_callout(1)  # a call-out, its recipient and its pacing task
+    Alert.objects.create(integration=Integration.objects.get(), body="{}")
 
     for model in admin.site._registry:
         label = model._meta.label_lower

@@ -16,7 +16,7 @@ from django.utils import timezone
 from callouts.models import Attempt, CallerNumber, Callout, CalloutState, RecipientStatus
 from callouts.services.pacing import due_recipients, free_slots
 from callouts.services.waking import wake_waiting_callouts
-from callouts.tasks import is_queued, pace_callout, place_attempt
+from callouts.tasks import enqueue_unless_queued, is_queued, pace_callout, place_attempt
 from calls.models import CallState
 
 
@@ -43,13 +43,8 @@ def _lost_placements(now: datetime) -> int:
     lost = Attempt.objects.filter(
         ended_at__isnull=True, call__state__in=(CallState.PENDING, CallState.FAILED)
     ).filter(Q(claimed_at__lt=expired) | Q(claimed_at__isnull=True, scheduled_at__lt=expired))
-    enqueued = 0
-    for attempt_id in lost.order_by("pk").values_list("pk", flat=True):
-        # The task decides: the same request again, or settled as failed past the window.
-        if not is_queued(place_attempt, attempt_id):
-            place_attempt.enqueue(attempt_id)
-            enqueued += 1
-    return enqueued
+    # The task decides: the same request again, or settled as failed past the window.
+    return enqueue_unless_queued(place_attempt, lost.order_by("pk").values_list("pk", flat=True))
 
 
 def _stalled_pacings(now: datetime) -> int:

@@ -20,6 +20,8 @@ from calls.models import AudioPrompt
 from calls.services.prompts import save_prompt
 from config.env import env_str
 from contacts.models import Contact, ContactGroup
+from integrations.models import Integration, IntegrationKind
+from integrations.serializers import alert_url
 
 DEFAULT_PROMPT_NAME = "Incident declared: press 1 to acknowledge"
 DEFAULT_PROMPT_FILE = (
@@ -34,6 +36,7 @@ DEMO_CONTACTS = [
     ("Margaret Hamilton", "+14255550104", "8:acs:demo_margaret-hamilton"),
     ("Katherine Johnson", "", "8:acs:demo_katherine-johnson"),
 ]
+DEMO_INTEGRATION = "Monitoring (generic JSON)"
 DEMO_GROUPS = {
     "On-call engineers": ["Ada Lovelace", "Grace Hopper", "Alan Turing"],
     "Facilities": ["Margaret Hamilton", "Katherine Johnson", "Ada Lovelace"],
@@ -66,6 +69,11 @@ class Command(BaseCommand):
             self._ensure_contacts()
             self._ensure_default_prompt()
             self._ensure_callout_setup()
+            integration = self._ensure_integration()
+        self.stdout.write(
+            f"Demo alert integration ({integration.get_kind_display()}): POST to "
+            f"{alert_url(integration)}"
+        )
         if created:
             self.stdout.write(self.style.SUCCESS("Demo accounts created:"))
             self.stdout.write(f"  admin / operator / viewer, password: {password}")
@@ -111,6 +119,14 @@ class Command(BaseCommand):
                     name=name, max_attempts=tries, retry_wait_seconds=wait, is_default=is_default
                 )
             )
+
+    def _ensure_integration(self) -> Integration:
+        integration, made = Integration.objects.get_or_create(
+            name=DEMO_INTEGRATION, defaults={"kind": IntegrationKind.GENERIC}
+        )
+        if made:
+            integration.groups.add(ContactGroup.objects.get(name="On-call engineers"))
+        return integration
 
     def _ensure_contacts(self) -> None:
         contacts = {}
