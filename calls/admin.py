@@ -9,6 +9,7 @@ from django.utils.html import format_html
 
 from calls.errors import SpeechUnavailable
 from calls.models import AudioPrompt, Call, CallEvent, Participant
+from calls.provider import provider_speaks_text
 from calls.services.prompts import check_prompt_source, save_prompt
 from calls.speech import VOICES, rendered_speech
 from config.admin_records import RecordAdminMixin
@@ -113,7 +114,7 @@ class AudioPromptForm(forms.ModelForm[AudioPrompt]):
             return cleaned
         text = cleaned.get("text", "")
         check_prompt_source(has_audio=bool(cleaned.get("audio")), text=text)
-        if text:
+        if text and not provider_speaks_text():
             try:  # said now, not when a call plays it (the rendering is kept for then)
                 rendered_speech(text, cleaned["voice"])
             except SpeechUnavailable as exc:

@@ -267,8 +267,9 @@ class CallAutomationClient:
         request_id: uuid.UUID | None = None,
         first_sent: datetime | None = None,
     ) -> None:
-        """Raises NotSupportedByDialect (hang_up ends a preview call for everyone)."""
-        _unsupported("terminate_call")
+        """End the call for everyone: on the preview that is its hang-up (one Hangup ends a
+        preview call for all; it takes no repeatability headers). Raises ProviderError."""
+        self.hang_up(call_id)
 
     def mute_participant(
         self,

@@ -74,6 +74,12 @@ def callbacks_are_signed() -> bool:
     return is_ga(settings.ACS_API_VERSION)
 
 
+def provider_speaks_text() -> bool:
+    """Whether the provider speaks a typed prompt itself (GA); the 2021 preview plays only
+    files, so there the app renders the text (calls.speech)."""
+    return is_ga(settings.ACS_API_VERSION)
+
+
 def callback_issuer() -> str:
     """ACS_CALLBACK_ISSUER, or by default ACS's issuer for a real resource and the endpoint
     itself for an emulator. Raises ConnectionStringError (a ValueError)."""

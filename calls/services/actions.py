@@ -22,11 +22,12 @@ from calls.models import (
     Participant,
     ParticipantState,
 )
-from calls.provider import provider_client, provider_request, public_url
+from calls.provider import provider_client, provider_request, provider_speaks_text, public_url
+from calls.provider_types import FileSource, PlaySource, TextSource
 from calls.services.announcements import announce, save_and_announce
 from calls.services.prompts import DEFAULT_PROMPT, UseDefault, chosen_prompt
 from calls.services.ringing import start_ringing
-from calls.speech import speech_digest
+from calls.speech import VOICES, speech_digest
 from calls.spoken import Spoken, spoken_url
 from calls.targets import Target, require_targets
 from incidents.events import batched_broadcasts
@@ -150,6 +151,15 @@ def prompt_url(prompt: AudioPrompt) -> str:
     return public_url(reverse("calls:prompt_audio", kwargs={"prompt_id": prompt.pk}))
 
 
+def prompt_source(prompt: AudioPrompt) -> PlaySource:
+    """What the provider plays for `prompt`: a typed text is spoken by a provider that speaks
+    text, else fetched as a file (its rendering, for a typed one: calls.speech)."""
+    if prompt.text and provider_speaks_text():
+        voice = VOICES[prompt.voice]
+        return TextSource(prompt.text, source_locale=voice.locale, voice_name=voice.name)
+    return FileSource(prompt_url(prompt), cache_id=prompt_cache_id(prompt))
+
+
 def prompt_cache_id(prompt: AudioPrompt) -> str:
     """The id the provider may cache `prompt`'s audio by: it changes with a new recording (a
     new file name) or a changed text or voice, so an edited prompt is never played stale."""
@@ -177,10 +187,9 @@ def play_prompt(
     return _play(
         call=call,
         provider_call_id=provider_call_id,
-        audio_url=prompt_url(prompt),
+        source=prompt_source(prompt),
         loop=loop,
         operation_context=f"play:{prompt.pk}:{uuid.uuid4()}",
-        audio_id=prompt_cache_id(prompt),
         doing=f'play "{prompt}"',
         says=f'{actor_name(actor)} played "{prompt}" {how}.',
         actor=actor,
@@ -193,10 +202,10 @@ def play_spoken(*, call: Call, spoken: Spoken, operation_context: str, says: str
     return _play(
         call=call,
         provider_call_id=_require_live(call),
-        audio_url=spoken_url(spoken),
+        # The file may change with a new release: no caching by id.
+        source=FileSource(spoken_url(spoken)),
         loop=False,
         operation_context=operation_context,
-        audio_id=None,  # the file may change with a new release: no caching by id
         doing="play the confirmation",
         says=says,
         actor=None,
@@ -207,21 +216,16 @@ def _play(
     *,
     call: Call,
     provider_call_id: str,
-    audio_url: str,
+    source: PlaySource,
     loop: bool,
     operation_context: str,
-    audio_id: str | None,
     doing: str,
     says: str,
     actor: User | None,
 ) -> Call:
     with provider_request(doing):
-        provider_client().play_audio(
-            provider_call_id,
-            audio_url=audio_url,
-            loop=loop,
-            operation_context=operation_context,
-            audio_id=audio_id,
+        provider_client().play(
+            provider_call_id, source=source, loop=loop, operation_context=operation_context
         )
     return _record_media(call=call, state=MediaState.PLAYING, text=says, actor=actor)
 
@@ -256,7 +260,8 @@ def hang_up_call(*, call: Call, actor: User | None, said: str = "") -> Call:
     ):
         # Not found: the provider already ended it.
         with provider_request("hang up", gone_is_done=True):
-            provider_client().hang_up(call.provider_call_id)
+            # For everyone: on GA a plain hang-up would only take the app off a bridge.
+            provider_client().terminate_call(call.provider_call_id)
     with transaction.atomic():
         call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
         if CALL_STATE_RANK[call.state] < CALL_STATE_RANK[CallState.TERMINATING]:

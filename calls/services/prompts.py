@@ -10,11 +10,13 @@ from django.db import IntegrityError, transaction
 
 from calls.audio import validate_prompt_wav
 from calls.models import AudioPrompt
+from calls.provider import provider_speaks_text
 from calls.selectors import default_prompt
 from calls.speech import (
     DEFAULT_VOICE,
     MAX_TEXT_LENGTH,
     VOICES,
+    estimated_duration_ms,
     rendered_duration_ms,
     speech_digest,
 )
@@ -105,7 +107,8 @@ def check_prompt_source(*, has_audio: bool, text: str) -> None:
 @transaction.atomic
 def save_prompt(*, prompt: AudioPrompt, audio: File | None = None) -> AudioPrompt:  # type: ignore[type-arg]
     """Save `prompt` (with a new `audio` file if given), recording how long it plays: the WAV's
-    duration, or for a typed text the duration of its rendering (calls.speech).
+    duration, or for a typed text the duration of its rendering (calls.speech), or its
+    estimate where the provider speaks the text itself.
 
     Making it the default takes that role from the previous default. Raises ValidationError
     when the file is not mono 16-bit 16 kHz WAV, or the prompt has both a recording and a text
@@ -117,6 +120,8 @@ def save_prompt(*, prompt: AudioPrompt, audio: File | None = None) -> AudioPromp
         prompt.duration_ms = validate_prompt_wav(audio).duration_ms
         audio.seek(0)
         prompt.audio.save(audio.name or "prompt.wav", audio, save=False)
+    elif prompt.text and provider_speaks_text():
+        prompt.duration_ms = estimated_duration_ms(prompt.text)
     elif prompt.text:
         prompt.duration_ms = rendered_duration_ms(prompt.text, prompt.voice)
     if prompt.is_default:

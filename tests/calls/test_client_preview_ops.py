@@ -18,7 +18,6 @@ from tests.calls.test_client import CALL, body_of, make_client
 
 Operation = Callable[[CallAutomationClient], Any]
 UNSUPPORTED: dict[str, Operation] = {
-    "terminate_call": lambda c: c.terminate_call(CALL),
     "mute_participant": lambda c: c.mute_participant(CALL, "p-1"),
     "recognize_dtmf": lambda c: c.recognize_dtmf(
         CALL, target="+15550100", prompt=None, operation_context="menu"
@@ -50,6 +49,15 @@ def test_a_text_source_is_refused_with_its_own_error() -> None:
     with pytest.raises(TextSourceNotSupported, match="Text-to-speech"):
         client.play(CALL, source=TextSource("Hello"), operation_context="tts")
     assert provider.requests == []
+
+
+def test_terminating_for_everyone_is_the_previews_hang_up() -> None:
+    client, provider, _ = make_client(httpx.Response(202))
+    client.terminate_call(CALL)
+    assert (provider.last.method, provider.last.url.path) == (
+        "POST",
+        f"/calling/calls/{CALL}/Hangup",
+    )
 
 
 def test_a_file_to_everyone_is_play_audio() -> None:

@@ -4,17 +4,21 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from calls.audio import validate_prompt_wav
+from calls.dialects import NEWEST_GA_VERSION, PREVIEW_VERSION
 from calls.errors import SpeechUnavailable
 from calls.keypad import DEFAULT_KEYPAD
 from calls.models import AudioPrompt
-from calls.services.actions import prompt_cache_id
-from calls.speech import MAX_TEXT_LENGTH, rendered_speech, speech_digest
+from calls.provider_types import FileSource, TextSource
+from calls.services.actions import prompt_cache_id, prompt_source
+from calls.services.prompts import save_prompt
+from calls.speech import MAX_TEXT_LENGTH, estimated_duration_ms, rendered_speech, speech_digest
 from tests.calls.test_prompts import wav
 from tests.factories import UserFactory
 
@@ -120,3 +124,26 @@ def test_an_edited_text_gets_a_new_cache_id_so_the_provider_never_plays_it_stale
     prompt.refresh_from_db()
     assert prompt_cache_id(prompt) != before
     assert prompt_cache_id(prompt).startswith(f"prompt-{prompt.pk}-")
+
+
+def test_a_provider_that_speaks_text_gets_the_text_and_nothing_is_rendered(
+    settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.ACS_API_VERSION = NEWEST_GA_VERSION
+    monkeypatch.setenv("PATH", str(tmp_path))  # no speech engine needed for the GA dialect
+    prompt = save_prompt(prompt=AudioPrompt(name="Fire", text=SAID, voice="en-GB-RyanNeural"))
+    assert prompt.duration_ms == estimated_duration_ms(SAID)
+    assert prompt_source(prompt) == TextSource(
+        SAID, source_locale="en-GB", voice_name="en-GB-RyanNeural"
+    )
+    assert not (Path(settings.MEDIA_ROOT) / "speech").exists()
+
+
+@needs_speech
+def test_the_preview_dialect_gets_the_rendering_as_a_file(settings: Any) -> None:
+    settings.ACS_API_VERSION = PREVIEW_VERSION
+    prompt = save_prompt(prompt=AudioPrompt(name="Fire", text=SAID))
+    source = prompt_source(prompt)
+    assert isinstance(source, FileSource)
+    assert source.url.endswith(f"/calls/prompts/{prompt.pk}.wav")
+    assert source.cache_id == prompt_cache_id(prompt)
