@@ -138,10 +138,10 @@ class GaApi:
         return await handler(request, body)
 
     async def terminate(self, request: Request, body: bytes) -> Response:
-        call = self._call(request)
-
+        # Repeatable actions look the call up inside the ledger: a retry of an answered
+        # request replays its answer even after the call ended meanwhile.
         def end() -> Outcome:
-            self._board.hang_up(call)
+            self._board.hang_up(self._call(request))
             return {}, 204
 
         payload, status, headers = self._repeatable(request, {}, end)
@@ -201,10 +201,10 @@ class GaApi:
         return await handler(request, body)
 
     async def add_participant(self, request: Request, body: bytes) -> Response:
-        call = self._connected(request)
         obj = parse_json_object(body)
 
         def add() -> Outcome:
+            call = self._connected(request)
             invite = ga_payloads.parse_add_participant(
                 obj, call.caller_id, allow_http=self._allow_http
             )
@@ -219,10 +219,10 @@ class GaApi:
         return _reply(payload, status, headers)
 
     async def remove_participant(self, request: Request, body: bytes) -> Response:
-        call = self._connected(request)
         obj = parse_json_object(body)
 
         def remove() -> Outcome:
+            call = self._connected(request)
             target = ga_payloads.parse_target(obj, "participantToRemove")
             operation = ga_payloads.parse_operation(obj, allow_http=self._allow_http)
             participant = self._board.find_participant(call, target)
@@ -235,10 +235,10 @@ class GaApi:
         return JSONResponse(payload, status, headers=headers)
 
     async def mute_participant(self, request: Request, body: bytes) -> Response:
-        call = self._connected(request)
         obj = parse_json_object(body)
 
         def mute() -> Outcome:
+            call = self._connected(request)
             participant = self._in_call(call, ga_payloads.parse_mute(obj))
             self._board.mute(call, participant)
             return {"operationContext": obj.get("operationContext")}, 200

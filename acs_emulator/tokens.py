@@ -6,6 +6,7 @@ JWKS that the emulator serves at `/calling/keys` (named by its OpenID configurat
 
 import base64
 import hashlib
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,6 +62,8 @@ class TokenSigner:
             "iat": int(now.timestamp()),
             "nbf": int(now.timestamp()),
             "exp": int((now + LIFETIME).timestamp()),
+            # Tokens of one second differ too: each delivery gets its own.
+            "jti": str(uuid.uuid4()),
         }
         return jwt.encode(claims, self.key, algorithm=ALGORITHM, headers={"kid": self.kid})
 

@@ -50,7 +50,8 @@ def action(acs: httpx.Client, call_id: str, verb: str, body: object = None) -> h
 
 def types_of(receiver: Receiver, call_id: str) -> list[str]:
     prefix = "Microsoft.Communication."
-    return [str(e["type"]).removeprefix(prefix) for e in receiver.events(call_id)]
+    names = [e.get("type") or e.get("eventType") for e in receiver.events(call_id)]
+    return [str(name).removeprefix(prefix) for name in names]
 
 
 def posts_for(receiver: Receiver, call_id: str) -> list[Post]:
