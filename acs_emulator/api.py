@@ -1,12 +1,8 @@
 """The emulated ACS REST surface of `2021-04-15-preview1`, under `/calling/calls` and bare `/calls`.
 
-Every request is HMAC-verified, then passed through fault injection, then handled. Injected errors
-(500, 429) happen before the operation; an injected slow response delays the reply after it, which
-is the case a client's repeatability headers exist for.
+Every request goes through `endpoints.signed` (HMAC, api-version, faults), then its handler.
 """
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from starlette.requests import Request
@@ -16,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from acs_emulator import repeatability
 from acs_emulator.config import API_VERSION
 from acs_emulator.emulator import Emulator
+from acs_emulator.endpoints import Endpoint, Handler, hold_until_delivered, signed
 from acs_emulator.errors import ApiError, error_response, not_found
 from acs_emulator.fields import JsonObject, parse_json_object
 from acs_emulator.payloads import (
@@ -24,13 +21,9 @@ from acs_emulator.payloads import (
     parse_invite,
     parse_play_audio,
 )
-from acs_emulator.signature import SignatureError, SignedRequest, request_target, verify
-from acs_emulator.state import Call, PlayOperation
+from acs_emulator.state import NO_OPERATION, Call, PlayOperation, PlaySource, SourceKind
 
 PREFIXES = ("/calling/calls", "/calls")
-
-Handler = Callable[[Request, bytes], Awaitable[Response]]
-Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class AcsApi:
@@ -61,41 +54,22 @@ class AcsApi:
         return routes
 
     def _signed(self, handler: Handler) -> Endpoint:
-        async def endpoint(request: Request) -> Response:
-            try:
-                body = await request.body()
-                self._authenticate(request, body)
-                _check_api_version(request)
-                fault = self._emulator.faults.draw()
-                if fault.error is not None:
-                    raise fault.error
-                response = await handler(request, body)
-            except ApiError as error:
-                return error_response(error)
-            if fault.delay_s:
-                await asyncio.sleep(fault.delay_s)
-            return response
-
-        return endpoint
-
-    def _authenticate(self, request: Request, body: bytes) -> None:
-        signed = SignedRequest(request.method, request_target(request.scope), request.headers, body)
-        config = self._emulator.config
-        try:
-            verify(signed, config.key, datetime.now(UTC), config.max_clock_skew)
-        except SignatureError as exc:
-            raise ApiError(401, "Unauthorized", f"HMAC authentication failed: {exc}.") from exc
+        return signed(self._emulator, handler, _check_api_version, error_response)
 
     async def create_call(self, request: Request, body: bytes) -> Response:
         now = datetime.now(UTC)
         repeat = repeatability.parse_headers(request.headers, now)
         obj = parse_json_object(body)
         if repeat is None:
-            return JSONResponse(*self._place_call(obj))
-        digest = repeatability.body_digest(obj)
-        outcome = self._emulator.ledger.once(repeat, digest, now, lambda: self._place_call(obj))
-        headers = {repeatability.RESULT_HEADER: "accepted"}
-        return JSONResponse(outcome.payload, outcome.status, headers=headers)
+            payload, status = self._place_call(obj)
+            headers = {}
+        else:
+            digest = repeatability.body_digest(obj)
+            outcome = self._emulator.ledger.once(repeat, digest, now, lambda: self._place_call(obj))
+            payload, status = outcome.payload, outcome.status
+            headers = {repeatability.RESULT_HEADER: "accepted"}
+        await hold_until_delivered(self._emulator, self._board.get_call(str(payload["callLegId"])))
+        return JSONResponse(payload, status, headers=headers)
 
     def _place_call(self, obj: JsonObject) -> tuple[JsonObject, int]:
         call = self._board.create_call(parse_create_call(obj))
@@ -115,9 +89,8 @@ class AcsApi:
         call = self._call(request)
         self._board.require_established(call)
         play = parse_play_audio(parse_json_object(body))
-        operation = PlayOperation(
-            play.audio_file_uri, play.loop, play.operation_context, play.audio_file_id
-        )
+        source = PlaySource(SourceKind.FILE, uri=play.audio_file_uri)
+        operation = PlayOperation((source,), play.loop, play.operation_context, play.audio_file_id)
         return JSONResponse(self._emulator.media.play(call, operation), 202)
 
     async def cancel_media(self, request: Request, body: bytes) -> Response:
@@ -134,7 +107,7 @@ class AcsApi:
     async def remove(self, request: Request, body: bytes) -> Response:
         call = self._call(request)
         participant = self._board.get_participant(call, request.path_params["participant_id"])
-        self._board.remove(call, participant)
+        self._board.remove(call, participant, NO_OPERATION)
         return Response(status_code=202)
 
     def _call(self, request: Request) -> Call:

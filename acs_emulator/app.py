@@ -16,6 +16,7 @@ from acs_emulator.config import EmulatorConfig
 from acs_emulator.control import ControlApi
 from acs_emulator.emulator import Emulator
 from acs_emulator.errors import ApiError, error_response
+from acs_emulator.ga_api import GaApi
 
 __all__ = ["EmulatorApp", "EmulatorConfig", "build_app"]
 
@@ -39,7 +40,11 @@ class EmulatorApp:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.emulator = Emulator(config)
-        routes = AcsApi(self.emulator).routes() + ControlApi(self.emulator).routes()
+        routes = (
+            AcsApi(self.emulator).routes()
+            + GaApi(self.emulator).routes()
+            + ControlApi(self.emulator).routes()
+        )
         self._app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

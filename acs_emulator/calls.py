@@ -8,20 +8,21 @@ connected any more, the call terminates: `Terminating`, then `Terminated`.
 
 import asyncio
 import base64
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from acs_emulator import events
 from acs_emulator.behaviours import BehaviourBook, Outcome, live
-from acs_emulator.callbacks import CallbackDispatcher
 from acs_emulator.config import EmulatorConfig
 from acs_emulator.errors import ApiError, not_found
-from acs_emulator.fields import JsonObject
+from acs_emulator.identifiers import Identifier
 from acs_emulator.media import MediaPlayer
 from acs_emulator.payloads import CreateCallRequest, InviteRequest
+from acs_emulator.reports import Reporter
 from acs_emulator.state import (
     Call,
     CallState,
-    EventRequest,
+    Dialect,
+    Operation,
     Participant,
     ParticipantState,
     ResultInfo,
@@ -66,13 +67,13 @@ class Switchboard:
         self,
         config: EmulatorConfig,
         behaviours: BehaviourBook,
-        dispatcher: CallbackDispatcher,
+        reporters: Mapping[Dialect, Reporter],
         media: MediaPlayer,
         tasks: TaskSet,
     ) -> None:
         self._config = config
         self._behaviours = behaviours
-        self._dispatcher = dispatcher
+        self._reporters = reporters
         self._media = media
         self._tasks = tasks
         self._establishing: set[str] = set()
@@ -97,9 +98,17 @@ class Switchboard:
             raise not_found(f"Participant {participant_id} not found in call {call.call_leg_id}.")
         return participant
 
+    def find_participant(self, call: Call, identifier: Identifier) -> Participant | None:
+        """The newest leg of that person (a person called twice has two)."""
+        legs = [p for p in call.participants.values() if p.identifier == identifier]
+        return legs[-1] if legs else None
+
     def require_established(self, call: Call) -> None:
         if call.state is not CallState.ESTABLISHED:
             raise state_error(call)
+
+    def _report(self, call: Call) -> Reporter:
+        return self._reporters[call.dialect]
 
     # Operations of the ACS API --------------------------------------------------------------
 
@@ -111,7 +120,13 @@ class Switchboard:
             modalities=request.modalities,
             subject=request.subject,
             caller_id=request.caller_id,
+            dialect=request.dialect,
+            operation_context=request.operation_context,
+            source_display_name=request.source_display_name,
         )
+        if request.dialect is Dialect.GA:
+            # GA knows the server call id from the start; 2021 named the conversation later.
+            call.conversation_id = conversation_id()
         call.add(Participant(request.source, Role.APP, ParticipantState.CONNECTED))
         targets = [
             call.add(Participant(t, Role.TARGET, ParticipantState.RINGING)) for t in request.targets
@@ -125,22 +140,25 @@ class Switchboard:
             raise state_error(call)
         self._terminate(call)
 
-    def invite(self, call: Call, request: InviteRequest) -> None:
+    def invite(self, call: Call, request: InviteRequest) -> list[Participant]:
         self.require_established(call)
         live_ids = {p.identifier for p in call.participants.values() if p.state.is_live}
         for identifier in request.participants:
             if identifier in live_ids:
                 raise ApiError(400, "BadRequest", f"{identifier.raw_id} is already in the call.")
+        invitees = []
         for identifier in request.participants:
             invitee = Participant(
                 identifier,
                 Role.INVITEE,
                 ParticipantState.RINGING,
-                operation_context=request.operation_context,
+                operation=Operation(request.operation_context, request.callback_uri),
             )
-            self._ring(call, call.add(invitee))
+            invitees.append(call.add(invitee))
+            self._ring(call, invitee)
+        return invitees
 
-    def remove(self, call: Call, participant: Participant) -> None:
+    def remove(self, call: Call, participant: Participant, operation: Operation) -> None:
         self.require_established(call)
         if participant.role is Role.APP:
             raise ApiError(
@@ -148,7 +166,14 @@ class Switchboard:
             )
         if not participant.state.is_live:
             raise not_found(f"Participant {participant.participant_id} is no longer in the call.")
+        participant.removal = operation
         self._disconnect(call, participant, ParticipantState.REMOVED)
+
+    def mute(self, call: Call, participant: Participant) -> None:
+        self.require_established(call)
+        if not participant.is_muted:
+            participant.is_muted = True
+            self._roster_changed(call)
 
     # Actions of simulated people (the control API) ------------------------------------------
 
@@ -183,7 +208,7 @@ class Switchboard:
         await self._config.pause(DIAL_DELAY_MS)
         if call.is_over:
             return
-        self._send(call, events.call_leg_state_changed(call))
+        self._report(call).dialling(call)
         for target in targets:
             self._ring(call, target)
 
@@ -215,8 +240,8 @@ class Switchboard:
             return
         call.state = CallState.ESTABLISHED
         call.connected_at = datetime.now(UTC)
-        call.conversation_id = conversation_id()
-        self._send(call, events.call_leg_state_changed(call))
+        call.conversation_id = call.conversation_id or conversation_id()
+        self._report(call).connected(call)
         self._roster_changed(call)
         call.established.set()
 
@@ -235,9 +260,7 @@ class Switchboard:
         ):
             return
         participant.tones += tone
-        if call.wants(EventRequest.DTMF_RECEIVED):
-            call.tone_sequence += 1
-            self._send(call, events.dtmf_received(call, call.tone_sequence, tone))
+        self._report(call).tone(call, participant, tone)
 
     def _left(self, call: Call, participant: Participant) -> None:
         if not call.is_over and participant.state is ParticipantState.CONNECTED:
@@ -247,6 +270,8 @@ class Switchboard:
         was_connected = participant.state is ParticipantState.CONNECTED
         self._stop_script(participant)
         participant.state = state
+        if was_connected and state is ParticipantState.REMOVED:
+            self._report(call).removed(call, participant)
         if was_connected:
             self._roster_changed(call)
         elif participant.role is Role.INVITEE:
@@ -260,7 +285,7 @@ class Switchboard:
     def _terminate(self, call: Call) -> None:
         call.state = CallState.TERMINATING
         call.ended_at = datetime.now(UTC)
-        self._send(call, events.call_leg_state_changed(call))
+        self._report(call).terminating(call, _never_connected(call))
         for participant in call.participants.values():
             self._stop_script(participant)
             if participant.state.is_live:
@@ -271,22 +296,16 @@ class Switchboard:
     async def _finish_termination(self, call: Call) -> None:
         await self._config.pause(TERMINATE_DELAY_MS)
         call.state = CallState.TERMINATED
-        self._send(call, events.call_leg_state_changed(call))
+        self._report(call).terminated(call)
 
     # Events ---------------------------------------------------------------------------------
 
-    def _send(self, call: Call, envelope: JsonObject) -> None:
-        self._dispatcher.send(call, envelope)
-
     def _roster_changed(self, call: Call) -> None:
-        if call.state is CallState.ESTABLISHED and call.wants(EventRequest.PARTICIPANTS_UPDATED):
-            self._send(call, events.participants_updated(call))
+        if call.state is CallState.ESTABLISHED:
+            self._report(call).roster_changed(call)
 
     def _invite_result(self, call: Call, invitee: Participant, failure: ResultInfo | None) -> None:
-        context = invitee.operation_context
-        self._send(
-            call, events.invite_participant_result(call, invitee.identifier, context, failure)
-        )
+        self._report(call).invite_result(call, invitee, failure)
 
     @staticmethod
     def _stop_script(participant: Participant) -> None:
@@ -294,6 +313,17 @@ class Switchboard:
         # A person's own script may be the caller (hanging up); it ends by itself.
         if task is not None and task is not asyncio.current_task():
             task.cancel()
+
+
+def _never_connected(call: Call) -> ResultInfo | None:
+    """Why a call that was never established ended: its first target's refusal."""
+    if call.connected_at is not None:
+        return None
+    states = [p.state for p in call.targets()]
+    return next(
+        (INVITE_FAILURES[s] for s in states if s in INVITE_FAILURES),
+        ResultInfo(487, 0, "The call was cancelled before it connected."),
+    )
 
 
 class _Line:

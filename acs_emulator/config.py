@@ -7,6 +7,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 API_VERSION = "2021-04-15-preview1"
+# The GA versions that azure-communication-callautomation 1.6 knows (its default is the last).
+GA_API_VERSIONS = (
+    "2023-03-06",
+    "2023-10-15",
+    "2024-04-15",
+    "2024-09-15",
+    "2025-05-15",
+    "2025-06-15",
+    "2026-03-12",
+)
+# The audience of the emulator's callback JWTs unless told otherwise: a stand-in for the
+# immutable resource id (a GUID) that real ACS puts there. Importable without side effects.
+EMULATOR_RESOURCE_ID = "00000000-0000-4000-8000-00000000ac5e"
 
 
 def decode_access_key(access_key: str | bytes) -> bytes:
@@ -41,6 +54,14 @@ class EmulatorConfig:
     callback_timeout_s: float = 5.0
     audio_timeout_s: float = 10.0
     audio_max_bytes: int = 20 * 1024 * 1024
+    # GA callbacks must be https, except to a loopback host; True allows http to any host.
+    allow_http_callbacks: bool = False
+    # None: the base URL the request came to (scheme, host and mount prefix), as for the
+    # OpenID configuration; set it when clients reach the emulator through a proxy.
+    jwt_issuer: str | None = None
+    jwt_audience: str = EMULATOR_RESOURCE_ID
+    # PEM of the RSA key that signs callback JWTs; None: a fresh key, made on first use.
+    jwt_private_key_pem: bytes | None = field(default=None, repr=False)
     key: bytes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -37,3 +37,12 @@ def error_response(error: ApiError) -> JSONResponse:
         status_code=error.status,
         headers=error.headers,
     )
+
+
+def communication_error_response(error: ApiError) -> JSONResponse:
+    """The GA API's CommunicationErrorResponse: the same error, wrapped (reference 3.4)."""
+    return JSONResponse(
+        {"error": {"code": error.code, "message": error.message}},
+        status_code=error.status,
+        headers=error.headers,
+    )

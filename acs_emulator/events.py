@@ -6,9 +6,17 @@ null, and `id` is null except on InviteParticipantResult, which carries a GUID.
 
 from datetime import UTC, datetime
 
+from acs_emulator.callbacks import CallbackDispatcher
 from acs_emulator.fields import JsonObject
 from acs_emulator.identifiers import Identifier
-from acs_emulator.state import Call, Participant, PlayOperation, ResultInfo, new_id
+from acs_emulator.state import (
+    Call,
+    EventRequest,
+    Participant,
+    PlayOperation,
+    ResultInfo,
+    new_id,
+)
 
 EVENT_PREFIX = "Microsoft.Communication."
 CALL_LEG_STATE_CHANGED = EVENT_PREFIX + "CallLegStateChanged"
@@ -109,3 +117,44 @@ def result_info_json(result: ResultInfo | None) -> JsonObject | None:
     if result is None:
         return None
     return {"Code": result.code, "Subcode": result.subcode, "Message": result.message}
+
+
+class PreviewReporter:
+    """The switchboard's moves as 2021 callbacks (a `reports.Reporter`)."""
+
+    def __init__(self, dispatcher: CallbackDispatcher) -> None:
+        self._dispatcher = dispatcher
+
+    def _state(self, call: Call) -> None:
+        self._dispatcher.send(call, call_leg_state_changed(call))
+
+    def dialling(self, call: Call) -> None:
+        self._state(call)
+
+    def connected(self, call: Call) -> None:
+        self._state(call)
+
+    def roster_changed(self, call: Call) -> None:
+        if call.wants(EventRequest.PARTICIPANTS_UPDATED):
+            self._dispatcher.send(call, participants_updated(call))
+
+    def invite_result(self, call: Call, invitee: Participant, failure: ResultInfo | None) -> None:
+        context = invitee.operation.context
+        self._dispatcher.send(
+            call, invite_participant_result(call, invitee.identifier, context, failure)
+        )
+
+    def removed(self, call: Call, participant: Participant) -> None:
+        """The 2021 API reports a removal only through ParticipantsUpdated."""
+
+    def tone(self, call: Call, participant: Participant, tone: str) -> None:
+        if call.wants(EventRequest.DTMF_RECEIVED):
+            call.tone_sequence += 1
+            self._dispatcher.send(call, dtmf_received(call, call.tone_sequence, tone))
+
+    def terminating(self, call: Call, failure: ResultInfo | None) -> None:
+        # The 2021 events carry no reason for a call nobody answered.
+        self._state(call)
+
+    def terminated(self, call: Call) -> None:
+        self._state(call)

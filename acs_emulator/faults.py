@@ -14,6 +14,7 @@ from acs_emulator.fields import (
     JsonObject,
     optional_int,
     optional_rate,
+    optional_str,
     reject_unknown,
     require_object,
 )
@@ -28,6 +29,7 @@ FAULT_FIELDS = (
     "duplicateCallbackRate",
     "seed",
     "failNext",
+    "createResponseAfter",
 )
 FAIL_NEXT_FIELDS = ("status", "count", "retryAfterSeconds")
 MAX_SLOW_MS = 120_000
@@ -51,6 +53,9 @@ class FaultSettings:
     duplicate_callback_rate: float = 0.0
     seed: int | None = None
     fail_next: FailNext | None = None
+    # An event type without its prefix ("CallConnected", "CallLegStateChanged"): every
+    # create-call is answered only after that event of the new call was delivered.
+    create_response_after: str | None = None
 
     def to_json(self) -> JsonObject:
         fail_next = self.fail_next
@@ -70,6 +75,7 @@ class FaultSettings:
                 "count": fail_next.count,
                 "retryAfterSeconds": fail_next.retry_after_seconds,
             },
+            "createResponseAfter": self.create_response_after,
         }
 
 
@@ -89,7 +95,15 @@ def parse_faults(obj: JsonObject) -> FaultSettings:
         duplicate_callback_rate=optional_rate(obj, "duplicateCallbackRate"),
         seed=seed,
         fail_next=_fail_next(obj.get("failNext")),
+        create_response_after=_event_name(obj),
     )
+
+
+def _event_name(obj: JsonObject) -> str | None:
+    name = optional_str(obj, "createResponseAfter")
+    if name is not None and not name.isalpha():
+        raise bad_request("'createResponseAfter' must be an event type such as CallConnected.")
+    return name
 
 
 def _int(obj: JsonObject, key: str, default: int, high: int) -> int:

@@ -41,6 +41,10 @@ class Identifier:
             return {"phoneNumber": {"value": self.value}}
         return {"communicationUser": {"id": self.value}}
 
+    def to_ga_json(self) -> JsonObject:
+        """The GA CommunicationIdentifierModel: kind, rawId and the one inner object."""
+        return {"kind": self.kind.value, "rawId": self.raw_id, **self.to_request_json()}
+
     def to_event_json(self) -> JsonObject:
         return {
             "RawId": self.raw_id,
@@ -74,6 +78,19 @@ def parse_identifier(value: object, name: str) -> Identifier:
     if kinds[0] is Kind.PHONE_NUMBER:
         return phone_number(inner.get("value"), f"{name}.phoneNumber.value")
     return communication_user(inner.get("id"), f"{name}.communicationUser.id")
+
+
+def parse_ga_identifier(value: object, name: str) -> Identifier:
+    """A GA identifier: like `parse_identifier`, or a bare `rawId` ("4:+E164" or "8:...")."""
+    obj = require_object(value, name)
+    if Kind.COMMUNICATION_USER in obj or Kind.PHONE_NUMBER in obj or "microsoftTeamsUser" in obj:
+        return parse_identifier(obj, name)
+    raw_id = obj.get("rawId")
+    if not isinstance(raw_id, str):
+        raise bad_request(f"'{name}' must hold a communicationUser, a phoneNumber or a rawId.")
+    if raw_id.startswith(PHONE_RAW_PREFIX):
+        return phone_number(raw_id[len(PHONE_RAW_PREFIX) :], f"{name}.rawId")
+    return communication_user(raw_id, f"{name}.rawId")
 
 
 def parse_caller_id(value: object, name: str) -> Identifier:

@@ -3,9 +3,19 @@ button for every remote participant. Plain forms, no JavaScript; the page refres
 
 from html import escape
 
-from acs_emulator.state import Call, CallState, Participant, ParticipantState, Role
+from acs_emulator.state import (
+    Call,
+    CallState,
+    Dialect,
+    Participant,
+    ParticipantState,
+    PlayOperation,
+    Role,
+    SourceKind,
+)
 
 KEYPAD = ("123", "456", "789", "*0#")
+DIALECTS = {Dialect.PREVIEW: "2021 preview API", Dialect.GA: "GA API (callConnections)"}
 REFRESH_SECONDS = 2
 # A call-out places thousands of calls; the page, reloaded every 2 s, shows the newest ones.
 MAX_CALLS_SHOWN = 100
@@ -15,7 +25,7 @@ body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
 section { border: 1px solid #ccc; border-radius: 6px; padding: .75rem 1rem; margin-bottom: 1rem; }
 table { border-collapse: collapse; } td, th { padding: .25rem .6rem; text-align: left; }
 .keypad button { width: 2.2rem; } .keypad form { display: inline; }
-.muted { color: #777; }
+.muted { color: #777; } .spoken { font-style: italic; }
 """
 
 
@@ -43,11 +53,10 @@ def _links(base: str) -> str:
 
 def _call(call: Call, base: str) -> str:
     rows = "".join(_participant(call, p, base) for p in call.participants.values())
-    plays = ", ".join(
-        f"{escape(p.status.value)} ({escape(p.audio_file_uri)})" for p in call.plays.values()
-    )
+    plays = ", ".join(_play(p) for p in call.plays.values())
     return (
         f"<section><h2>Call {escape(call.call_leg_id)}</h2>"
+        f'<p class="muted">{escape(DIALECTS[call.dialect])}</p>'
         f"<p>State <strong>{escape(call.state.value)}</strong>"
         f"{' · ' + escape(call.subject) if call.subject else ''}"
         f" · {len(call.deliveries)} event(s) sent"
@@ -55,6 +64,16 @@ def _call(call: Call, base: str) -> str:
         "<table><tr><th>Who</th><th>Role</th><th>State</th><th>Keys pressed</th><th></th></tr>"
         f"{rows}</table></section>"
     )
+
+
+def _play(play: PlayOperation) -> str:
+    # A text source is "spoken" here: the page shows what the person hears.
+    sources = " + ".join(
+        f'<q class="spoken">{escape(s.text)}</q>' if s.kind is SourceKind.TEXT else escape(s.uri)
+        for s in play.sources
+    )
+    kind = "prompt " if play.is_prompt else ""
+    return f"{kind}{escape(play.status.value)} ({sources})"
 
 
 def _participant(call: Call, participant: Participant, base: str) -> str:

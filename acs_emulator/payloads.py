@@ -12,7 +12,7 @@ from acs_emulator.fields import (
     required_list,
 )
 from acs_emulator.identifiers import Identifier, Kind, parse_caller_id, parse_identifier
-from acs_emulator.state import EventRequest
+from acs_emulator.state import Dialect, EventRequest
 
 MODALITIES = ("audio", "video")
 MAX_PARTICIPANTS = 350  # the per-call limit of ACS (reference section 5)
@@ -27,6 +27,9 @@ class CreateCallRequest:
     requested_events: frozenset[EventRequest]
     subject: str | None
     caller_id: Identifier | None
+    dialect: Dialect = Dialect.PREVIEW
+    operation_context: str | None = None
+    source_display_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class InviteRequest:
     participants: tuple[Identifier, ...]
     operation_context: str | None
     caller_id: Identifier | None
+    callback_uri: str | None = None  # GA's operationCallbackUri
 
 
 def parse_create_call(obj: JsonObject) -> CreateCallRequest:

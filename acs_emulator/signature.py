@@ -69,8 +69,19 @@ class SignedRequest:
     body: bytes
 
 
-def verify(request: SignedRequest, key: bytes, now: datetime, max_skew: timedelta) -> None:
-    """Check the Authorization header, the content hash and the date; raise SignatureError."""
+def verify(
+    request: SignedRequest,
+    key: bytes,
+    now: datetime,
+    max_skew: timedelta,
+    *,
+    host_suffix: str = "",
+) -> None:
+    """Check the Authorization header, the content hash and the date; raise SignatureError.
+
+    With a `host_suffix` (a mount prefix), a signature over "host" + suffix is accepted too: the
+    GA SDK signs its endpoint without the scheme as the host, path included.
+    """
     signed_headers, signature = _parse_authorization(request.headers.get("authorization"))
     values = [_header(request.headers, name) for name in signed_headers]
     if not hmac.compare_digest(
@@ -78,11 +89,16 @@ def verify(request: SignedRequest, key: bytes, now: datetime, max_skew: timedelt
     ):
         raise SignatureError("x-ms-content-sha256 does not match the SHA-256 of the body")
     _check_date(_signed_date(request.headers, signed_headers), now, max_skew)
-    expected = hmac_sha256(key, string_to_sign(request.method, request.target, values))
-    if not hmac.compare_digest(expected, signature):
-        raise SignatureError(
-            "the signature does not match (string signed: method, path?query, headers)"
-        )
+    host_at = signed_headers.index("host")
+    hosts = [values[host_at]] + ([values[host_at] + host_suffix] if host_suffix else [])
+    for host in hosts:
+        values[host_at] = host
+        expected = hmac_sha256(key, string_to_sign(request.method, request.target, values))
+        if hmac.compare_digest(expected, signature):
+            return
+    raise SignatureError(
+        "the signature does not match (string signed: method, path?query, headers)"
+    )
 
 
 def _parse_authorization(value: str | None) -> tuple[list[str], str]:

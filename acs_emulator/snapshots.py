@@ -2,15 +2,17 @@
 
 from datetime import datetime
 
+from acs_emulator.callbacks import event_type
 from acs_emulator.events import result_info_json
 from acs_emulator.fields import JsonObject
-from acs_emulator.state import Call, Delivery, Participant, PlayOperation
+from acs_emulator.state import Call, Delivery, Participant, PlayOperation, PlaySource, SourceKind
 
 
 def call_summary_json(call: Call) -> JsonObject:
     """The call itself without its participants, media and events: what a pacing check reads."""
     return {
         "callLegId": call.call_leg_id,
+        "dialect": call.dialect.value,
         "state": call.state.value,
         "conversationId": call.conversation_id,
         "subject": call.subject,
@@ -59,6 +61,8 @@ def play_json(play: PlayOperation) -> JsonObject:
         "id": play.id,
         "audioFileUri": play.audio_file_uri,
         "audioFileId": play.audio_file_id,
+        "sources": [source_json(s) for s in play.sources],
+        "isPrompt": play.is_prompt,
         "loop": play.loop,
         "operationContext": play.operation_context,
         "status": play.status.value,
@@ -67,9 +71,16 @@ def play_json(play: PlayOperation) -> JsonObject:
     }
 
 
+def source_json(source: PlaySource) -> JsonObject:
+    if source.kind is SourceKind.FILE:
+        return {"kind": source.kind.value, "uri": source.uri}
+    return {"kind": source.kind.value, "text": source.text, "locale": source.locale}
+
+
 def delivery_json(delivery: Delivery) -> JsonObject:
     return {
-        "eventType": delivery.envelope.get("eventType"),
+        "eventType": event_type(delivery.envelope),
+        "uri": delivery.uri,
         "subject": delivery.envelope.get("subject"),
         "status": delivery.status.value,
         "attempts": delivery.attempts,

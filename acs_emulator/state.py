@@ -14,6 +14,13 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+class Dialect(StrEnum):
+    """Which API placed a call: its callbacks, ids and errors follow that API."""
+
+    PREVIEW = "2021-04-15-preview1"
+    GA = "ga"
+
+
 class CallState(StrEnum):
     ESTABLISHING = "Establishing"
     ESTABLISHED = "Established"
@@ -75,35 +82,99 @@ class ResultInfo:
     message: str
 
 
+@dataclass(frozen=True)
+class Operation:
+    """What an app's request asked to be told: its context, and where (GA's
+    operationCallbackUri; None: the call's callback URI)."""
+
+    context: str | None = None
+    callback_uri: str | None = None
+
+
+NO_OPERATION = Operation()
+
+
 @dataclass(eq=False)
 class Participant:
     identifier: Identifier
     role: Role
     state: ParticipantState
     behaviour: Behaviour | None = None
-    operation_context: str | None = None  # of the invite that brought an invitee
+    operation: Operation = NO_OPERATION  # of the invite (add) that brought an invitee
+    removal: Operation | None = None  # of the app's remove request, once made
     participant_id: str = field(default_factory=new_id)
     is_muted: bool = False
     tones: str = ""  # keys pressed so far, for the control API
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
+class SourceKind(StrEnum):
+    FILE = "file"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class PlaySource:
+    """A file to fetch and play, or a text the emulator "speaks" (shown on its page)."""
+
+    kind: SourceKind
+    uri: str = ""
+    text: str = ""
+    locale: str | None = None
+    voice: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.uri if self.kind is SourceKind.FILE else f"“{self.text}”"
+
+
 @dataclass(eq=False)
 class PlayOperation:
-    audio_file_uri: str
+    sources: tuple[PlaySource, ...]
     loop: bool
     operation_context: str | None
-    audio_file_id: str | None
+    audio_file_id: str | None = None
+    # GA: participant ids that hear it (empty: everyone), and the operationCallbackUri.
+    play_to: tuple[str, ...] = ()
+    callback_uri: str | None = None
+    # GA: a recognize's prompt reports no play events of its own.
+    is_prompt: bool = False
     id: str = field(default_factory=new_id)
     status: PlayStatus = PlayStatus.NOT_STARTED
     duration_s: float | None = None
     result: ResultInfo | None = None
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
+    @property
+    def audio_file_uri(self) -> str:
+        return next((s.uri for s in self.sources if s.kind is SourceKind.FILE), "")
+
+    @property
+    def operation(self) -> Operation:
+        return Operation(self.operation_context, self.callback_uri)
+
+
+@dataclass(eq=False)
+class Recognition:
+    """A GA DTMF recognize on one participant: its prompt plays, then keys are collected."""
+
+    participant_id: str
+    operation: Operation
+    max_tones: int
+    inter_tone_timeout_s: float
+    initial_silence_timeout_s: float
+    stop_tones: frozenset[str]
+    interrupt_prompt: bool
+    prompt: PlayOperation | None = None
+    tones: list[str] = field(default_factory=list)
+    listening: bool = False  # the prompt is over (or was interrupted): timeouts run
+    timer: asyncio.Task[None] | None = field(default=None, repr=False)
+
 
 @dataclass(eq=False)
 class Delivery:
     envelope: dict[str, object]
+    uri: str = ""
     status: DeliveryStatus = DeliveryStatus.PENDING
     attempts: int = 0
     copies: int = 1
@@ -117,13 +188,25 @@ class Call:
     modalities: tuple[str, ...]
     subject: str | None = None
     caller_id: Identifier | None = None
-    call_leg_id: str = field(default_factory=new_id)
+    dialect: Dialect = Dialect.PREVIEW
+    operation_context: str | None = None
+    source_display_name: str | None = None
+    call_leg_id: str = field(default_factory=new_id)  # GA: the callConnectionId
+    correlation_id: str = field(default_factory=new_id)
+    # GA: the issuer of the callbacks' JWTs, fixed when the call is created.
+    token_issuer: str | None = None
     state: CallState = CallState.ESTABLISHING
     conversation_id: str | None = None
     participants: dict[str, Participant] = field(default_factory=dict)
     plays: dict[str, PlayOperation] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     tone_sequence: int = 0
+    roster_sequence: int = 0
+    # GA: continuous DTMF recognition per participant id, and the one running recognize.
+    continuous_dtmf: dict[str, Operation] = field(default_factory=dict)
+    recognition: Recognition | None = None
+    # Set after each delivered callback (for faults that hold a response until one arrives).
+    delivered: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     # Set once Established: a person who answered waits for it before pressing keys or leaving.
     established: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))

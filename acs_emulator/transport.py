@@ -41,7 +41,9 @@ class Transport:
             self._loop = loop
         return self._client
 
-    async def post_json(self, url: str, body: bytes, timeout_s: float) -> int:
+    async def post_json(
+        self, url: str, body: bytes, timeout_s: float, headers: dict[str, str] | None = None
+    ) -> int:
         """POST a JSON body and return the status; raise FetchError on a transport failure."""
         client = self._get()
         try:
@@ -49,7 +51,7 @@ class Transport:
                 response = await client.post(
                     url,
                     content=body,
-                    headers={"content-type": "application/json"},
+                    headers={"content-type": "application/json", **(headers or {})},
                     timeout=timeout_s,
                 )
         except httpx.HTTPError as exc:

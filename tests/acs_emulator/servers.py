@@ -77,6 +77,7 @@ class Post:
     path: str
     query: str
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,7 +104,8 @@ class Receiver:
             if self.failures_to_answer > 0:
                 self.failures_to_answer -= 1
                 return Response(status_code=503)
-            self.posts.append(Post(request.url.path, request.url.query, body))
+            post = Post(request.url.path, request.url.query, body, dict(request.headers))
+            self.posts.append(post)
             self._lock.notify_all()
         return Response(status_code=200)
 
@@ -125,7 +127,7 @@ class Receiver:
             envelopes = [e for post in self.posts for e in _as_list(post.body)]
         if call_leg_id is None:
             return envelopes
-        return [e for e in envelopes if f"callLeg/{call_leg_id}/" in str(e.get("subject"))]
+        return [e for e in envelopes if _is_about(e, call_leg_id)]
 
     def wait_for(
         self,
@@ -141,15 +143,11 @@ class Receiver:
             while True:
                 for event in self.events(call_leg_id):
                     data = event.get("data")
-                    if (
-                        event.get("eventType") == full_type
-                        and isinstance(data, dict)
-                        and match(data)
-                    ):
+                    if _event_type(event) == full_type and isinstance(data, dict) and match(data):
                         return event
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    seen = [e.get("eventType") for e in self.events(call_leg_id)]
+                    seen = [_event_type(e) for e in self.events(call_leg_id)]
                     raise AssertionError(f"no {event_type} for {call_leg_id}; saw {seen}")
                 self._lock.wait(remaining)
 
@@ -158,3 +156,13 @@ def _as_list(body: object) -> list[Event]:
     if isinstance(body, list):
         return [e for e in body if isinstance(e, dict)]
     return [body] if isinstance(body, dict) else []
+
+
+def _is_about(event: Event, call_id: str) -> bool:
+    # 2021: "callLeg/<id>/<kind>"; GA CloudEvents: "calling/callConnections/<id>".
+    subject = str(event.get("subject"))
+    return f"callLeg/{call_id}/" in subject or subject.endswith(f"callConnections/{call_id}")
+
+
+def _event_type(event: Event) -> object:
+    return event.get("eventType") or event.get("type")

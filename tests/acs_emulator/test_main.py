@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from acs_emulator import EMULATOR_RESOURCE_ID
 from acs_emulator.__main__ import connection_string, parse_args
 from tests.acs_emulator.scenarios import ACCESS_KEY, CALLS, call_body
 from tests.acs_emulator.servers import Receiver
@@ -31,6 +32,19 @@ def test_connection_string_names_the_endpoint_and_key() -> None:
     )
 
 
+def test_with_tls_the_connection_string_names_https() -> None:
+    assert connection_string("127.0.0.1", 8443, "a2V5", tls=True) == (
+        "endpoint=https://127.0.0.1:8443/;accesskey=a2V5"
+    )
+
+
+def test_ga_options_default_to_the_emulator_resource_id_and_loopback_http() -> None:
+    args = parse_args([])
+
+    assert (args.jwt_audience, args.jwt_issuer) == (EMULATOR_RESOURCE_ID, None)
+    assert (args.allow_http_callbacks, args.tls_cert, args.jwt_key_pem) == (False, None, None)
+
+
 def test_a_key_is_generated_when_none_is_given() -> None:
     args = parse_args([])
 
@@ -39,7 +53,15 @@ def test_a_key_is_generated_when_none_is_given() -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [["--access-key", "not base64!"], ["--time-scale", "-1"]], ids=["key", "scale"]
+    "argv",
+    [
+        ["--access-key", "not base64!"],
+        ["--time-scale", "-1"],
+        ["--tls-cert", "cert.pem"],
+        ["--jwt-key-file", "/nonexistent/key.pem"],
+        ["--jwt-key-file", __file__],
+    ],
+    ids=["key", "scale", "cert-without-key", "missing-jwt-key", "not-a-jwt-key"],
 )
 def test_bad_arguments_stop_the_program(argv: list[str]) -> None:
     with pytest.raises(SystemExit):

@@ -164,3 +164,15 @@ def test_request_target_is_the_path_and_query_as_sent(
     scope: dict[str, object], target: str
 ) -> None:
     assert request_target({"type": "http", "path": "/", **scope}) == target
+
+
+def test_a_mounted_emulator_accepts_the_sdks_host_with_the_endpoint_path() -> None:
+    # The GA SDK signs its endpoint without the scheme as the host: "host/prefix" when mounted.
+    key = decode_access_key(KEY)
+    values = [DATE, f"{HOST}/acs-emulator", EMPTY_HASH]
+    signature = hmac_sha256(key, string_to_sign("GET", "/acs-emulator/x", values))
+    request = vector_request("/acs-emulator/x", signature)
+
+    verify(request, key, WHEN, timedelta(minutes=15), host_suffix="/acs-emulator")
+    with pytest.raises(SignatureError):
+        verify(request, key, WHEN, timedelta(minutes=15))
