@@ -10,6 +10,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
+from acs_emulator.config import EMULATOR_RESOURCE_ID
 from config.env import (
     env_bool,
     env_choice,
@@ -259,9 +260,6 @@ ACS_CALLER_ID = env_str("ACS_CALLER_ID", "+14255550100")
 ACS_API_VERSION = env_str("ACS_API_VERSION", "2021-04-15-preview1")
 # GA callbacks carry a JWT whose audience is the resource's immutable id (the Azure portal's
 # JSON view of the resource) and whose issuer is ACS's, or the emulator's own endpoint.
-# INTEGRATOR: the single place for the emulator's resource id; replace the literal with
-# `from acs_emulator import EMULATOR_RESOURCE_ID` once the emulator exports it.
-EMULATOR_RESOURCE_ID = "00000000-0000-0000-0000-00000000e401"
 ACS_RESOURCE_ID = env_str("ACS_RESOURCE_ID", "" if ACS_CONNECTION_STRING else EMULATOR_RESOURCE_ID)
 # Empty: ACS's issuer for a *.communication.azure.com endpoint, else the endpoint itself.
 ACS_CALLBACK_ISSUER = env_url("ACS_CALLBACK_ISSUER", schemes=("https", "http")).rstrip("/")

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from acs_emulator import EMULATOR_RESOURCE_ID
 from calls.client import CallAutomationClient
 from calls.client_ga import GaCallAutomationClient
 from calls.dialects import GA_VERSIONS, PREVIEW_VERSION
@@ -60,4 +61,4 @@ def test_the_issuer_follows_the_endpoint_unless_set(settings: Any) -> None:
 
 
 def test_the_embedded_emulator_has_a_resource_id_by_default(settings: Any) -> None:
-    assert settings.ACS_RESOURCE_ID == settings.EMULATOR_RESOURCE_ID
+    assert settings.ACS_RESOURCE_ID == EMULATOR_RESOURCE_ID  # the emulator's audience
