@@ -16,9 +16,15 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 # The services enqueue these tasks, so each task imports its service when it runs.
 
 
-@task()
+# Pacing is the wake-up for a freed line and runs for milliseconds: a worker takes it before the
+# create-calls that are ready (the default priority is 0), which it would otherwise queue behind.
+PACE_PRIORITY = 10
+
+
+@task(priority=PACE_PRIORITY)
 def pace_callout(callout_id: int) -> None:
-    """Start as many of the call-out's due attempts as the caller numbers and start rate allow."""
+    """Start as many of the call-out's due attempts as the caller numbers and start rate allow,
+    and place those due now."""
     from callouts.services.pacing import pace
 
     pace(callout_id=callout_id)

@@ -6,8 +6,11 @@ into every HTTP request's scope under CALLBACK_SINK, as Channels' middleware put
 the callback view takes it from there (callback_sink) and hands each body to it. On one
 long-lived thread with its own database connection, the pipeline verifies and stores every
 callback that arrived meanwhile in one transaction (a group commit: one connection and one
-INSERT for many requests, where each request would otherwise open a connection of its own),
-answers them, then applies what is stored (calls.services.apply_pending_events). Every
+INSERT for many requests, where each request would otherwise open a connection of its own) and
+answers them; on a second such thread it applies what is stored
+(calls.services.apply_pending_events). Storing never waits for an apply in progress: the
+provider sends a call's next event only once the last one is answered, so a call's end
+(Terminating, then Terminated) would otherwise wait for two applies before it is even stored. Every
 RING_SWEEP_SECONDS the sweeper gives up on unanswered phones and also wakes the pipeline, which
 applies events any process stored but did not apply (it crashed, say). Several processes may
 run all this at once: the services lock each call. No task queue is needed.
@@ -53,7 +56,8 @@ class Applier(Protocol):
 
 
 class CallbackPipeline:
-    """Stores callbacks in batches and applies them, on this process's loop and one thread.
+    """Stores callbacks in batches and applies them, on this process's loop, with a thread
+    for each.
 
     `store` verifies and stores a batch (calls.services.store_callbacks); `apply` applies
     stored events (calls.services.apply_pending_events), or is None where workers apply.
@@ -72,9 +76,15 @@ class CallbackPipeline:
         self._apply = apply
         self._store_timeout = store_timeout
         self._waiting: list[Waiting] = []
-        self._wake = asyncio.Event()
+        self._arrived = asyncio.Event()  # callbacks wait to be stored
+        self._wake = asyncio.Event()  # stored events may wait to be applied
         self._wake.set()  # Catch up with whatever was stored while no process applied it.
-        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="callbacks")
+        self._store_thread = concurrent.futures.ThreadPoolExecutor(
+            1, thread_name_prefix="callbacks"
+        )
+        self._apply_thread = concurrent.futures.ThreadPoolExecutor(
+            1, thread_name_prefix="callbacks-apply"
+        )
         self._aside: set[asyncio.Task[None]] = set()
 
     def store(self, delivery: Delivery) -> CallbackOutcome:
@@ -113,27 +123,38 @@ class CallbackPipeline:
 
     def _enqueue(self, waiting: Waiting) -> None:
         self._waiting.append(waiting)
-        self._wake.set()
+        self._arrived.set()
 
     async def run(self) -> None:
+        await asyncio.gather(self._store_forever(), self._apply_forever())
+
+    async def _store_forever(self) -> None:
         while True:
-            await self._wake.wait()
-            self._wake.clear()
+            await self._arrived.wait()
+            self._arrived.clear()
             batch, self._waiting = self._waiting, []
             if batch:
                 await self._store(batch)
-            if self._apply is not None:
-                try:
-                    await self._on_thread(functools.partial(self._apply, run_aside=self.run_aside))
-                except Exception:  # Stored events stay stored; try again shortly.
-                    logger.exception("Applying stored provider events failed; will retry.")
-                    await asyncio.sleep(1)
-                    self._wake.set()
+                self._wake.set()
+
+    async def _apply_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._apply is None:
+                continue
+            try:
+                apply = functools.partial(self._apply, run_aside=self.run_aside)
+                await self._on_thread(self._apply_thread, apply)
+            except Exception:  # Stored events stay stored; try again shortly.
+                logger.exception("Applying stored provider events failed; will retry.")
+                await asyncio.sleep(1)
+                self._wake.set()
 
     async def _store(self, batch: list[Waiting]) -> None:
         try:
             deliveries = [delivery for delivery, _ in batch]
-            outcomes = await self._on_thread(self._store_batch, deliveries)
+            outcomes = await self._on_thread(self._store_thread, self._store_batch, deliveries)
         except Exception:  # Nothing was stored (one transaction); the next batch may do better.
             logger.exception("Storing %d provider callbacks failed.", len(batch))
             refusal = CallbackNotStored("Could not store the callback; deliver it again.")
@@ -143,8 +164,10 @@ class CallbackPipeline:
             for (_, done), outcome in zip(batch, outcomes, strict=True):
                 done.set_result(outcome)
 
-    async def _on_thread(self, function: Callable[..., T], *args: Any) -> T:
-        # The pipeline's thread keeps its database connection between batches (unlike
+    async def _on_thread(
+        self, thread: concurrent.futures.ThreadPoolExecutor, function: Callable[..., T], *args: Any
+    ) -> T:
+        # Each pipeline thread keeps its database connection between batches (unlike
         # database_sync_to_async) and drops it only after an error, in case it is broken.
         def run() -> T:
             try:
@@ -153,7 +176,7 @@ class CallbackPipeline:
                 connection.close()
                 raise
 
-        return await sync_to_async(run, thread_sensitive=False, executor=self._thread)()
+        return await sync_to_async(run, thread_sensitive=False, executor=thread)()
 
 
 # Work a worker process adds to each ring sweep (the call-outs' recovery, say).

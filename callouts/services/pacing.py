@@ -8,9 +8,18 @@ pacers take turns there, so two of them never fill the same free slot; SQLite ha
 anyway. The start rate is one row (StartClock), locked the same way, holding the next free start
 slot: an attempt is created with that slot as its `scheduled_at` and its create-call task may not
 run before it.
+
+The attempts whose slots come within PLACE_NOW_WITHIN are placed by the pacer itself, after the
+round's commit, each once its slot has come, instead of by place_attempt tasks: a freed line
+would otherwise wait for one more task hop (a worker's poll, the queue behind other tasks)
+before its next call. One whose slot has not come when the pacer reaches it gets its task then,
+as later ones got theirs in the round's transaction. The rows are stored before any request, as
+always; a pacer that dies before claiming one leaves it to the recovery sweep, which enqueues it
+once its slot plus a lease has passed (callouts.services.recovery), as for any lost task.
 """
 
 import heapq
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -28,6 +37,7 @@ from callouts.models import (
     RecipientStatus,
     StartClock,
 )
+from callouts.services.placing import place
 from callouts.services.settling import anyone_left, finish_callout
 from callouts.services.waking import wake_waiting_callouts
 from callouts.tasks import is_queued, pace_callout, place_attempt
@@ -37,17 +47,51 @@ from incidents.events import batched_broadcasts
 
 # When the pool is empty, the one number calls come from (ACS_CALLER_ID) gets ACS's own limit.
 DEFAULT_CALLER_LIMIT = 2
+# Attempts whose start slots come this soon are left to their pacer to place (see above).
+PLACE_NOW_WITHIN = timedelta(milliseconds=500)
 NO_CALLER_NUMBER = (
     "No caller number to call from: add an active one in the admin site "
     "(Call-outs → Caller numbers), or set ACS_CALLER_ID."
 )
 
 
+@dataclass(frozen=True)
+class Round:
+    """What one pacing round did: how many attempts it started, and those its pacer is to
+    place (no task enqueued), with their start slots, soonest first."""
+
+    started: int
+    to_place: list[tuple[int, datetime]]
+
+
 def pace(*, callout_id: int) -> int:
+    """Pace the call-out (plan_round), then send the create-call of each attempt left to the
+    pacer whose start slot has come, in slot order; the first whose slot has not come, and
+    those after it, get their place_attempt tasks. Returns how many attempts started. Runs
+    outside any transaction: no lock is held while the provider answers.
+
+    Raises NoCallerNumber when no caller number is active and ACS_CALLER_ID is unset."""
+    round_ = plan_round(callout_id=callout_id)
+    for index, (attempt_id, slot) in enumerate(round_.to_place):
+        if slot > timezone.now():
+            _enqueue_placements(round_.to_place[index:])
+            break
+        place(attempt_id=attempt_id)  # settles a refusal itself; raises nothing for it
+    return round_.started
+
+
+def _enqueue_placements(attempts: list[tuple[int, datetime]]) -> None:
+    with serialized_writes(), transaction.atomic():
+        for attempt_id, slot in attempts:
+            place_attempt.using(run_after=slot).enqueue(attempt_id)
+
+
+def plan_round(*, callout_id: int) -> Round:
     """Start as many of the call-out's due recipients (pending, by position) as the caller
-    numbers' free slots and the start rate allow: each gets an attempt and its call, and the
-    place_attempt task that dials it at its start slot. Plans the next wake-up (a retry wait
-    ending), finishes a call-out with nobody left to try, and returns how many started.
+    numbers' free slots and the start rate allow: each gets an attempt and its call. Those
+    whose start slot is more than PLACE_NOW_WITHIN away get the place_attempt task that dials
+    them then; the others are returned for the caller to place. Plans the next wake-up (a
+    retry wait ending), and finishes a call-out with nobody left to try.
 
     Raises NoCallerNumber when no caller number is active and ACS_CALLER_ID is unset."""
     with serialized_writes(), transaction.atomic(), batched_broadcasts():
@@ -58,17 +102,19 @@ def pace(*, callout_id: int) -> int:
             .first()
         )
         if callout is None or not callout.is_running:
-            return 0
+            return Round(started=0, to_place=[])
         free = free_slots(lock_pool())
         capacity = sum(free.values())
         due = list(due_recipients(callout)[:capacity]) if capacity else []
         now = timezone.now()
+        to_place: list[tuple[int, datetime]] = []
         if due:
-            _start_attempts(callout, due, _assign(free, len(due)), _start_slots(len(due), now))
+            slots = _start_slots(len(due), now)
+            to_place = _start_attempts(callout, due, _assign(free, len(due)), slots, now=now)
         _plan_next(callout, now=now, spare=capacity - len(due))
         if due or not callout.is_running:
             broadcast_callout(callout)
-    return len(due)
+    return Round(started=len(due), to_place=to_place)
 
 
 def lock_pool() -> list[CallerNumber]:
@@ -151,8 +197,15 @@ def _start_slots(count: int, now: datetime) -> list[datetime]:
 
 
 def _start_attempts(
-    callout: Callout, due: list[Recipient], numbers: list[CallerNumber], slots: list[datetime]
-) -> None:
+    callout: Callout,
+    due: list[Recipient],
+    numbers: list[CallerNumber],
+    slots: list[datetime],
+    *,
+    now: datetime,
+) -> list[tuple[int, datetime]]:
+    """Create the attempts (and their calls); enqueue the create-call task of each whose slot
+    is more than PLACE_NOW_WITHIN after `now`, and return the others (id, slot) in slot order."""
     incident = callout.incident
     calls = Call.objects.bulk_create(
         Call(
@@ -172,19 +225,23 @@ def _start_attempts(
         Attempt(recipient=r, number=r.attempts_made + 1, call=call, caller_number=n, scheduled_at=s)
         for r, call, n, s in zip(due, calls, numbers, slots, strict=True)
     )
-    now = timezone.now()
     for recipient in due:
         recipient.status = RecipientStatus.DIALLING
         recipient.attempts_made += 1
         recipient.next_attempt_at = None
         recipient.updated_at = now
     Recipient.objects.bulk_update(due, ["status", "attempts_made", "next_attempt_at", "updated_at"])
-    # In this transaction: the attempts and their wake-ups are kept together, or neither.
+    to_place = []
     for attempt in attempts:
-        place_attempt.using(run_after=attempt.scheduled_at).enqueue(attempt.pk)
+        if attempt.scheduled_at <= now + PLACE_NOW_WITHIN:
+            to_place.append((attempt.pk, attempt.scheduled_at))
+        else:
+            # In this transaction: the attempts and their wake-ups are kept together, or neither.
+            place_attempt.using(run_after=attempt.scheduled_at).enqueue(attempt.pk)
     for recipient in due:
         recipient.callout = callout
         broadcast_recipient(recipient)
+    return to_place
 
 
 def _plan_next(callout: Callout, *, now: datetime, spare: int) -> None:

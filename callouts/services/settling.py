@@ -25,7 +25,7 @@ from callouts.models import (
 )
 from callouts.services.telling import tell_finished, tell_outcome
 from callouts.services.waking import wake_waiting_callouts
-from callouts.tasks import pace_callout
+from callouts.tasks import is_queued, pace_callout
 from calls import callback_events as ev
 from calls.services.call_batch import CallBatch
 
@@ -111,7 +111,10 @@ def settle_attempt(
     _move_recipient(recipient, callout, Outcome(attempt.outcome), attempt.ended_at)
     tell_outcome(attempt=attempt, recipient=recipient, callout=callout)
     if callout.is_running and anyone_left(callout):
-        pace_callout.enqueue(callout.pk)  # a slot is free
+        # A slot is free. A pacing that waits in the queue, not yet taken, will see it: one is
+        # enough (a taken one may have counted before this commit, so it does not count).
+        if not is_queued(pace_callout, callout.pk, by=timezone.now()):
+            pace_callout.enqueue(callout.pk)
     else:
         if callout.is_running:
             finish_callout(callout)

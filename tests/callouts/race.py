@@ -48,14 +48,14 @@ def work(callout_id: int) -> dict[str, int]:
     from django.db.models import Count, Q
 
     from callouts.models import Attempt, CallerNumber, Callout, Outcome
-    from callouts.services.pacing import pace
+    from callouts.services.pacing import plan_round
     from callouts.services.settling import settle_attempt
 
     most: dict[str, int] = {}
     steps = 0
     while Callout.objects.get(pk=callout_id).is_running and steps < 2000:
         steps += 1
-        pace(callout_id=callout_id)
+        plan_round(callout_id=callout_id)  # the calls are never placed here
         in_flight = CallerNumber.objects.annotate(
             n=Count("attempts", filter=Q(attempts__ended_at__isnull=True))
         ).values_list("number", "n")

@@ -20,6 +20,7 @@ from callouts.models import (
 )
 from callouts.policy import Rules
 from callouts.services.pacing import pace
+from callouts.tasks import pace_callout
 from calls.models import CallMode, CallState
 from tests.callouts.conftest import in_flight, queued, ring_out, run_tasks, start_callout
 from tests.conftest import FakeProvider
@@ -52,9 +53,12 @@ def test_pacing_fills_each_number_to_its_limit_and_no_further(
     assert [a.scheduled_at - T0 for a in attempts] == [
         timedelta(milliseconds=250 * i) for i in range(4)
     ]
+    # The first one's slot is now: its pacer placed it. The others wait for theirs, each
+    # enqueued for its own slot.
+    assert len(provider.requests) == 1 and attempts[0].claimed_at == T0
     places = queued("place_attempt")
     assert [(t.args_kwargs["args"], t.run_after) for t in places] == [
-        ([a.pk], a.scheduled_at) for a in attempts
+        ([a.pk], a.scheduled_at) for a in attempts[1:]
     ]
     first_four = list(callout.recipients.order_by("position")[:4])
     assert [a.recipient for a in attempts] == first_four
@@ -64,7 +68,8 @@ def test_pacing_fills_each_number_to_its_limit_and_no_further(
         assert (attempt.number, attempt.recipient.status) == (1, RecipientStatus.DIALLING)
         assert attempt.recipient.attempts_made == 1
         assert call.mode == CallMode.BROADCAST and call.subject == "Fire"
-        assert call.state == CallState.PENDING and call.incident_id == callout.incident_id
+        placed = CallState.ESTABLISHING if attempt == attempts[0] else CallState.PENDING
+        assert call.state == placed and call.incident_id == callout.incident_id
         assert list(call.participants.values_list("identifier", flat=True)) == [
             attempt.recipient.identifier
         ]
@@ -76,7 +81,8 @@ def test_each_call_goes_out_from_its_number_at_its_start_slot(
     settings.CALLOUT_STARTS_PER_SECOND = 2
     with time_machine.travel(T0, tick=False):
         start_callout(3)
-        assert run_tasks() == ["pace_callout", "place_attempt"]  # the others are not due yet
+        # The pacer places the first call itself; the others are not due yet.
+        assert run_tasks() == ["pace_callout"] and len(provider.requests) == 1
     with time_machine.travel(T0 + timedelta(seconds=1), tick=False):
         assert run_tasks() == ["place_attempt", "place_attempt"]
 
@@ -105,16 +111,20 @@ def test_the_start_rate_holds_across_pacing_rounds_and_call_outs(
 def test_an_ended_call_frees_its_slot_for_the_next_person(
     operator: User, pool: Any, provider: FakeProvider
 ) -> None:
-    callout = start_callout(6, rules=Rules(max_attempts=1))
-    run_tasks()
-    assert sum(in_flight().values()) == 4
-    ended = Attempt.objects.order_by("pk").first()
-    assert ended is not None
-    ring_out(ended)
-    ended.refresh_from_db()
-    assert ended.outcome == Outcome.NO_ANSWER and ended.ended_at is not None
-    assert ended.recipient.status == RecipientStatus.NOT_REACHED
-    run_tasks()
+    with time_machine.travel(T0, tick=False):
+        callout = start_callout(6, rules=Rules(max_attempts=1))
+        run_tasks()
+    with time_machine.travel(T0 + timedelta(seconds=1), tick=False):
+        run_tasks()  # the create-calls of the later start slots
+        assert sum(in_flight().values()) == 4 and len(provider.requests) == 4
+        ended = Attempt.objects.order_by("pk").first()
+        assert ended is not None
+        ring_out(ended)
+        ended.refresh_from_db()
+        assert ended.outcome == Outcome.NO_ANSWER and ended.ended_at is not None
+        assert ended.recipient.status == RecipientStatus.NOT_REACHED
+        # The freed line's pacer places the next call itself: no task hop in between.
+        assert run_tasks() == ["pace_callout"] and len(provider.requests) == 5
     assert sum(in_flight().values()) == 4
     fifth = callout.recipients.get(position=5)
     assert fifth.status == RecipientStatus.DIALLING
@@ -189,3 +199,30 @@ def test_pacing_a_finished_call_out_starts_nobody(pool: Any, provider: FakeProvi
     callout.save()
     assert pace(callout_id=callout.pk) == 0
     assert not Attempt.objects.exists()
+
+
+def test_lines_ending_while_a_pacing_waits_in_the_queue_wake_it_once(
+    pool: Any, provider: FakeProvider
+) -> None:
+    with time_machine.travel(T0, tick=False):
+        start_callout(8, rules=Rules(max_attempts=1))
+        run_tasks()
+    with time_machine.travel(T0 + timedelta(seconds=1), tick=False):
+        run_tasks()
+        for attempt in Attempt.objects.order_by("pk")[:3]:
+            ring_out(attempt)
+        assert len(queued("pace_callout")) == 1  # it will see every slot freed before it runs
+        assert run_tasks() == ["pace_callout"]
+        assert sum(in_flight().values()) == 4 and Attempt.objects.count() == 7
+
+
+def test_a_pacing_runs_before_create_calls_already_due(
+    pool: Any, provider: FakeProvider, settings: Any
+) -> None:
+    settings.CALLOUT_STARTS_PER_SECOND = 1
+    with time_machine.travel(T0, tick=False):
+        callout = start_callout(3)
+        assert run_tasks() == ["pace_callout"]
+    with time_machine.travel(T0 + timedelta(seconds=5), tick=False):
+        pace_callout.enqueue(callout.pk)  # a line freed: enqueued after the two create-calls
+        assert run_tasks() == ["pace_callout", "place_attempt", "place_attempt"]

@@ -10,8 +10,9 @@ import time_machine
 
 from callouts.models import Attempt, Callout, CalloutState, Outcome, RecipientStatus
 from callouts.policy import Rules
-from callouts.services.pacing import pace
+from callouts.services.pacing import plan_round
 from callouts.services.placing import RESEND_AFTER, place
+from callouts.tasks import place_attempt
 from calls.models import CallState
 from tests.callouts.conftest import queued, run_tasks, start_callout
 from tests.conftest import FakeProvider
@@ -25,9 +26,13 @@ def _refusal(status: int, code: str, message: str) -> httpx.Response:
 
 
 def _paced(people: int = 1, **rules: Any) -> Callout:
-    """A call-out whose attempts exist, their create-calls not sent yet."""
+    """A call-out whose attempts exist, their create-calls queued (as a pacer hands on those
+    it does not send itself), not sent yet."""
     callout = start_callout(people, rules=Rules(**rules))
-    assert pace(callout_id=callout.pk) == people
+    round_ = plan_round(callout_id=callout.pk)
+    assert round_.started == people
+    for attempt_id, slot in round_.to_place:
+        place_attempt.using(run_after=slot).enqueue(attempt_id)
     return callout
 
 

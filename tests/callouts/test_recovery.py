@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from callouts.models import Attempt, CalloutState, Outcome, RecipientStatus
 from callouts.policy import Rules
-from callouts.services.pacing import pace
+from callouts.services.pacing import plan_round
 from callouts.services.placing import place
 from callouts.services.recovery import recover
 from calls.models import CallState
@@ -67,7 +67,7 @@ def _killed_while_sending(acs: RepeatableProvider, **rules: Any) -> Attempt:
     """A call-out of one, whose worker died with the create-call sent and unanswered."""
     with time_machine.travel(T0, tick=False):
         callout = start_callout(1, rules=Rules(**rules))
-        pace(callout_id=callout.pk)
+        plan_round(callout_id=callout.pk)
         attempt = Attempt.objects.get()
         # The worker took up the attempt's task (as db_worker claims it) and died running it.
         DBTaskResult.objects.filter(task_path="callouts.tasks.place_attempt").update(
@@ -108,11 +108,11 @@ def test_a_placement_no_worker_took_up_is_sent_once_its_start_slot_is_a_lease_ol
 ) -> None:
     with time_machine.travel(T0, tick=False):
         callout = start_callout(2)
-        pace(callout_id=callout.pk)
-    # Their tasks were taken by a worker that died before it could claim the attempts.
-    DBTaskResult.objects.filter(task_path="callouts.tasks.place_attempt").update(
-        status=TaskResultStatus.RUNNING
-    )
+        plan_round(callout_id=callout.pk)
+    # Due within moments, they were left to their pacer to place (no task), and it died first.
+    assert not DBTaskResult.objects.filter(task_path="callouts.tasks.place_attempt").exists()
+    with time_machine.travel(T0 + LEASE - timedelta(seconds=1), tick=False):
+        assert not recover().placements  # the pacer may be alive and slow
     with time_machine.travel(T0 + LEASE + timedelta(seconds=1), tick=False):
         assert recover().placements == 2
         run_tasks()

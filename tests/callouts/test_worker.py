@@ -15,7 +15,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from callouts.models import Attempt
-from callouts.services.pacing import pace
+from callouts.services.pacing import plan_round
 from callouts.worker import TaskThread, run_worker_process
 from calls.models import CallState
 from tests.callouts.conftest import start_callout
@@ -80,7 +80,7 @@ async def test_a_starting_worker_recovers_what_a_killed_one_left_and_stops_clean
 
     def killed_worker_left_a_placement() -> None:
         callout = start_callout(1)
-        pace(callout_id=callout.pk)
+        plan_round(callout_id=callout.pk)
         long_ago = timezone.now() - timedelta(seconds=settings.CALLOUT_LEASE_SECONDS + 1)
         Attempt.objects.update(scheduled_at=long_ago, claimed_at=long_ago)
         DBTaskResult.objects.update(status=TaskResultStatus.RUNNING)  # its worker was killed

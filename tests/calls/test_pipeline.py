@@ -42,8 +42,9 @@ async def test_callbacks_that_arrive_together_are_stored_in_one_batch(
 ) -> None:
     loop = asyncio.get_running_loop()
     batches: list[list[int]] = []
-    applied: list[int] = []
+    applied: list[int] = []  # how many batches were stored when each apply started
     first_batch_may_finish = threading.Event()
+    apply_may_finish = threading.Event()
 
     def store(deliveries: list[Delivery]) -> list[CallbackOutcome]:
         batches.append([d.call_id for d in deliveries])
@@ -51,16 +52,15 @@ async def test_callbacks_that_arrive_together_are_stored_in_one_batch(
             first_batch_may_finish.wait(5)
         return [UnknownCall("No such call.") if d.call_id == 7 else d.call_id for d in deliveries]
 
-    last_apply_may_finish = threading.Event()
-
     def apply(*, run_aside: RunAside) -> None:
         applied.append(len(batches))
-        if len(batches) == 2:
-            last_apply_may_finish.wait(10)
+        if len(applied) == 2:
+            apply_may_finish.wait(10)  # stuck applying after the first batch
 
     pipeline = CallbackPipeline(loop, store=store, apply=apply)
     running = asyncio.create_task(pipeline.run())
     try:
+        await until(lambda: applied == [0])  # at start, to catch up
         requests = [loop.run_in_executor(request_threads, pipeline.store, delivery(0))]
         await until(lambda: len(batches) == 1)
         requests += [
@@ -68,17 +68,20 @@ async def test_callbacks_that_arrive_together_are_stored_in_one_batch(
         ]
         await until(lambda: pipeline.waiting == 9)
         first_batch_may_finish.set()
-        # The answers go out before the batch is applied: here, while that apply is stuck.
+        await until(lambda: len(applied) == 2)
+        # The second batch is stored and answered while the first one's apply is stuck.
         answers = await asyncio.wait_for(asyncio.gather(*requests), 5)
-        await until(lambda: len(applied) == 3)
+        assert len(applied) == 2 and len(batches) == 2
+        apply_may_finish.set()
+        await until(lambda: applied[-1] == 2)  # an apply after the second batch, too
     finally:
-        last_apply_may_finish.set()
+        first_batch_may_finish.set()
+        apply_may_finish.set()
         running.cancel()
 
     assert batches == [[0], [1, 2, 3, 4, 5, 6, 7, 8, 9]]
     assert answers[:7] == [0, 1, 2, 3, 4, 5, 6] and answers[8:] == [8, 9]
     assert isinstance(answers[7], UnknownCall)  # a refusal reaches only its own request
-    assert applied == [0, 1, 2]  # once at start (to catch up), then after each batch
 
 
 async def test_a_failed_batch_is_answered_not_stored_and_the_next_one_is_stored(
