@@ -14,6 +14,7 @@ grant_view_prompts = importlib.import_module(
     "accounts.migrations.0003_grant_everyone_view_audioprompt"
 )
 grant_callouts = importlib.import_module("accounts.migrations.0004_grant_callout_permissions")
+grant_webhooks = importlib.import_module("accounts.migrations.0005_grant_webhook_permissions")
 
 
 @pytest.mark.django_db
@@ -31,6 +32,8 @@ def test_frozen_migration_tables_match_the_roles_module() -> None:
         frozen[role].add(("calls", grant_view_prompts.CODENAME))
     for role, codenames in grant_callouts.GRANTS.items():
         frozen[role] |= {("callouts", c) for c in codenames}
+    for role, codenames in grant_webhooks.GRANTS.items():
+        frozen[role] |= {("webhooks", c) for c in codenames}
     assert frozen == {role.value: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
 
 
