@@ -22,6 +22,7 @@ from callouts.api import IncidentCalloutViewSet
 from calls.api import AudioPromptViewSet, CallViewSet
 from contacts.api import ContactGroupViewSet, ContactViewSet
 from incidents.api import IncidentViewSet
+from webhooks.api import WebhookViewSet
 
 app_name = "api"
 
@@ -34,6 +35,7 @@ router.register("incidents", IncidentViewSet, basename="incident")
 router.register("incidents", IncidentCalloutViewSet, basename="incident-callout")
 router.register("calls", CallViewSet, basename="call")
 router.register("prompts", AudioPromptViewSet, basename="prompt")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 
 @extend_schema(exclude=True)
