@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 
 from config.admin_records import RecordAdminMixin
 from webhooks.errors import DeliveryNotFailed, InvalidWebhookEvents, InvalidWebhookUrl
-from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, EventType, Subscription
+from webhooks.models import Delivery, DeliveryAttempt, EventType, Subscription
 from webhooks.services.subscribing import (
     WithSecret,
     check_events,
@@ -137,13 +137,14 @@ class DeliveryAdmin(RecordAdminMixin, admin.ModelAdmin[Delivery]):
 
     @admin.action(description="Send again (failed ones)", permissions=["send_again"])
     def send_failed_again(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
-        sent = skipped = 0
+        sent = 0
         for delivery in queryset.order_by("pk"):
             try:
                 send_again(delivery=delivery)
                 sent += 1
             except DeliveryNotFailed:
-                skipped += 1
-        messages.success(request, f"{sent} sent again; {skipped} not failed, left alone.")
-        if not sent:
-            messages.warning(request, f"Only failed deliveries ({DeliveryStatus.FAILED.label}).")
+                pass  # only failed ones are sent again
+        if sent:
+            messages.success(request, f"{sent} failed deliveries sent again.")
+        else:
+            messages.warning(request, "None of them had failed: only failed ones are sent again.")
