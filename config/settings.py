@@ -244,6 +244,8 @@ SPECTACULAR_SETTINGS = {
         "CalloutStateEnum": "callouts.models.CalloutState",
         "RecipientStatusEnum": "callouts.models.RecipientStatus",
         "OutcomeEnum": "callouts.models.Outcome",
+        "WebhookEventEnum": "webhooks.models.EventType",
+        "DeliveryStatusEnum": "webhooks.models.DeliveryStatus",
     },
 }
 
