@@ -59,6 +59,14 @@ ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("integrations", "delete_integration"),
     ("integrations", "view_integration"),
     ("integrations", "view_alert"),
+    # Outgoing webhooks: the subscriptions, and their deliveries (read; "send again").
+    ("webhooks", "add_subscription"),
+    ("webhooks", "change_subscription"),
+    ("webhooks", "delete_subscription"),
+    ("webhooks", "view_subscription"),
+    ("webhooks", "view_delivery"),
+    ("webhooks", "change_delivery"),
+    ("webhooks", "view_deliveryattempt"),
 )
 
 ROLE_PERMISSIONS: dict[Role, tuple[tuple[str, str], ...]] = {

@@ -24,6 +24,7 @@ from callouts.services.overstaying import hang_up_overstaying
 from callouts.services.recovery import recover
 from calls.background import run_worker
 from integrations.services.recovery import recover_alerts
+from webhooks.services.recovery import recover_deliveries
 
 logger = logging.getLogger(__name__)
 # How long the task thread sleeps when no task is ready: a wake-up at a start slot is late by
@@ -73,7 +74,7 @@ class TaskThread:
 
 
 def recover_and_log() -> None:
-    """Run the recovery sweep, logging what it enqueued again."""
+    """Run the recovery sweeps (call-outs, webhooks), logging what they enqueued again."""
     recovered = recover()
     if recovered:
         logger.warning(
@@ -82,6 +83,9 @@ def recover_and_log() -> None:
             recovered.placements,
             recovered.pacings,
         )
+    resent = recover_deliveries()
+    if resent:
+        logger.warning("Recovered %d webhook deliveries a stopped worker held.", resent)
 
 
 def after_ring_sweep() -> None:

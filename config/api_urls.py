@@ -23,6 +23,7 @@ from calls.api import AudioPromptViewSet, CallViewSet
 from contacts.api import ContactGroupViewSet, ContactViewSet
 from incidents.api import IncidentViewSet
 from integrations.api import AlertIntakeView, IntegrationViewSet
+from webhooks.api import WebhookViewSet
 
 app_name = "api"
 
@@ -36,6 +37,7 @@ router.register("incidents", IncidentCalloutViewSet, basename="incident-callout"
 router.register("calls", CallViewSet, basename="call")
 router.register("prompts", AudioPromptViewSet, basename="prompt")
 router.register("integrations", IntegrationViewSet, basename="integration")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 
 @extend_schema(exclude=True)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "calls",
     "callouts",
     "integrations",
+    "webhooks",
     "config",
 ]
 
@@ -245,6 +246,8 @@ SPECTACULAR_SETTINGS = {
         "CalloutStateEnum": "callouts.models.CalloutState",
         "RecipientStatusEnum": "callouts.models.RecipientStatus",
         "OutcomeEnum": "callouts.models.Outcome",
+        "WebhookEventEnum": "webhooks.models.EventType",
+        "DeliveryStatusEnum": "webhooks.models.DeliveryStatus",
     },
 }
 
@@ -300,6 +303,12 @@ CALLOUT_STARTS_PER_SECOND = env_float("CALLOUT_STARTS_PER_SECOND", 10.0, minimum
 # lost it: the recovery sweep sends it again, with the same Repeatability-Request-ID. Longer
 # than the client's worst case (three tries of a 10 s timeout, plus backoff).
 CALLOUT_LEASE_SECONDS = env_int("CALLOUT_LEASE_SECONDS", 60, minimum=5)
+
+# --- Outgoing webhooks (README "Webhooks") ---------------------------------------------------
+# Multiplies the retry schedule (5 s, 30 s, 2 min, 10 min, 1 h, 2 h, 4 h): below 1 in tests.
+WEBHOOK_RETRY_SCALE = env_float("WEBHOOK_RETRY_SCALE", 1.0, minimum=0.0)
+# Subscriptions need https:// URLs; plain http:// only to this machine, and only with this.
+WEBHOOK_ALLOW_LOCAL_HTTP = env_bool("WEBHOOK_ALLOW_LOCAL_HTTP", default=DEBUG)
 
 ACS_EMULATOR_ENABLED = not ACS_CONNECTION_STRING
 # The emulator's control API (press keys, inject faults, reset) is unauthenticated, so serving

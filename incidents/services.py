@@ -32,6 +32,7 @@ from incidents.models import (
     TimelineKind,
 )
 from incidents.timeline import actor_name, add_timeline_entry, count_people
+from webhooks.services.emitting import emit_incident_closed, emit_incident_declared
 
 
 @transaction.atomic
@@ -58,6 +59,7 @@ def transition_incident(
         text=f"Status changed to {IncidentStatus(to).label.lower()} by {actor_name(actor)}.",
         actor=actor,
     )
+    emit_incident_closed(incident=locked)  # resolved or cancelled: the webhooks are told
     return locked
 
 
@@ -122,6 +124,7 @@ def declare_incident(
             f"{actor_name(declared_by)}; calling {count_people(len(targets))}.",
             actor=declared_by,
         )
+        emit_incident_declared(incident=incident)
     failures = []
     for call in calls:
         try:
@@ -171,6 +174,7 @@ def _declare_callout(
             f"{actor_name(declared_by)}; calling {count_people(len(targets))} one by one.",
             actor=declared_by,
         )
+        emit_incident_declared(incident=incident)
     return incident
 
 

@@ -21,6 +21,8 @@ from calls.models import (
 )
 from contacts.models import Contact, ContactGroup
 from incidents.models import Incident, IncidentStatus, TimelineEntry
+from webhooks.models import Subscription
+from webhooks.services.subscribing import new_secret
 
 
 class UserFactory(DjangoModelFactory[User]):
@@ -151,6 +153,15 @@ class AttemptFactory(DjangoModelFactory[Attempt]):
     claimed_at = LazyFunction(timezone.now)
 
 
+class SubscriptionFactory(DjangoModelFactory[Subscription]):
+    class Meta:
+        model = Subscription
+
+    url = Sequence(lambda n: f"https://hooks{n}.example.com/incidents")
+    events = LazyFunction(lambda: ["incident.declared"])
+    secret = LazyFunction(new_secret)
+
+
 def one_of_everything() -> dict[str, int]:
     """One of everything the endpoints act on, in states where every action can succeed."""
     contact = ContactFactory.create()
@@ -180,4 +191,5 @@ def one_of_everything() -> dict[str, int]:
         "participant": participant.pk,
         "failed_call": failed_call.pk,
         "prompt": AudioPromptFactory.create().pk,
+        "webhook": SubscriptionFactory.create().pk,
     }

@@ -15,6 +15,7 @@ from tests.factories import (
     ContactFactory,
     ContactGroupFactory,
     ParticipantFactory,
+    SubscriptionFactory,
     TimelineEntryFactory,
     UserFactory,
 )
@@ -28,6 +29,7 @@ NO_ADD_PAGE = {
     "callouts.callout",
     "callouts.recipient",
     "integrations.alert",
+    "webhooks.delivery",
     "django_tasks_database.dbtaskresult",  # the task engine's own admin: its rows are its own
 }
 
@@ -44,7 +46,8 @@ def test_changelist_add_and_change_pages_load_for_every_model() -> None:
     TimelineEntryFactory.create(incident=participant.call.incident)
     ContactGroupFactory.create().members.add(contact)
     call_command("seed_demo", stdout=io.StringIO())  # the default prompt, numbers, presets
-    declared_callout(1)  # a call-out, its recipient and its pacing task
+    SubscriptionFactory.create(events=["incident.declared"])
+    declared_callout(1)  # a call-out, its recipient and its pacing task; a webhook delivery
     Alert.objects.create(integration=Integration.objects.get(), body="{}")
 
     for model in admin.site._registry:

@@ -66,6 +66,23 @@ TABLE: list[tuple[str, str, Any, tuple[int, int, int, int]]] = [
     ("GET", "/api/prompts/", None, READ),
     ("GET", "/api/prompts/{prompt}/", None, READ),
     ("POST", "/api/prompts/", "upload", (401, 403, 403, 201)),
+    ("GET", "/api/webhooks/", None, CONFIGURE),
+    ("GET", "/api/webhooks/{webhook}/", None, CONFIGURE),
+    ("GET", "/api/webhooks/{webhook}/deliveries/", None, CONFIGURE),
+    (
+        "POST",
+        "/api/webhooks/",
+        {"url": "https://hooks.example.com/in", "events": ["incident.declared"]},
+        (401, 403, 403, 201),
+    ),
+    (
+        "PUT",
+        "/api/webhooks/{webhook}/",
+        {"url": "https://hooks.example.com/moved", "events": ["incident.resolved"]},
+        CONFIGURE,
+    ),
+    ("PATCH", "/api/webhooks/{webhook}/", {"is_active": False}, CONFIGURE),
+    ("DELETE", "/api/webhooks/{webhook}/", None, (401, 403, 403, 204)),
 ]
 ROLES = ["anonymous", "viewer", "operator", "admin_user"]
 

@@ -39,6 +39,7 @@ from config.errors import DomainError
 from incidents.events import broadcast_incident_listed
 from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry
+from webhooks.services.emitting import emit_incident_acknowledged
 
 MAX_KEYS = Attempt._meta.get_field("keys").max_length or 50
 CONFIRMATION = "confirm"  # operation contexts "confirm:<attempt id>:<action>:<uuid>"
@@ -128,6 +129,12 @@ def _answer(batch: CallBatch, attempt: Attempt, action: KeyAction, key: str) -> 
             participant.acknowledged = True
             batch.save_and_announce(participant, "acknowledged")
         broadcast_incident_listed(batch.call.incident)  # the list pages count who was reached
+        emit_incident_acknowledged(
+            incident=batch.call.incident,
+            name=recipient.name,
+            identifier=recipient.identifier,
+            via="callout",
+        )
     tell_answer(attempt=attempt, callout=callout, said=_SAID[action], key=key)
     broadcast_recipient(recipient)
     broadcast_callout(callout)

@@ -28,6 +28,7 @@ from callouts.services.waking import wake_waiting_callouts
 from callouts.tasks import is_queued, pace_callout
 from calls import callback_events as ev
 from calls.services.call_batch import CallBatch
+from webhooks.services.emitting import emit_callout_finished
 
 # What a SIP response means for a call nobody answered. The 2021 dialect reports none of them
 # for a first dial-out (busy, declined and no answer all end the call alike), later ones do
@@ -177,3 +178,4 @@ def finish_callout(callout: Callout) -> None:
     callout.finished_at = timezone.now()
     callout.save(update_fields=["state", "finished_at"])
     tell_finished(callout)
+    emit_callout_finished(callout=callout)

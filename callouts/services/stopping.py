@@ -33,6 +33,7 @@ from calls.services.welcome import RunAside
 from incidents.events import batched_broadcasts
 from incidents.models import Incident, TimelineKind
 from incidents.timeline import actor_name, add_timeline_entry, count_people
+from webhooks.services.emitting import emit_callout_finished
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def _stop(*, callout_id: int, reason: StopReason, actor: User | None) -> _Stop:
         actor=actor,
     )
     broadcast_callout(callout)
+    emit_callout_finished(callout=callout)
     for recipient in Recipient.objects.select_related("callout").filter(
         pk__in={a.recipient_id for a in open_attempts}
     ):

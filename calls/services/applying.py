@@ -38,6 +38,7 @@ from incidents.events import (
 )
 from incidents.models import TimelineKind
 from incidents.timeline import batched_timeline
+from webhooks.services.emitting import emit_incident_acknowledged
 
 _PROVIDER_STATES = {
     ev.CallState.ESTABLISHING: CallState.ESTABLISHING,
@@ -218,8 +219,14 @@ def _apply_tone(batch: CallBatch, event: ev.ToneReceived) -> None:
     suffix = " (acknowledged)" if acknowledged else ""
     says = f"{participant} pressed {event.tone}{suffix}."
     batch.save_and_announce(participant, "keys_pressed", "acknowledged", says=says)
-    if acknowledged:  # The list pages count who was reached.
+    if acknowledged:  # The list pages count who was reached; the webhooks are told.
         broadcast_incident_listed(batch.call.incident)
+        emit_incident_acknowledged(
+            incident=batch.call.incident,
+            name=str(participant),
+            identifier=participant.identifier,
+            via="bridge",
+        )
 
 
 def _who_pressed(batch: CallBatch) -> Participant | None:

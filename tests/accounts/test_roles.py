@@ -17,6 +17,7 @@ grant_callouts = importlib.import_module("accounts.migrations.0004_grant_callout
 grant_integrations = importlib.import_module(
     "accounts.migrations.0005_grant_integration_permissions"
 )
+grant_webhooks = importlib.import_module("accounts.migrations.0006_grant_webhook_permissions")
 
 
 @pytest.mark.django_db
@@ -36,6 +37,8 @@ def test_frozen_migration_tables_match_the_roles_module() -> None:
         frozen[role] |= {("callouts", c) for c in codenames}
     for role, codenames in grant_integrations.GRANTS.items():
         frozen[role] |= {("integrations", c) for c in codenames}
+    for role, codenames in grant_webhooks.GRANTS.items():
+        frozen[role] |= {("webhooks", c) for c in codenames}
     assert frozen == {role.value: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
 
 
