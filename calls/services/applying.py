@@ -298,4 +298,10 @@ _APPLY: dict[type, Callable[[CallBatch, Any], None]] = {
     ev.ToneReceived: _apply_tone,
     ev.PlayResult: _apply_play_result,
     ev.InviteResult: _apply_invite_result,
+    # Ignored on purpose (stored for the record): the play's own PlayResult tells the end, the
+    # app asks for no one-off recognize (keys come as ToneReceived from continuous DTMF), and
+    # a removal shows in the roster snapshot that follows (remove_participant marked it).
+    ev.PlayStarted: _ignore,
+    ev.RecognizeResult: _ignore,
+    ev.RemoveResult: _ignore,
 }

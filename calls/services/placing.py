@@ -93,9 +93,8 @@ def _record_placed(*, call: Call, leg: CallLeg, people: int, actor: User | None)
     # A callback may already have moved the call on; only move it forward.
     if CALL_STATE_RANK[call.state] < CALL_STATE_RANK[CallState.ESTABLISHING]:
         call.state = CallState.ESTABLISHING
-    call.save(
-        update_fields=["provider_call_id", "provider_source_id", "last_error", "state", "updated_at"]
-    )
+    fields = ["provider_call_id", "provider_source_id", "last_error", "state", "updated_at"]
+    call.save(update_fields=fields)
     # The provider is dialling everyone now (its Establishing event may have come first).
     start_ringing(call.participants.select_related("contact"))
     announce(

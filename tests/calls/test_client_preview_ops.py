@@ -92,7 +92,7 @@ def test_remove_participant_ignores_what_the_preview_cannot_send() -> None:
     )
 
 
-def test_starting_continuous_dtmf_sends_nothing_as_the_preview_reports_keys_from_the_start() -> None:
+def test_starting_continuous_dtmf_sends_nothing_as_the_preview_reports_keys_anyway() -> None:
     client, provider, _ = make_client(httpx.Response(500))
     client.start_continuous_dtmf(CALL, target="+15550100", operation_context="keys:1")
     assert provider.requests == []
