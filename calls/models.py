@@ -137,6 +137,10 @@ class Participant(models.Model):
     left_at = models.DateTimeField(null=True, blank=True)
     keys_pressed = models.CharField(max_length=200, blank=True)
     acknowledged = models.BooleanField(default=False)
+    # When the app last asked the provider to report this person's keys (calls.services.keys;
+    # claimed before the request): a join whose request was lost (a worker killed after the
+    # commit) is asked again by the sweep.
+    keys_listened_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

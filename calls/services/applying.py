@@ -214,7 +214,7 @@ def _join(
     if changed:
         batch.save_and_announce(
             participant,
-            *("provider_participant_id", "state", "joined_at", "left_at"),
+            *("provider_participant_id", "state", "joined_at", "left_at", "keys_listened_at"),
             says=f"{participant} joined the call.",
         )
 

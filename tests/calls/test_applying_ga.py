@@ -3,6 +3,7 @@ who pressed it, the app's own leg is no participant, and sequence numbers order 
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ from calls.models import Call, CallMode, CallState, Participant, ParticipantStat
 from calls.provider import install_client
 from calls.retry_policy import NO_RETRY
 from calls.services import apply_pending_events
-from calls.services.keys import keys_context
+from calls.services.keys import keys_context, listen_again_for_keys
 from incidents.models import TimelineKind
 from tests.calls.test_callbacks_ga import CALL, PHONE, USER, Json, cloud_event
 from tests.factories import CallEventFactory, CallFactory, ParticipantFactory
@@ -108,6 +109,7 @@ def test_a_person_joining_has_their_keys_listened_for_once_and_not_the_apps_leg(
     starts = ga.dtmf_starts()
     assert sorted(s["targetParticipant"]["rawId"] for s in starts) == ["4:+15550100", "8:acs:bob"]
     assert {s["operationContext"] for s in starts} == {keys_context(p) for p in people.values()}
+    assert all(p.keys_listened_at is not None for p in call.participants.all())
 
 
 def test_a_refused_start_is_a_timeline_line(
@@ -160,3 +162,18 @@ def test_before_the_app_knows_its_own_leg_a_stranger_waits_for_the_next_roster(
         "+15550100",
         "8:acs:bob",
     }
+
+
+def test_a_join_whose_request_was_lost_is_asked_again_by_the_sweep_once(
+    db: None, ga: GaProvider
+) -> None:
+    call = _call(CallMode.BROADCAST, "+15550100")
+    _deliver(call, _roster(1, APP_WIRE, PHONE))  # committed; its process died before asking
+    assert ga.dtmf_starts() == []
+    joined_at = call.participants.get().joined_at
+    assert joined_at is not None
+    assert listen_again_for_keys(now=joined_at + timedelta(seconds=5)) == 0  # not lost yet
+    assert listen_again_for_keys(now=joined_at + timedelta(seconds=11)) == 1
+    assert listen_again_for_keys(now=joined_at + timedelta(seconds=12)) == 0  # asked once
+    assert [s["targetParticipant"]["rawId"] for s in ga.dtmf_starts()] == ["4:+15550100"]
+    assert call.participants.get().keys_listened_at is not None

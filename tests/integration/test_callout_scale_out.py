@@ -58,7 +58,7 @@ FINISH_WITHIN_S = 120
 # (callouts.services.keypad.CONFIRMATION_GRACE).
 HUNG_UP_WITHIN_S = 40
 
-# People press their key 30 s (simulated; 1.5 s real) into the message, and stay on the line
+# People press their key 60 s (simulated; 3 s real) into the message, and stay on the line
 # until the app ends the call (after its spoken confirmation). On GA a key counts only once the
 # app listens for that person's keys (it asks when they join), so pressing at once, before the
 # busy machine got that far, would lose it.
