@@ -69,8 +69,9 @@ run: migrate
 check-migrations: $(APP_STAMP) $(LOCAL_SETTINGS)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# TESTS narrows the run (CI: `make test TESTS="tests/integration tests/browser"`); empty: all.
 test: $(STAMP) check-migrations
-	$(BIN)/pytest
+	$(BIN)/pytest $(TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

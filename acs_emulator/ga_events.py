@@ -32,6 +32,13 @@ def result_json(result: ResultInfo | None) -> JsonObject | None:
     return {"code": result.code, "subCode": result.subcode, "message": result.message}
 
 
+def refusal_json(failure: ResultInfo) -> JsonObject:
+    """`data` naming a phone's refusal: its resultInformation also gives the SIP response
+    (sipDetails, reference 3.6)."""
+    sip = {"code": failure.code, "message": failure.message}
+    return {"resultInformation": {**(result_json(failure) or {}), "sipDetails": sip}}
+
+
 def cloud_event(
     call: Call,
     name: str,
@@ -104,6 +111,8 @@ class GaReporter:
     def invite_result(self, call: Call, invitee: Participant, failure: ResultInfo | None) -> None:
         name = "AddParticipantSucceeded" if failure is None else "AddParticipantFailed"
         extra: JsonObject = {"participant": invitee.identifier.to_ga_json()}
+        if failure is not None:
+            extra |= refusal_json(failure)
         event = cloud_event(call, name, extra, invitee.operation, failure or OK)
         self._dispatcher.send(call, event, invitee.operation.callback_uri)
 
@@ -120,7 +129,10 @@ class GaReporter:
     def terminating(self, call: Call, failure: ResultInfo | None) -> None:
         self._tones.stop(call)
         if failure is not None:
-            self._call_event(call, "CreateCallFailed", failure)
+            operation = Operation(call.operation_context)
+            extra = refusal_json(failure)
+            event = cloud_event(call, "CreateCallFailed", extra, operation, failure)
+            self._dispatcher.send(call, event)
 
     def terminated(self, call: Call) -> None:
         self._call_event(call, "CallDisconnected", HUNG_UP)

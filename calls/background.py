@@ -35,6 +35,7 @@ from calls.errors import CallbackNotStored
 from calls.services import apply_pending_events, expire_unanswered, store_callbacks
 from calls.services.applying import has_pending_events
 from calls.services.ingest import CallbackOutcome, CallbackSink, Delivery, store_and_apply
+from calls.services.keys import listen_again_for_keys
 from calls.services.welcome import RunAside
 
 logger = logging.getLogger(__name__)
@@ -191,6 +192,7 @@ async def sweep_forever(
         pipeline.wake()
         try:
             expired = await database_sync_to_async(expire_unanswered)()
+            await database_sync_to_async(listen_again_for_keys)()
             if after_sweep is not None:
                 await database_sync_to_async(after_sweep)()
         except Exception:  # The sweeper must outlive a bad moment (a locked database, say).

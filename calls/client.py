@@ -3,8 +3,9 @@
 It speaks `/calling/calls`, api-version 2021-04-15-preview1 (reference:
 shared/reference/acs-call-automation.md, sections 1 and 2), over calls.provider_http's signed,
 retried exchange. Its operations, results and errors are dialect-neutral; what the preview
-cannot do (terminate, mute, recognize, continuous DTMF, get/list, text prompts, playing to one
-person) raises NotSupportedByDialect before anything is sent.
+cannot do (mute, recognize, stopping continuous DTMF, get/list, text prompts, playing to one
+person) raises NotSupportedByDialect before anything is sent; starting continuous DTMF does
+nothing (the preview reports every key from the start).
 
 Identifiers are the app's raw strings: "+E164" for phone numbers and "8:..." for ACS users.
 """
@@ -300,8 +301,8 @@ class CallAutomationClient:
         _unsupported("recognize_dtmf")
 
     def start_continuous_dtmf(self, call_id: str, *, target: str, operation_context: str) -> None:
-        """Raises NotSupportedByDialect (the preview subscribes to tones at create_call)."""
-        _unsupported("start_continuous_dtmf")
+        """Does nothing, on purpose: the preview reports every key on the call from the start
+        (create_call's subscribe_tones), so there is nothing to start; sends nothing."""
 
     def stop_continuous_dtmf(self, call_id: str, *, target: str, operation_context: str) -> None:
         """Raises NotSupportedByDialect."""

@@ -114,12 +114,13 @@ class GaCallAutomationClient:
             body["sourceCallerIdNumber"] = wire_ga.phone_number(caller_id)
         headers = self._repeatability(request_id, first_sent)
         response = self._send("create_call", "POST", "/calling/callConnections", body, headers)
-        call_id = json_object(response).get("callconnectionid")
+        body = json_object(response)
+        call_id = body.get("callconnectionid")
         if not isinstance(call_id, str) or not call_id:
             raise ProviderProtocolError(
                 "create_call", "success without a callConnectionId", status=response.status_code
             )
-        return CallLeg(call_id=call_id)
+        return CallLeg(call_id=call_id, source=wire_ga.call_source(body))
 
     def hang_up(self, call_id: str) -> None:
         """The app leaves the call. Raises ProviderError (ProviderNotFound once it is gone)."""

@@ -73,6 +73,11 @@ class Call(models.Model):
     )
     # Event time of the roster snapshot last applied: older snapshots arriving late are ignored.
     roster_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # GA's sequence number of that snapshot: where events carry one, it orders them instead.
+    roster_sequence = models.BigIntegerField(null=True, blank=True, editable=False)
+    # The app's own identity on the call (the create-call response's `source` on GA,
+    # ACS_SOURCE_ID on the preview): rosters list it, and it is not a participant.
+    provider_source_id = models.CharField(max_length=200, blank=True, editable=False)
     # A call-out's attempt (set by callouts.services.pacing): the call-out tells its dashboards
     # and the timeline what became of it, so its own changes are not announced one by one
     # (calls.services.announcements). Broadcast mode alone does not say so: ringing people of
@@ -132,6 +137,10 @@ class Participant(models.Model):
     left_at = models.DateTimeField(null=True, blank=True)
     keys_pressed = models.CharField(max_length=200, blank=True)
     acknowledged = models.BooleanField(default=False)
+    # When the app last asked the provider to report this person's keys (calls.services.keys;
+    # claimed before the request): a join whose request was lost (a worker killed after the
+    # commit) is asked again by the sweep.
+    keys_listened_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -13,6 +13,9 @@ from typing import ClassVar
 @dataclass(frozen=True)
 class CallLeg:
     call_id: str
+    # The app's own identity on the call, as the provider names it in the roster (GA: the
+    # create-call response's `source`); None when the response does not say (the preview).
+    source: str | None = None
 
 
 class OperationStatus(StrEnum):

@@ -147,6 +147,15 @@ def participants_page(document: object) -> tuple[list[ParticipantInfo], str | No
         raise ValueError(exc.message) from None
 
 
+def call_source(body: dict[str, Any]) -> str | None:
+    """The app's own identity in a CallConnectionProperties (`source`), in the app's raw form;
+    None if absent or unreadable (lenient: the call was placed either way)."""
+    try:
+        return app_identifier(JsonObject(body.get("source"), "body.source"))
+    except CallbackParseError:
+        return None
+
+
 def same_host_path(link: str, endpoint: str) -> str:
     """The path and query of a `nextLink`, relative to `endpoint`; a link to another host is
     refused, as it would carry our signature there. Raises ValueError."""

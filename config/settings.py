@@ -11,6 +11,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from acs_emulator.config import EMULATOR_RESOURCE_ID
+from calls.dialects import NEWEST_GA_VERSION
 from config.env import (
     env_bool,
     env_choice,
@@ -257,10 +258,9 @@ ACS_CONNECTION_STRING = env_str("ACS_CONNECTION_STRING")
 # The identity calls come from, and the number PSTN targets see (must belong to the resource).
 ACS_SOURCE_ID = env_str("ACS_SOURCE_ID", "8:acs:incident-reporter")
 ACS_CALLER_ID = env_str("ACS_CALLER_ID", "+14255550100")
-# The API version spoken: the 2021 preview, or a GA version (calls.dialects; the check
-# config.E002 refuses any other). The preview stays the default until the services and the
-# emulator speak GA end to end; then it becomes calls.dialects.NEWEST_GA_VERSION.
-ACS_API_VERSION = env_str("ACS_API_VERSION", "2021-04-15-preview1")
+# The API version spoken: by default the newest GA version (what Azure offers today), or the
+# 2021 preview, or an older GA version (calls.dialects; the check config.E002 refuses others).
+ACS_API_VERSION = env_str("ACS_API_VERSION", NEWEST_GA_VERSION)
 # GA callbacks carry a JWT whose audience is the resource's immutable id (the Azure portal's
 # JSON view of the resource) and whose issuer is ACS's, or the emulator's own endpoint.
 ACS_RESOURCE_ID = env_str("ACS_RESOURCE_ID", "" if ACS_CONNECTION_STRING else EMULATOR_RESOURCE_ID)

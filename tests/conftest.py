@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from accounts.roles import Role
 from accounts.services import assign_role
 from calls.client import CallAutomationClient
+from calls.dialects import PREVIEW_VERSION
 from calls.provider import install_client
 from calls.retry_policy import NO_RETRY
 from incidents import events as incident_events
@@ -61,8 +62,28 @@ def operator_client(operator: User) -> Client:
     return client
 
 
+# Tests that take the dialect from the environment (ACS_API_VERSION, as CI runs the suite under
+# each): they run the app in servers of its own and speak to it over real sockets.
+END_TO_END = ("tests/integration/", "tests/browser/")
+
+
+@pytest.fixture(autouse=True)
+def preview_dialect_in_unit_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Unit tests speak the 2021 preview, explicitly, whatever the default or the environment:
+    FakeProvider answers with the preview's responses and their callbacks are the preview's
+    Event Grid envelopes. They test the dialect-neutral services through the preview's wire;
+    the GA wire has tests of its own, which set ACS_API_VERSION to a GA version themselves."""
+    path = request.node.path.as_posix()
+    if any(f"/{part}" in path for part in END_TO_END):
+        yield
+        return
+    with override_settings(ACS_API_VERSION=PREVIEW_VERSION):
+        yield
+
+
 class FakeProvider:
-    """The provider at the transport level: records requests, answers from `responses`."""
+    """The 2021 preview at the transport level: records requests, answers from `responses`
+    (fake_transport installs the preview's client; preview_dialect_in_unit_tests pins it)."""
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []

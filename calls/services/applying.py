@@ -29,6 +29,7 @@ from calls.models import (
 )
 from calls.services.announcements import tell
 from calls.services.call_batch import CallBatch
+from calls.services.keys import listen_for_keys_after_commit
 from calls.services.ringing import start_ringing
 from calls.services.welcome import RunAside, play_welcome_prompt_after_commit, run_now
 from calls.services.write_queue import serialized_writes
@@ -168,42 +169,59 @@ def _move_participants(
 
 def _apply_roster(batch: CallBatch, event: ev.ParticipantsUpdated) -> None:
     call = batch.call
-    if call.roster_at is not None and event.event_time < call.roster_at:
+    if _is_stale(call, event):
         return  # An older snapshot arriving late: the newer one already told the truth.
-    call.roster_at = event.event_time
-    batch.save(call, "roster_at")
-    present = {
-        entry.identifier: entry
-        for entry in event.participants
-        if entry.identifier != settings.ACS_SOURCE_ID
-    }
+    call.roster_at = max(event.event_time, call.roster_at or event.event_time)
+    call.roster_sequence = event.sequence_number
+    batch.save(call, "roster_at", "roster_sequence")
+    ours = {settings.ACS_SOURCE_ID, call.provider_source_id}
+    present = {e.identifier: e for e in event.participants if e.identifier not in ours}
     participants = batch.by_identifier()
     for identifier, entry in present.items():
-        participant = participants.get(identifier) or batch.add(identifier)
-        _join(batch, participant, entry, event.event_time)
+        participant = participants.get(identifier)
+        if participant is None:
+            if not call.provider_source_id:
+                # Someone the app did not ring, before the create-call response told the app
+                # its own identity: it may be the app's leg. A later snapshot adds a real one.
+                continue
+            participant = batch.add(identifier)
+        _join(batch, participant, entry, event)
     gone = [p for p in batch.in_state(ParticipantState.JOINED) if p.identifier not in present]
     _move_participants(gone, ParticipantState.LEFT, event.event_time, batch, said="left the call")
 
 
-def _join(batch: CallBatch, participant: Participant, entry: ev.RosterEntry, at: datetime) -> None:
+def _is_stale(call: Call, event: ev.ParticipantsUpdated) -> bool:
+    """Whether a newer roster was applied already: by GA's sequence numbers where both have
+    one (a repeat is stale too), else by event time."""
+    if event.sequence_number is not None and call.roster_sequence is not None:
+        return event.sequence_number <= call.roster_sequence
+    return call.roster_at is not None and event.event_time < call.roster_at
+
+
+def _join(
+    batch: CallBatch, participant: Participant, entry: ev.RosterEntry, event: ev.ParticipantsUpdated
+) -> None:
     if participant.state == ParticipantState.REMOVED:
         return  # Removed on purpose: only a new invitation brings them back.
     changed = participant.provider_participant_id != entry.participant_id
     participant.provider_participant_id = entry.participant_id
     if participant.state != ParticipantState.JOINED:
         participant.state = ParticipantState.JOINED
-        participant.joined_at, participant.left_at = at, None
+        participant.joined_at, participant.left_at = event.event_time, None
         changed = True
+        listen_for_keys_after_commit(
+            batch.call, participant, provider_call_id=event.call_id, run_aside=batch.run_aside
+        )
     if changed:
         batch.save_and_announce(
             participant,
-            *("provider_participant_id", "state", "joined_at", "left_at"),
+            *("provider_participant_id", "state", "joined_at", "left_at", "keys_listened_at"),
             says=f"{participant} joined the call.",
         )
 
 
 def _apply_tone(batch: CallBatch, event: ev.ToneReceived) -> None:
-    participant = _who_pressed(batch)
+    participant = _who_pressed(batch, event)
     if participant is None:
         tell(
             batch.call,
@@ -229,8 +247,11 @@ def _apply_tone(batch: CallBatch, event: ev.ToneReceived) -> None:
         )
 
 
-def _who_pressed(batch: CallBatch) -> Participant | None:
-    """The preview API does not say who pressed a key: tell only when one person can have."""
+def _who_pressed(batch: CallBatch, event: ev.ToneReceived) -> Participant | None:
+    """Who pressed: the one the event names (GA), else, as the preview does not say, the one
+    person who can have (a broadcast call's, or a bridge's only one on the call)."""
+    if event.participant is not None:
+        return batch.by_identifier().get(event.participant)
     joined = batch.in_state(ParticipantState.JOINED)
     if batch.call.mode == CallMode.BROADCAST or len(joined) == 1:
         return joined[0] if joined else None
@@ -284,4 +305,10 @@ _APPLY: dict[type, Callable[[CallBatch, Any], None]] = {
     ev.ToneReceived: _apply_tone,
     ev.PlayResult: _apply_play_result,
     ev.InviteResult: _apply_invite_result,
+    # Ignored on purpose (stored for the record): the play's own PlayResult tells the end, the
+    # app asks for no one-off recognize (keys come as ToneReceived from continuous DTMF), and
+    # a removal shows in the roster snapshot that follows (remove_participant marked it).
+    ev.PlayStarted: _ignore,
+    ev.RecognizeResult: _ignore,
+    ev.RemoveResult: _ignore,
 }

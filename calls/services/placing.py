@@ -19,7 +19,7 @@ from calls.models import (
     Participant,
 )
 from calls.provider import callback_url, provider_client, provider_request
-from calls.provider_types import ProviderError
+from calls.provider_types import CallLeg, ProviderError
 from calls.services.announcements import announce, save_and_announce, tell
 from calls.services.ringing import start_ringing
 from calls.targets import Target, require_targets
@@ -80,21 +80,21 @@ def place_call(*, call: Call, actor: User | None = None, caller_id: str | None =
         except ProviderError as exc:
             _record_refusal(call=call, error=exc, actor=actor)
             raise
-    return _record_placed(
-        call=call, provider_call_id=leg.call_id, people=len(identifiers), actor=actor
-    )
+    return _record_placed(call=call, leg=leg, people=len(identifiers), actor=actor)
 
 
 @transaction.atomic
 @batched_broadcasts()
-def _record_placed(*, call: Call, provider_call_id: str, people: int, actor: User | None) -> Call:
+def _record_placed(*, call: Call, leg: CallLeg, people: int, actor: User | None) -> Call:
     call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
-    call.provider_call_id = provider_call_id
+    call.provider_call_id = leg.call_id
+    call.provider_source_id = leg.source or settings.ACS_SOURCE_ID
     call.last_error = ""
     # A callback may already have moved the call on; only move it forward.
     if CALL_STATE_RANK[call.state] < CALL_STATE_RANK[CallState.ESTABLISHING]:
         call.state = CallState.ESTABLISHING
-    call.save(update_fields=["provider_call_id", "last_error", "state", "updated_at"])
+    fields = ["provider_call_id", "provider_source_id", "last_error", "state", "updated_at"]
+    call.save(update_fields=fields)
     # The provider is dialling everyone now (its Establishing event may have come first).
     start_ringing(call.participants.select_related("contact"))
     announce(

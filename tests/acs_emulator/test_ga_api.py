@@ -226,6 +226,10 @@ def test_an_add_that_is_not_answered_fails(
 
     event = receiver.wait_for(call_id, "AddParticipantFailed")
     assert event["data"]["resultInformation"]["code"] == 486
+    assert event["data"]["resultInformation"]["sipDetails"] == {
+        "code": 486,
+        "message": "The participant is busy.",
+    }
 
 
 def test_removing_someone_not_in_the_call_is_404(acs: httpx.Client, receiver: Receiver) -> None:

@@ -144,6 +144,7 @@ def test_a_call_nobody_answers_reports_create_call_failed(
     assert types_of(receiver, call_id) == ["CreateCallFailed", "CallDisconnected"]
     failed = receiver.events(call_id)[0]["data"]
     assert failed["resultInformation"]["code"] == code
+    assert failed["resultInformation"]["sipDetails"]["code"] == code  # busy/declined apart
     assert failed["operationContext"] == "incident-42"
 
 

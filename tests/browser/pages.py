@@ -9,8 +9,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+from django.conf import settings
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from calls.dialects import is_ga
 from tests.live_server import PASSWORD, ROOT
 
 ADA = ("Ada Lovelace", "+14255550101")
@@ -20,6 +22,12 @@ MARGARET = ("Margaret Hamilton", "+14255550104")
 # Real events travel daphne -> emulator -> callback -> channel layer -> WebSocket: allow slack.
 EVENT_TIMEOUT_MS = 15_000
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+
+
+def speaks_ga() -> bool:
+    """Whether the app under test speaks GA: its servers take ACS_API_VERSION from this
+    environment (tests/conftest.py pins the preview only in unit tests)."""
+    return is_ga(settings.ACS_API_VERSION)
 
 
 def script(emulator: httpx.Client, number: str, **behaviour: object) -> None:

@@ -18,6 +18,7 @@ from callouts.models import (
 )
 from callouts.policy import Rules
 from calls.models import Call
+from calls.services import apply_pending_events
 from tests.callouts.conftest import (
     answer_and_hang_up,
     call_state,
@@ -27,7 +28,9 @@ from tests.callouts.conftest import (
     run_tasks,
     start_callout,
 )
+from tests.calls.test_callbacks_ga import cloud_event
 from tests.conftest import FakeProvider
+from tests.factories import CallEventFactory
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
@@ -187,3 +190,16 @@ def test_each_attempt_keeps_its_own_times_and_the_caller_number_it_used(
     assert attempt.claimed_at == T0 and attempt.ended_at == T0 + timedelta(seconds=42)
     body = json.loads(provider.requests[0].content)
     assert body["alternateCallerId"]["phoneNumber"]["value"] == attempt.caller_number.number
+
+
+@pytest.mark.parametrize(("sip", "outcome"), [(603, Outcome.DECLINED), (486, Outcome.BUSY)])
+def test_a_ga_refusal_is_told_apart_by_the_sip_code_it_names(
+    pool: Any, provider: FakeProvider, sip: int, outcome: Outcome
+) -> None:
+    callout = _started(max_attempts=3, retry_wait_seconds=0)
+    call = Call.objects.get(pk=_only_attempt(_person(callout)).call_id)
+    result = {"code": sip, "subCode": 0, "message": "No", "sipDetails": {"code": sip}}
+    failed = cloud_event("CreateCallFailed", resultInformation=result)
+    CallEventFactory.create(call=call, event_type=failed["type"], payload=failed)
+    apply_pending_events()
+    assert list(_person(callout).attempts.values_list("outcome", flat=True)) == [outcome]

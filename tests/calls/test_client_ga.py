@@ -87,6 +87,15 @@ def error(status: int, code: str = "8501", message: str = "Nope", **headers: str
 # --- Create, hang up, terminate ----------------------------------------------------------
 
 
+def test_create_call_returns_the_apps_own_identity_the_response_names() -> None:
+    source = {"rawId": "8:acs:res_app", "communicationUser": {"id": "8:acs:res_app"}}
+    body = {"callConnectionId": CALL, "source": source}
+    client, _, _ = make_client(httpx.Response(201, json=body))
+    assert create_call(client) == CallLeg(call_id=CALL, source="8:acs:res_app")
+    client, _, _ = make_client(httpx.Response(201, json={"callConnectionId": CALL, "source": 7}))
+    assert create_call(client).source is None  # an odd source: the call was placed anyway
+
+
 @time_machine.travel(NOW, tick=False)
 def test_create_call_posts_to_call_connections_signed_with_repeatability() -> None:
     client, provider, _ = make_client(httpx.Response(201, json={"callConnectionId": CALL}))

@@ -22,9 +22,6 @@ UNSUPPORTED: dict[str, Operation] = {
     "recognize_dtmf": lambda c: c.recognize_dtmf(
         CALL, target="+15550100", prompt=None, operation_context="menu"
     ),
-    "start_continuous_dtmf": lambda c: c.start_continuous_dtmf(
-        CALL, target="+15550100", operation_context="k"
-    ),
     "stop_continuous_dtmf": lambda c: c.stop_continuous_dtmf(
         CALL, target="+15550100", operation_context="k"
     ),
@@ -93,3 +90,9 @@ def test_remove_participant_ignores_what_the_preview_cannot_send() -> None:
         "DELETE",
         f"/calling/calls/{CALL}/participants/p-1",
     )
+
+
+def test_starting_continuous_dtmf_sends_nothing_as_the_preview_reports_keys_anyway() -> None:
+    client, provider, _ = make_client(httpx.Response(500))
+    client.start_continuous_dtmf(CALL, target="+15550100", operation_context="keys:1")
+    assert provider.requests == []

@@ -1,5 +1,9 @@
 """ACS_API_VERSION chooses the dialect; an unknown one is refused at start-up (config.E002)."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -7,13 +11,27 @@ import pytest
 from acs_emulator import EMULATOR_RESOURCE_ID
 from calls.client import CallAutomationClient
 from calls.client_ga import GaCallAutomationClient
-from calls.dialects import GA_VERSIONS, PREVIEW_VERSION
+from calls.dialects import GA_VERSIONS, NEWEST_GA_VERSION, PREVIEW_VERSION
 from calls.provider import build_client, callback_issuer
 from config.checks import check_provider_api_version
 
 
-def test_the_default_is_still_the_preview(settings: Any) -> None:
-    assert settings.ACS_API_VERSION == PREVIEW_VERSION
+def test_the_default_is_the_newest_ga_version() -> None:
+    code = "from django.conf import settings; print(settings.ACS_API_VERSION)"
+    env = {k: v for k, v in os.environ.items() if k != "ACS_API_VERSION"}
+    shown = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert shown.stdout.strip().splitlines()[-1] == NEWEST_GA_VERSION
+
+
+def test_the_preview_builds_the_preview_client(settings: Any) -> None:
+    settings.ACS_API_VERSION = PREVIEW_VERSION
     client = build_client()
     assert isinstance(client, CallAutomationClient)
     client.close()

@@ -16,6 +16,8 @@ PRODUCTION_LIKE = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "DATABASE_URL": "postgres://app:secret@127.0.0.1:5432/incidents",
     "ACS_CONNECTION_STRING": "endpoint=https://incidents.communication.azure.com/;accesskey=cHc=",
+    # GA (the default) signs callbacks for the resource's immutable id.
+    "ACS_RESOURCE_ID": "6c2a3a4e-0b8f-4a4e-9d57-2f1c0e7b9a11",
 }
 
 

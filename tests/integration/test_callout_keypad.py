@@ -55,7 +55,8 @@ print(json.dumps({{
     "bridge": [[p.identifier, p.state] for b in bridges for p in b.participants.all()],
     "timeline": list(attempt.call.incident.timeline.values_list("text", flat=True)),
     "played": [
-        e.payload for e in attempt.call.events.filter(event_type__endswith="PlayAudioResult")
+        [e.event_type, e.payload] for e in attempt.call.events.all()
+        if e.event_type.endswith(("PlayAudioResult", "PlayCompleted", "PlayFailed", "PlayCanceled"))
     ],
 }}))
 """
@@ -64,6 +65,13 @@ print(json.dumps({{
 def _lower(value: Any) -> dict[str, Any]:
     """The provider's dialects spell keys in PascalCase or camelCase."""
     return {str(k).lower(): v for k, v in value.items()}
+
+
+def _play_outcome(event_type: str, data: dict[str, Any]) -> str:
+    """The preview says it in `status` (PlayAudioResult); GA in the type (PlayCompleted...)."""
+    if event_type.endswith("PlayAudioResult"):
+        return str(data["status"])
+    return event_type.rsplit(".", 1)[-1].removeprefix("Play")
 
 
 def _shell(server: LiveServer, code: str) -> Any:
@@ -81,7 +89,7 @@ def test_pressing_9_confirms_aloud_ends_the_call_and_rings_them_into_a_new_bridg
 ) -> None:
     emulator = httpx.Client(base_url=f"{daphne_server.url}/acs-emulator/emulator", timeout=10)
     emulator.post("/reset").raise_for_status()
-    behaviour = {"outcome": "answer", "answerAfterMs": 500, "tones": "9", "tonesAfterMs": 5000}
+    behaviour = {"outcome": "answer", "answerAfterMs": 500, "tones": "9", "tonesAfterMs": 20000}
     emulator.put(f"/behaviours/{NUMBER.replace('+', '%2B')}", json=behaviour).raise_for_status()
     ids = _shell(daphne_server, PLACE_ONE_ATTEMPT.format(number=NUMBER))
     deadline = time.monotonic() + 30
@@ -93,9 +101,13 @@ def test_pressing_9_confirms_aloud_ends_the_call_and_rings_them_into_a_new_bridg
     assert (seen["outcome"], seen["keys"], seen["status"]) == ("acknowledged", "9", "acknowledged")
     # The emulator fetched the confirmation from the app and played it to its end: the
     # provider's events of the attempt's call are all stored, though none is in the timeline.
-    results = [_lower(_lower(payload)["data"]) for payload in seen["played"]]
-    confirmations = [r for r in results if str(r.get("operationcontext")).startswith("confirm:")]
-    assert [r["status"] for r in confirmations] == ["Completed"]
+    results = [(kind, _lower(_lower(payload)["data"])) for kind, payload in seen["played"]]
+    confirmations = [
+        _play_outcome(kind, data)
+        for kind, data in results
+        if str(data.get("operationcontext")).startswith("confirm:")
+    ]
+    assert confirmations == ["Completed"]
     said = f"{NUMBER} acknowledged and asked to join the bridge call (attempt 1 of "
     answers = [line for line in seen["timeline"] if line.startswith(said)]
     assert len(answers) == 1 and answers[0].endswith(", key 9)."), seen["timeline"]

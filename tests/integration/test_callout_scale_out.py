@@ -27,6 +27,7 @@ from websockets.asyncio.client import connect
 from websockets.typing import Origin
 
 from acs_emulator.__main__ import connection_string
+from acs_emulator.config import EMULATOR_RESOURCE_ID
 from acs_emulator.signature import generate_access_key
 from bench.callout import ledger_once_calls_end
 from tests.integration.servers import (
@@ -57,11 +58,14 @@ FINISH_WITHIN_S = 120
 # (callouts.services.keypad.CONFIRMATION_GRACE).
 HUNG_UP_WITHIN_S = 40
 
-# People press their key 4 s (simulated) into the message, and stay on the line until the app
-# ends the call (after its spoken confirmation).
+# People press their key 60 s (simulated; 3 s real) into the message, and stay on the line
+# until the app ends the call (after its spoken confirmation). On GA a key counts only once the
+# app listens for that person's keys (it asks when they join), so pressing at once, before the
+# busy machine got that far, would lose it.
+PRESS = {"outcome": "answer", "answerAfterMs": 2000, "tonesAfterMs": 60_000}
 PEOPLE: dict[str, dict[str, Any]] = {
-    "press 1": {"outcome": "answer", "answerAfterMs": 2000, "tones": "1", "tonesAfterMs": 4000},
-    "press 2": {"outcome": "answer", "answerAfterMs": 2000, "tones": "2", "tonesAfterMs": 4000},
+    "press 1": {**PRESS, "tones": "1"},
+    "press 2": {**PRESS, "tones": "2"},
     "no answer": {"outcome": "no-answer"},
     "voicemail": {"outcome": "voicemail", "answerAfterMs": 1000, "hangUpAfterMs": 4000},
 }
@@ -130,6 +134,8 @@ def test_a_callout_survives_a_killed_worker_and_reaches_the_other_daphne(tmp_pat
             "DEBUG": "true",
             "LOG_LEVEL": "WARNING",
             "ACS_CONNECTION_STRING": connection_string("127.0.0.1", emulator, key),
+            # On GA, the audience of the emulator's callback JWTs (its default resource id).
+            "ACS_RESOURCE_ID": EMULATOR_RESOURCE_ID,
             "CALLOUT_STARTS_PER_SECOND": "20",
             "RING_TIMEOUT_SECONDS": "5",
             # The killed worker's create-calls are sent again 5 s after it took them up, by

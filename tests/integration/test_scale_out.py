@@ -21,6 +21,7 @@ import psycopg
 from websockets.asyncio.client import connect
 from websockets.typing import Origin
 
+from calls.dialects import PREVIEW_VERSION
 from tests.calls.test_callback_view import roster_event
 from tests.integration.servers import (
     DAPHNE,
@@ -74,6 +75,8 @@ def test_a_callback_to_one_process_reaches_a_dashboard_on_another() -> None:
             "DEBUG": "true",
             "DECLARE_RATE": "2/min",
             "ACS_CONNECTION_STRING": "endpoint=http://127.0.0.1:9/;accesskey=cHc=",
+            # It posts the preview's unsigned callbacks itself: the preview, explicitly.
+            "ACS_API_VERSION": PREVIEW_VERSION,
         }
         manage(env, "migrate", "--noinput")
         prepared = manage(env, "shell", "--no-imports", "-c", PREPARE)

@@ -1,0 +1,84 @@
+"""Hearing keys: once a participant joins, ask the provider to report every key they press.
+
+On GA, continuous DTMF recognition is started per participant, and its ToneReceived events
+name who pressed; the 2021 preview reports every key on the call from the start (the client's
+start_continuous_dtmf does nothing there), so the services need not know which is in use.
+The request is made after the apply that saw the person join has committed, through
+`run_aside` (calls.services.welcome), and a refusal becomes a timeline line. Each request is
+claimed first (Participant.keys_listened_at), once: a request lost with its process (a worker
+killed after the commit) is made by the sweep (listen_again_for_keys), by whichever process
+claims it.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from calls.models import Call, CallState, Participant, ParticipantState
+from calls.provider import provider_client, provider_request
+from calls.services.welcome import RunAside
+from config.errors import DomainError
+from incidents.models import TimelineKind
+from incidents.timeline import add_timeline_entry
+
+KEYS_CONTEXT_PREFIX = "keys:"
+# How long after a join the sweep takes its request for lost, and the most it makes per sweep.
+LOST_AFTER = timedelta(seconds=10)
+SWEEP_LIMIT = 50
+
+
+def keys_context(participant: Participant) -> str:
+    """The operation context of a participant's key recognition (its ToneReceived echo it)."""
+    return f"{KEYS_CONTEXT_PREFIX}{participant.pk}"
+
+
+def listen_for_keys_after_commit(
+    call: Call, participant: Participant, *, provider_call_id: str, run_aside: RunAside
+) -> None:
+    """Once this transaction commits, have `run_aside` start reporting `participant`'s keys on
+    the provider's call `provider_call_id` (the roster event's: it may beat the create-call
+    response); a call already gone passes silently, any other refusal becomes a timeline line.
+    The caller saves the participant with keys_listened_at None (unclaimed)."""
+    participant.keys_listened_at = None
+
+    def listen() -> None:
+        _listen(call.incident_id, participant, provider_call_id)
+
+    transaction.on_commit(lambda: run_aside(listen))
+
+
+def listen_again_for_keys(*, now: datetime | None = None) -> int:
+    """Make the requests that joins committed more than LOST_AFTER ago and nobody claimed (at
+    most SWEEP_LIMIT); return how many. Safe from several processes: each is claimed once."""
+    joined_before = (now or timezone.now()) - LOST_AFTER
+    lost = (
+        Participant.objects.filter(
+            state=ParticipantState.JOINED,
+            keys_listened_at__isnull=True,
+            joined_at__lt=joined_before,
+            call__state=CallState.ESTABLISHED,
+        )
+        .exclude(call__provider_call_id="")
+        .select_related("call", "contact")[:SWEEP_LIMIT]
+    )
+    return sum(_listen(p.call.incident_id, p, p.call.provider_call_id) for p in list(lost))
+
+
+def _listen(incident_id: int, participant: Participant, provider_call_id: str) -> bool:
+    claimed = Participant.objects.filter(
+        pk=participant.pk, keys_listened_at__isnull=True, state=ParticipantState.JOINED
+    ).update(keys_listened_at=timezone.now())
+    if not claimed:
+        return False  # another process asked, or they left, or a newer join will ask
+    try:
+        with provider_request(f"listen for {participant}'s keys", gone_is_done=True):
+            provider_client().start_continuous_dtmf(
+                provider_call_id,
+                target=participant.identifier,
+                operation_context=keys_context(participant),
+            )
+    except DomainError as exc:
+        with transaction.atomic():
+            add_timeline_entry(incident_id=incident_id, kind=TimelineKind.ERROR, text=exc.message)
+    return True
