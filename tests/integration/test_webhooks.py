@@ -139,7 +139,8 @@ def test_deliveries_are_signed_retried_and_arrive_for_an_incidents_life(
     secret = made.json()["secret"]
     emulator = httpx.Client(base_url=f"{live.url}/acs-emulator/emulator", timeout=10)
     emulator.post("/reset").raise_for_status()
-    person = {"outcome": "answer", "answerAfterMs": 500, "tones": "1", "tonesAfterMs": 2000}
+    # 1.5 s after answering (time scale 0.1): on GA keys count once the app listens for them.
+    person = {"outcome": "answer", "answerAfterMs": 500, "tones": "1", "tonesAfterMs": 15_000}
     emulator.put(f"/behaviours/{NUMBER.replace('+', '%2B')}", json=person).raise_for_status()
 
     declared = api.post(
