@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from acs_emulator import EMULATOR_RESOURCE_ID
 from acs_emulator.__main__ import connection_string
 from acs_emulator.signature import generate_access_key
 from bench.dashboards import close_dashboards, open_dashboards
@@ -171,6 +172,8 @@ def _run(database: str, options: Options) -> Outcome:
     with scratch(
         database,
         ACS_CONNECTION_STRING=connection_string("127.0.0.1", port, key),
+        # The audience of the emulator's callback tokens (GA), as for a real resource's id.
+        ACS_RESOURCE_ID=EMULATOR_RESOURCE_ID,
         CALLOUT_STARTS_PER_SECOND=f"{options.starts:g}",
     ) as run:
         pool = django_data(

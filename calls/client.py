@@ -14,15 +14,14 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from types import TracebackType
-from typing import Any, NoReturn, Self
+from typing import Any, NoReturn
 
 import httpx
 
 from calls import signing
 from calls.dialects import PREVIEW_VERSION
 from calls.provider_http import HmacAuth as HmacAuth  # re-exported: the tests sign with it
-from calls.provider_http import SignedHttp, json_object, utc_now
+from calls.provider_http import SignedClient, SignedHttp, json_object, utc_now
 from calls.provider_types import (
     CallInfo,
     CallLeg,
@@ -44,7 +43,7 @@ API_VERSION = PREVIEW_VERSION
 # --- The client ----------------------------------------------------------------------------
 
 
-class CallAutomationClient:
+class CallAutomationClient(SignedClient):
     """Synchronous client for one provider resource; close it, or use it as a context manager.
 
     Every method raises ProviderError subclasses for provider and network failures, and
@@ -74,20 +73,6 @@ class CallAutomationClient:
             clock=clock,
         )
         self._request = self._http.request
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # Retry choices, per operation:
     # - create_call: every transient failure. Safe only because each attempt carries the

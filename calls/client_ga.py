@@ -16,14 +16,13 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
 from calls import wire_ga
 from calls.dialects import NEWEST_GA_VERSION, is_ga
-from calls.provider_http import SignedHttp, json_object, utc_now
+from calls.provider_http import SignedClient, SignedHttp, json_object, utc_now
 from calls.provider_types import (
     CallInfo,
     CallLeg,
@@ -40,7 +39,7 @@ from calls.wire import non_empty
 MAX_PAGES = 50  # of a participant list: 350 people at the provider's page size is far fewer
 
 
-class GaCallAutomationClient:
+class GaCallAutomationClient(SignedClient):
     """Synchronous GA client for one provider resource; close it, or use it as a context
     manager. Every method raises ProviderError subclasses for provider and network failures,
     and ValueError (InvalidIdentifier among them) for bad arguments, before sending anything.
@@ -71,20 +70,6 @@ class GaCallAutomationClient:
             sleep=sleep,
             clock=clock,
         )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def create_call(
         self,
@@ -134,9 +119,7 @@ class GaCallAutomationClient:
         first_sent: datetime | None = None,
     ) -> None:
         """End the call for everyone. Raises ProviderError, ValueError."""
-        path = wire_ga.connection_path(call_id, ":terminate")
-        headers = self._repeatability(request_id, first_sent)
-        self._send("terminate_call", "POST", path, headers=headers)
+        self._post_repeatable("terminate_call", call_id, ":terminate", None, request_id, first_sent)
 
     def play_audio(
         self,
@@ -220,9 +203,9 @@ class GaCallAutomationClient:
         if invitation_timeout is not None:
             timeout = wire_ga.in_range("invitation_timeout", invitation_timeout, 0, 180)
             body["invitationTimeoutInSeconds"] = timeout
-        path = wire_ga.connection_path(call_id, "/participants:add")
-        headers = self._repeatability(request_id, first_sent)
-        self._send("add_participant", "POST", path, body, headers)
+        self._post_repeatable(
+            "add_participant", call_id, "/participants:add", body, request_id, first_sent
+        )
 
     def remove_participant(
         self,
@@ -238,9 +221,9 @@ class GaCallAutomationClient:
         body = _with_context(
             {"participantToRemove": wire_ga.identifier(participant_id)}, operation_context
         )
-        path = wire_ga.connection_path(call_id, "/participants:remove")
-        headers = self._repeatability(request_id, first_sent)
-        self._send("remove_participant", "POST", path, body, headers)
+        self._post_repeatable(
+            "remove_participant", call_id, "/participants:remove", body, request_id, first_sent
+        )
 
     def mute_participant(
         self,
@@ -256,9 +239,9 @@ class GaCallAutomationClient:
         body = _with_context(
             {"targetParticipants": [wire_ga.identifier(participant_id)]}, operation_context
         )
-        path = wire_ga.connection_path(call_id, "/participants:mute")
-        headers = self._repeatability(request_id, first_sent)
-        self._send("mute_participant", "POST", path, body, headers)
+        self._post_repeatable(
+            "mute_participant", call_id, "/participants:mute", body, request_id, first_sent
+        )
 
     def recognize_dtmf(
         self,
@@ -351,6 +334,20 @@ class GaCallAutomationClient:
         self, request_id: uuid.UUID | None, first_sent: datetime | None
     ) -> dict[str, str]:
         return wire_ga.repeatability(request_id, first_sent, now=self._http.clock())
+
+    def _post_repeatable(
+        self,
+        operation: str,
+        call_id: str,
+        verb: str,
+        body: dict[str, Any] | None,
+        request_id: uuid.UUID | None,
+        first_sent: datetime | None,
+    ) -> None:
+        """POST `verb` on the call with its repeatability pair (a fresh one if none is given,
+        resent on every retry of this request)."""
+        path = wire_ga.connection_path(call_id, verb)
+        self._send(operation, "POST", path, body, self._repeatability(request_id, first_sent))
 
     def _send(
         self,

@@ -12,7 +12,8 @@ import logging
 import time
 from collections.abc import Callable, Generator
 from datetime import UTC, datetime
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import httpx
 import tenacity
@@ -217,3 +218,24 @@ def _error_details(response: httpx.Response) -> tuple[str | None, str]:
         text = "" if body else response.text.strip()[:200]  # a non-JSON body, e.g. from a proxy
         message = text or response.reason_phrase or "no details"
     return (str(code) if code is not None else None), message
+
+
+class SignedClient:
+    """What both dialects' clients share: a SignedHttp session (`_http`, set by the client's
+    constructor), closed with the client; use the client as a context manager, or close it."""
+
+    _http: SignedHttp
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

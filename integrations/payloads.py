@@ -14,7 +14,7 @@ Each parser raises AlertRefused with a message that says what is wrong, for the 
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from integrations.errors import AlertRefused
@@ -56,9 +56,7 @@ def _alertmanager(data: dict[str, Any]) -> ParsedAlert:
 
 def _grafana(data: dict[str, Any]) -> ParsedAlert:
     parsed = _group(data, sender="Grafana")
-    if parsed.title:
-        return parsed
-    return ParsedAlert(**{**parsed.__dict__, "title": _text(data.get("title"), MAX_TITLE)})
+    return parsed if parsed.title else replace(parsed, title=_text(data.get("title"), MAX_TITLE))
 
 
 def _group(data: dict[str, Any], *, sender: str) -> ParsedAlert:

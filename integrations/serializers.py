@@ -1,7 +1,5 @@
 """API shapes of the integrations: their configuration, and the answer to an alert."""
 
-from typing import Any
-
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -48,6 +46,3 @@ class AlertReceivedOutput(serializers.ModelSerializer[Alert]):
         model = Alert
         fields = ["alert", "outcome"]
         read_only_fields = fields
-
-    def to_representation(self, instance: Alert) -> dict[str, Any]:
-        return dict(super().to_representation(instance))

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from callouts.tasks import is_queued
+from callouts.tasks import enqueue_unless_queued
 from webhooks.models import Delivery, DeliveryStatus
 from webhooks.services.delivering import LEASE
 from webhooks.tasks import deliver_webhook
@@ -26,11 +26,6 @@ def recover_deliveries(*, now: datetime | None = None) -> int:
     lost = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now).filter(
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - LEASE)
     )
-    enqueued = 0
-    for delivery_id in lost.order_by("pk").values_list("pk", flat=True):
-        # A task taken by a live worker that has not claimed yet may be sent a twin: the
-        # lease makes the later one do nothing.
-        if not is_queued(deliver_webhook, delivery_id):
-            deliver_webhook.enqueue(delivery_id)
-            enqueued += 1
-    return enqueued
+    # A task taken by a live worker that has not claimed yet may be sent a twin: the lease
+    # makes the later one do nothing.
+    return enqueue_unless_queued(deliver_webhook, lost.order_by("pk").values_list("pk", flat=True))
