@@ -1,5 +1,6 @@
 """Simulated people: what each phone does when it rings, scripted per number or ACS id."""
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,6 +20,15 @@ VOICEMAIL_HANG_UP_AFTER_MS = 20_000
 TONES = re.compile(r"^[0-9*#A-Da-d]*$")
 
 
+class ToneAnchor(StrEnum):
+    """What a scripted person's `tonesAfterMs` counts from."""
+
+    ANSWER = "answer"  # the call's Established: keys pressed whatever is playing
+    # The first message the app plays to them: a person presses once told to, so keys pressed
+    # before the app listens (a slow app) are lost, as they would be with real people.
+    MESSAGE = "message"
+
+
 class Outcome(StrEnum):
     ANSWER = "answer"
     NO_ANSWER = "no-answer"
@@ -34,6 +44,7 @@ class Behaviour:
     answer_after_ms: int = 2_000
     tones: str = ""
     tones_after_ms: int = 1_000
+    tones_after: ToneAnchor = ToneAnchor.ANSWER
     hang_up_after_ms: int | None = None  # None: stays until the call ends
 
     def to_json(self) -> JsonObject:
@@ -42,11 +53,19 @@ class Behaviour:
             "answerAfterMs": self.answer_after_ms,
             "tones": self.tones,
             "tonesAfterMs": self.tones_after_ms,
+            "tonesAfter": self.tones_after.value,
             "hangUpAfterMs": self.hang_up_after_ms,
         }
 
 
-BEHAVIOUR_FIELDS = ("outcome", "answerAfterMs", "tones", "tonesAfterMs", "hangUpAfterMs")
+BEHAVIOUR_FIELDS = (
+    "outcome",
+    "answerAfterMs",
+    "tones",
+    "tonesAfterMs",
+    "tonesAfter",
+    "hangUpAfterMs",
+)
 
 
 def parse_behaviour(obj: JsonObject, default_answer_after_ms: int) -> Behaviour:
@@ -61,6 +80,12 @@ def parse_behaviour(obj: JsonObject, default_answer_after_ms: int) -> Behaviour:
     tones = optional_str(obj, "tones") or ""
     if not TONES.match(tones):
         raise bad_request("'tones' may only hold 0-9, *, # and A-D.")
+    anchor_text = optional_str(obj, "tonesAfter") or ToneAnchor.ANSWER.value
+    try:
+        anchor = ToneAnchor(anchor_text)
+    except ValueError:
+        choices = ", ".join(a.value for a in ToneAnchor)
+        raise bad_request(f"'tonesAfter' must be one of: {choices}.") from None
     hang_up_after_ms = optional_int(obj, "hangUpAfterMs", None, low=0, high=MAX_DELAY_MS)
     if outcome is Outcome.VOICEMAIL:
         if tones:
@@ -72,6 +97,7 @@ def parse_behaviour(obj: JsonObject, default_answer_after_ms: int) -> Behaviour:
         answer_after_ms=_delay(obj, "answerAfterMs", default_answer_after_ms),
         tones=tones.upper(),
         tones_after_ms=_delay(obj, "tonesAfterMs", Behaviour.tones_after_ms),
+        tones_after=anchor,
         hang_up_after_ms=hang_up_after_ms,
     )
 
@@ -112,12 +138,14 @@ class Line(Protocol):
 
     def answer(self) -> None: ...
     async def connected(self) -> None: ...
+    async def heard_message(self) -> None: ...
     def refuse(self, outcome: Outcome) -> None: ...
     def press(self, tone: str) -> None: ...
     def hang_up(self) -> None: ...
 
 
 Pause = Callable[[float], Awaitable[None]]
+Steps = list[tuple[int, Callable[[], None]]]  # (ms from the start, what the person does)
 
 
 async def live(behaviour: Behaviour, line: Line, pause: Pause, ring_timeout_ms: int) -> None:
@@ -142,12 +170,26 @@ async def live(behaviour: Behaviour, line: Line, pause: Pause, ring_timeout_ms: 
 
 
 async def _after_answer(behaviour: Behaviour, line: Line, pause: Pause) -> None:
-    steps: list[tuple[int, Callable[[], None]]] = [
+    presses: Steps = [
         (behaviour.tones_after_ms + i * TONE_GAP_MS, _presser(line, tone))
         for i, tone in enumerate(behaviour.tones)
     ]
+    hang_up: Steps = []
     if behaviour.hang_up_after_ms is not None:
-        steps.append((behaviour.hang_up_after_ms, line.hang_up))
+        hang_up.append((behaviour.hang_up_after_ms, line.hang_up))
+    if behaviour.tones_after is ToneAnchor.ANSWER:
+        await _follow([*presses, *hang_up], pause)
+        return
+
+    # The hang-up still counts from Established; the keys wait for the message.
+    async def press_once_told() -> None:
+        await line.heard_message()
+        await _follow(presses, pause)
+
+    await asyncio.gather(press_once_told(), _follow(hang_up, pause))
+
+
+async def _follow(steps: Steps, pause: Pause) -> None:
     elapsed = 0
     # Stable sort: a key pressed at the same moment as the hang-up still gets through.
     for at_ms, step in sorted(steps, key=lambda s: s[0]):

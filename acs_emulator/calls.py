@@ -340,6 +340,9 @@ class _Line:
     async def connected(self) -> None:
         await self._call.established.wait()
 
+    async def heard_message(self) -> None:
+        await self._participant.heard_message.wait()
+
     def refuse(self, outcome: Outcome) -> None:
         self._board._refused(self._call, self._participant, outcome)
 

@@ -96,6 +96,7 @@ class GaMedia:
         if previous:
             await asyncio.wait(previous)
         play.status = PlayStatus.RUNNING
+        call.message_reaches(play.play_to)
         if not play.is_prompt:
             self._send(call, "PlayStarted", play.operation, OK)
         try:

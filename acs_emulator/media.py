@@ -72,6 +72,7 @@ class MediaPlayer:
         if previous:
             await asyncio.wait(previous)
         play.status = PlayStatus.RUNNING
+        call.message_reaches()
         try:
             prompt = await load_prompt(self._transport, play.audio_file_uri, self._config)
         except AudioError as exc:

@@ -106,6 +106,8 @@ class Participant:
     is_muted: bool = False
     tones: str = ""  # keys pressed so far, for the control API
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+    # Set once a message the app plays reaches them (behaviours.ToneAnchor.MESSAGE).
+    heard_message: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
 
 class SourceKind(StrEnum):
@@ -235,6 +237,13 @@ class Call:
 
     def remotes(self) -> list[Participant]:
         return [p for p in self.participants.values() if p.role is not Role.APP]
+
+    def message_reaches(self, play_to: tuple[str, ...] = ()) -> None:
+        """A play started: the remote participants it plays to (by participant id; everyone
+        if empty) have heard a message."""
+        for participant in self.remotes():
+            if not play_to or participant.participant_id in play_to:
+                participant.heard_message.set()
 
     def pending_plays(self) -> list[PlayOperation]:
         return [play for play in self.plays.values() if play.status.is_pending]

@@ -40,6 +40,7 @@ def test_behaviour_is_stored_with_defaults_and_listed(control: httpx.Client) -> 
         "answerAfterMs": 2000,
         "tones": "1",
         "tonesAfterMs": 1000,
+        "tonesAfter": "answer",
         "hangUpAfterMs": None,
     }
     assert control.get("/emulator/behaviours").json()["behaviours"][CALLEE]["tones"] == "1"
@@ -69,6 +70,7 @@ def test_deleting_a_behaviour_restores_the_default(control: httpx.Client) -> Non
         (CALLEE, {"answerAfterMs": "soon"}),
         (CALLEE, {"hangUpAfterMs": True}),
         (CALLEE, {"tones": "12x"}),
+        (CALLEE, {"tones": "1", "tonesAfter": "later"}),
         (CALLEE, {"outcome": "voicemail", "tones": "1"}),
         (CALLEE, {"mood": "grumpy"}),
         ("5550100", {}),

@@ -212,3 +212,27 @@ def test_bad_media_requests_are_400(
 
     assert response.status_code == 400
     assert words in response.json()["error"]["message"]
+
+
+def test_a_person_told_by_the_message_presses_only_once_it_plays(
+    acs: httpx.Client, receiver: Receiver, control: httpx.Client
+) -> None:
+    """`"tonesAfter": "message"`: the keys count from the first message that reaches them."""
+    behaviour = {"tones": "1", "tonesAfterMs": 20_000, "tonesAfter": "message"}
+    control.put(f"/emulator/behaviours/{CALLEE}", json=behaviour).raise_for_status()
+    receiver.files["one.wav"] = wav_bytes(1.0)
+    call_id = connected_ga_call(acs, receiver, ga_call_body(receiver.url))
+    start = {"targetParticipant": TARGET, "operationContext": "keys"}
+    assert action(acs, call_id, ":startContinuousDtmfRecognition", start).status_code == 200
+
+    # Well after the 20 s (simulated) an "answer" anchor would have pressed at: nothing.
+    silence = 5 * 20 * TIME_SCALE
+    with pytest.raises(AssertionError, match="no ContinuousDtmf"):
+        receiver.wait_for(call_id, "ContinuousDtmfRecognitionToneReceived", timeout=silence)
+    assert control.get(f"/emulator/calls/{call_id}").json()["participants"][1]["tonesPressed"] == ""
+
+    body = {"playSources": [file_source(receiver)], "playTo": [TARGET], "operationContext": "p"}
+    assert action(acs, call_id, ":play", body).status_code == 202
+
+    tone = receiver.wait_for(call_id, "ContinuousDtmfRecognitionToneReceived")
+    assert tone["data"]["tone"] == "one"
