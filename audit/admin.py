@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.db.models import Model
 from django.http import HttpRequest
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
@@ -55,7 +56,7 @@ class AuditEntryAdmin(AuditedModelAdmin[AuditEntry]):
         return False
 
 
-class AuditedUserAdmin(AuditedModelAdmin[User], UserAdmin):
+class AuditedUserAdmin(AuditedModelAdmin[User], UserAdmin[User]):
     pass
 
 
@@ -67,15 +68,16 @@ class AuditedTokenAdmin(AuditedModelAdmin[TokenProxy], TokenAdmin):
     pass
 
 
-class AuditedTaskResultAdmin(AuditedModelAdmin[DBTaskResult], DBTaskResultAdmin):
+class AuditedTaskResultAdmin(AuditedModelAdmin[DBTaskResult[Any, Any]], DBTaskResultAdmin):
     pass
 
 
-for _model, _admin in [
+THIRD_PARTY: list[tuple[type[Model], type[admin.ModelAdmin[Any]]]] = [
     (User, AuditedUserAdmin),
     (Group, AuditedGroupAdmin),
     (TokenProxy, AuditedTokenAdmin),
     (DBTaskResult, AuditedTaskResultAdmin),
-]:
+]
+for _model, _admin in THIRD_PARTY:
     admin.site.unregister(_model)
     admin.site.register(_model, _admin)

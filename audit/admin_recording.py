@@ -51,8 +51,9 @@ class AuditedModelAdmin(admin.ModelAdmin[M], Generic[M]):
         )
         return entry
 
-    def log_deletions(self, request: HttpRequest, queryset: QuerySet[M] | list[M]) -> Any:
-        # Called before the deletion: the objects still have their ids.
+    def log_deletions(self, request: HttpRequest, queryset: QuerySet[M]) -> Any:
+        # Called before the deletion (the objects still have their ids); by the delete view
+        # with a list of one.
         for obj in queryset:
             _record(request, AuditAction.DELETE, obj, "Deleted.")
         return super().log_deletions(request, queryset)
