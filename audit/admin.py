@@ -65,7 +65,8 @@ class AuditedGroupAdmin(AuditedModelAdmin[Group], GroupAdmin):
 
 
 class AuditedTokenAdmin(AuditedModelAdmin[TokenProxy], TokenAdmin):
-    pass
+    def audit_repr(self, obj: TokenProxy) -> str:
+        return f"API token of {obj.user}"  # str() is the key itself
 
 
 class AuditedTaskResultAdmin(AuditedModelAdmin[DBTaskResult[Any, Any]], DBTaskResultAdmin):

@@ -41,23 +41,31 @@ class AuditedModelAdmin(admin.ModelAdmin[M], Generic[M]):
 
     def log_addition(self, request: HttpRequest, obj: M, message: Any) -> LogEntry:
         entry = super().log_addition(request, obj, message)
-        _record(request, AuditAction.ADD, obj, entry.get_change_message() or "Added.")
+        self._record(request, AuditAction.ADD, obj, entry.get_change_message() or "Added.")
         return entry
 
     def log_change(self, request: HttpRequest, obj: M, message: Any) -> LogEntry:
         entry = super().log_change(request, obj, message)
-        _record(
-            request, AuditAction.CHANGE, obj, entry.get_change_message() or "No fields changed."
-        )
+        said = entry.get_change_message() or "No fields changed."
+        self._record(request, AuditAction.CHANGE, obj, said)
         return entry
 
     def log_deletions(self, request: HttpRequest, queryset: QuerySet[M]) -> Any:
         # Called before the deletion (the objects still have their ids); by the delete view
         # with a list of one.
         for obj in queryset:
-            _record(request, AuditAction.DELETE, obj, "Deleted.")
+            self._record(request, AuditAction.DELETE, obj, "Deleted.")
         return super().log_deletions(request, queryset)
 
+    def audit_repr(self, obj: M) -> str:
+        """How the audit log names `obj`; override where str() would show a secret."""
+        return str(obj)
 
-def _record(request: HttpRequest, action: AuditAction, obj: Model, summary: str) -> None:
-    record_action(action=action, target=obj, actor=request.user, summary=summary)
+    def _record(self, request: HttpRequest, action: AuditAction, obj: M, summary: str) -> None:
+        record_action(
+            action=action,
+            target=obj,
+            actor=request.user,
+            summary=summary,
+            target_repr=self.audit_repr(obj),
+        )

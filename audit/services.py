@@ -58,9 +58,12 @@ def record_action(
     actor: User | AbstractBaseUser | AnonymousUser | None = None,
     incident_id: int | None = None,
     summary: str = "",
+    target_repr: str | None = None,
 ) -> AuditEntry | None:
     """Add an entry saying that `actor` (by default whoever the request is from) did `action`
     to `target`, from where audit.origin says. Call it inside the action's transaction.
+
+    `target_repr` names the target where str() would not do (it would show a secret).
 
     Writes nothing (and returns None) inside an action that records itself (see the module),
     or when nobody asked for the action: no actor and no origin. Raises nothing.
@@ -81,7 +84,7 @@ def record_action(
         action=action,
         target_type=f"{meta.app_label}.{meta.model_name}",
         target_id=str(target.pk),
-        target_repr=str(target)[:200],
+        target_repr=(str(target) if target_repr is None else target_repr)[:200],
         incident_number=incident_id,
         summary=summary,
     )
