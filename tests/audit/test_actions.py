@@ -5,16 +5,20 @@ add none of their own, and the system's own doings add none at all."""
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import AsyncClient, Client
+from rest_framework.authtoken.models import Token
 
-from accounts.roles import Action
+from accounts.roles import Action, Role
+from accounts.services import assign_role
 from audit.models import AuditAction, AuditEntry, Source
 from calls.models import Call, CallState, Participant, ParticipantState
 from calls.services import hang_up_call
 from incidents.models import Incident
 from tests.callouts.declared import declared_callout
 from tests.conftest import FakeProvider, token_client
+from tests.factories import UserFactory
 from tests.test_action_permissions import API, DASHBOARD, Request, _filled, _world
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +147,25 @@ def test_a_service_called_outside_a_request_names_the_system_as_source(
         operator,
     )
     assert entry.target_id == str(Incident.objects.get().pk)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_origin_reaches_the_service_under_asgi(provider: FakeProvider) -> None:
+    """As daphne serves it: the middleware's context reaches the view's thread."""
+    world, key = await sync_to_async(_operator_world)()
+    response = await AsyncClient().post(
+        f"/api/calls/{world['call']}/hangup/",
+        headers={"Authorization": f"Token {key}"},
+    )
+    assert response.status_code == 200
+    entry = await AuditEntry.objects.aget()
+    assert (entry.source, entry.address, entry.actor_name) == (
+        Source.API_TOKEN,
+        "127.0.0.1",  # the ASGI scope's client, as daphne fills it from the socket
+        "operator",
+    )
+
+
+def _operator_world() -> tuple[dict[str, Any], str]:
+    user = assign_role(user=UserFactory.create(username="operator"), role=Role.OPERATOR)
+    return _world(), Token.objects.create(user=user).key
