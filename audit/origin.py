@@ -11,6 +11,7 @@ The source is worked out when an entry is written, not when the request arrives:
 authenticates (token or session) inside the view, after the middleware ran.
 """
 
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -83,5 +84,10 @@ def _source_of(request: HttpRequest) -> Source:
 
 def _address_of(request: HttpRequest) -> str | None:
     # The peer's address. Behind a proxy this is the proxy's (X-Forwarded-For is not trusted:
-    # any client can send it).
-    return request.META.get("REMOTE_ADDR") or None
+    # any client can send it). A server on a Unix socket may give none, or not an IP address:
+    # the action must not fail for it.
+    address = request.META.get("REMOTE_ADDR") or ""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from accounts.roles import Action, Role
 from accounts.services import assign_role
 from audit.models import AuditAction, AuditEntry, Source
+from audit.origin import acting_for
 from calls.models import Call, CallState, Participant, ParticipantState
 from calls.services import hang_up_call
 from incidents.models import Incident
@@ -134,6 +135,30 @@ def test_what_the_system_does_of_itself_is_no_ones_action(provider: FakeProvider
     world = _world()  # declared with nobody signed in: a test's set-up, like a command's
     hang_up_call(call=Call.objects.get(pk=world["call"]), actor=None, said="Nobody answered.")
     assert not AuditEntry.objects.exists()
+
+
+def test_background_work_acting_on_purpose_is_recorded_as_the_system(
+    provider: FakeProvider,
+) -> None:
+    world = _world()
+    with acting_for(source=Source.SYSTEM, via="escalation step 2"):
+        hang_up_call(call=Call.objects.get(pk=world["call"]), actor=None)
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.source, entry.via, entry.actor) == (
+        AuditAction.HANG_UP,
+        Source.SYSTEM,
+        "escalation step 2",
+        None,
+    )
+
+
+def test_an_address_that_is_not_one_is_left_out(operator: User, provider: FakeProvider) -> None:
+    world = _world()
+    response = token_client(operator).post(
+        f"/api/calls/{world['call']}/hangup/", REMOTE_ADDR="unix:/run/daphne.sock"
+    )
+    assert response.status_code == 200
+    assert AuditEntry.objects.get().address is None
 
 
 def test_a_service_called_outside_a_request_names_the_system_as_source(
