@@ -67,6 +67,8 @@ ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("webhooks", "view_delivery"),
     ("webhooks", "change_delivery"),
     ("webhooks", "view_deliveryattempt"),
+    # The audit log, read-only (it has no other permission to grant).
+    ("audit", "view_auditentry"),
 )
 
 ROLE_PERMISSIONS: dict[Role, tuple[tuple[str, str], ...]] = {

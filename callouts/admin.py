@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from audit.admin_recording import AuditedModelAdmin
 from callouts.errors import InvalidPolicy
 from callouts.models import Attempt, CallerNumber, Callout, CalloutPolicy, Recipient
 from callouts.policy import INLINE_FIELDS, preset_rules
@@ -16,7 +17,7 @@ from config.admin_records import RecordAdminMixin
 
 
 @admin.register(CallerNumber)
-class CallerNumberAdmin(admin.ModelAdmin[CallerNumber]):
+class CallerNumberAdmin(AuditedModelAdmin[CallerNumber]):
     list_display = ["number", "label", "max_simultaneous_calls", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["number", "label"]
@@ -51,7 +52,7 @@ class CalloutPolicyForm(forms.ModelForm[CalloutPolicy]):
 
 
 @admin.register(CalloutPolicy)
-class CalloutPolicyAdmin(admin.ModelAdmin[CalloutPolicy]):
+class CalloutPolicyAdmin(AuditedModelAdmin[CalloutPolicy]):
     form = CalloutPolicyForm
     list_display = [
         "name",
@@ -94,7 +95,7 @@ class AttemptInline(admin.TabularInline[Attempt, Recipient]):
 
 
 @admin.register(Callout)
-class CalloutAdmin(RecordAdminMixin, admin.ModelAdmin[Callout]):
+class CalloutAdmin(RecordAdminMixin, AuditedModelAdmin[Callout]):
     list_display = ["incident", "state", "stop_reason", "quorum", "created_at", "finished_at"]
     list_filter = ["state", "created_at"]
     list_select_related = ["incident"]
@@ -116,7 +117,7 @@ class CalloutAdmin(RecordAdminMixin, admin.ModelAdmin[Callout]):
 
 
 @admin.register(Recipient)
-class RecipientAdmin(RecordAdminMixin, admin.ModelAdmin[Recipient]):
+class RecipientAdmin(RecordAdminMixin, AuditedModelAdmin[Recipient]):
     list_display = ["identifier", "name", "callout", "status", "attempts_made"]
     list_filter = ["status"]
     search_fields = ["identifier", "name"]

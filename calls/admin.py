@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from audit.admin_recording import AuditedModelAdmin
 from calls.errors import SpeechUnavailable
 from calls.models import AudioPrompt, Call, CallEvent, Participant
 from calls.provider import provider_speaks_text
@@ -33,7 +34,7 @@ class ParticipantInline(admin.TabularInline[Participant, Call]):
 
 
 @admin.register(Call)
-class CallAdmin(RecordAdminMixin, admin.ModelAdmin[Call]):
+class CallAdmin(RecordAdminMixin, AuditedModelAdmin[Call]):
     list_display = ["id", "incident", "mode", "state", "provider_call_id", "created_at"]
     list_filter = ["state", "mode", "created_at"]
     search_fields = ["provider_call_id", "subject", "incident__title"]
@@ -56,7 +57,7 @@ class CallAdmin(RecordAdminMixin, admin.ModelAdmin[Call]):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(RecordAdminMixin, admin.ModelAdmin[Participant]):
+class ParticipantAdmin(RecordAdminMixin, AuditedModelAdmin[Participant]):
     list_display = [
         "identifier",
         "contact",
@@ -83,7 +84,7 @@ class ParticipantAdmin(RecordAdminMixin, admin.ModelAdmin[Participant]):
 
 
 @admin.register(CallEvent)
-class CallEventAdmin(RecordAdminMixin, admin.ModelAdmin[CallEvent]):
+class CallEventAdmin(RecordAdminMixin, AuditedModelAdmin[CallEvent]):
     list_display = ["received_at", "event_type", "call"]
     list_filter = ["event_type", "received_at"]
     search_fields = ["event_type", "call__provider_call_id"]
@@ -123,7 +124,7 @@ class AudioPromptForm(forms.ModelForm[AudioPrompt]):
 
 
 @admin.register(AudioPrompt)
-class AudioPromptAdmin(admin.ModelAdmin[AudioPrompt]):
+class AudioPromptAdmin(AuditedModelAdmin[AudioPrompt]):
     form = AudioPromptForm
     list_display = ["name", "kind", "is_default", "duration", "created_at"]
     list_filter = ["is_default"]

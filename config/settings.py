@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "callouts",
     "integrations",
     "webhooks",
+    "audit",
     "config",
 ]
 
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a signed-in user unless its view says @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Who is acting and from where (dashboard, API, admin; the address), for the audit log.
+    "audit.middleware.RequestOriginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

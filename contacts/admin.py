@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from audit.admin_recording import AuditedModelAdmin
 from contacts.models import Contact, ContactGroup
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin[Contact]):
+class ContactAdmin(AuditedModelAdmin[Contact]):
     list_display = ["name", "phone_number", "acs_user_id", "is_active", "updated_at"]
     list_filter = ["is_active", "groups"]
     search_fields = ["name", "phone_number", "acs_user_id"]
@@ -12,7 +13,7 @@ class ContactAdmin(admin.ModelAdmin[Contact]):
 
 
 @admin.register(ContactGroup)
-class ContactGroupAdmin(admin.ModelAdmin[ContactGroup]):
+class ContactGroupAdmin(AuditedModelAdmin[ContactGroup]):
     list_display = ["name", "member_count", "description"]
     search_fields = ["name", "description", "members__name"]
     filter_horizontal = ["members"]

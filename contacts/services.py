@@ -5,9 +5,12 @@ from typing import Any
 
 from django.db import transaction
 
+from audit.models import AuditAction
+from audit.services import audited, record_action
 from contacts.models import Contact, ContactGroup
 
 
+@audited
 @transaction.atomic
 def create_contact(
     *,
@@ -22,9 +25,11 @@ def create_contact(
     )
     contact.full_clean()
     contact.save()
+    record_action(action=AuditAction.ADD, target=contact, summary="Added.")
     return contact
 
 
+@audited
 @transaction.atomic
 def update_contact(*, contact: Contact, **changes: Any) -> Contact:
     """Change a contact's fields. Raises django ValidationError on a broken rule."""
@@ -32,14 +37,19 @@ def update_contact(*, contact: Contact, **changes: Any) -> Contact:
         setattr(contact, field, value)
     contact.full_clean()
     contact.save()
+    record_action(action=AuditAction.CHANGE, target=contact, summary=_changed(changes))
     return contact
 
 
+@audited
+@transaction.atomic
 def delete_contact(*, contact: Contact) -> None:
     """Forget a contact; the calls they were on keep their number."""
+    record_action(action=AuditAction.DELETE, target=contact, summary="Deleted.")
     contact.delete()
 
 
+@audited
 @transaction.atomic
 def create_group(
     *, name: str, description: str = "", members: Iterable[Contact] = ()
@@ -49,9 +59,11 @@ def create_group(
     group.full_clean()
     group.save()
     group.members.set(list(members))
+    record_action(action=AuditAction.ADD, target=group, summary="Added.")
     return group
 
 
+@audited
 @transaction.atomic
 def update_group(
     *, group: ContactGroup, members: Iterable[Contact] | None = None, **changes: Any
@@ -63,9 +75,18 @@ def update_group(
     group.save()
     if members is not None:
         group.members.set(list(members))
+        changes = {**changes, "members": members}
+    record_action(action=AuditAction.CHANGE, target=group, summary=_changed(changes))
     return group
 
 
+@audited
+@transaction.atomic
 def delete_group(*, group: ContactGroup) -> None:
     """Delete a group; its contacts stay."""
+    record_action(action=AuditAction.DELETE, target=group, summary="Deleted.")
     group.delete()
+
+
+def _changed(changes: dict[str, Any]) -> str:
+    return f"Changed {', '.join(sorted(changes))}." if changes else "No fields changed."

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from audit.admin_recording import AuditedModelAdmin
 from config.admin_records import RecordAdminMixin
 from incidents.models import Incident, TimelineEntry
 
@@ -15,7 +16,7 @@ class TimelineEntryInline(admin.TabularInline[TimelineEntry, Incident]):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin[Incident]):
+class IncidentAdmin(AuditedModelAdmin[Incident]):
     list_display = ["id", "title", "severity", "status", "declared_by", "declared_at", "closed_at"]
     list_filter = ["status", "severity", "declared_at"]
     search_fields = ["title", "description"]
@@ -27,7 +28,7 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
 
 
 @admin.register(TimelineEntry)
-class TimelineEntryAdmin(RecordAdminMixin, admin.ModelAdmin[TimelineEntry]):
+class TimelineEntryAdmin(RecordAdminMixin, AuditedModelAdmin[TimelineEntry]):
     list_display = ["at", "incident", "kind", "actor", "text"]
     list_filter = ["kind", "at"]
     search_fields = ["text", "incident__title"]

@@ -7,6 +7,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audited, record_action
 from callouts.policy import Rules, chosen_rules, refuse_rules_for_bridge
 from callouts.services import start_callout, stop_callout_of_incident
 from callouts.services.starting import check_callout
@@ -34,6 +36,13 @@ from incidents.models import (
 from incidents.timeline import actor_name, add_timeline_entry, count_people
 from webhooks.services.emitting import emit_incident_closed, emit_incident_declared
 
+# The transitions a person (or an integration) asks for; the system's own (active once a call
+# is out) are not anyone's action.
+AUDITED_TRANSITIONS = {
+    IncidentStatus.RESOLVED: AuditAction.RESOLVE,
+    IncidentStatus.CANCELLED: AuditAction.CANCEL,
+}
+
 
 @transaction.atomic
 @batched_broadcasts()
@@ -53,16 +62,21 @@ def transition_incident(
     locked.save(update_fields=["status", "closed_at", "updated_at"])
     broadcast_incident_event(incident_id=locked.pk, kind="incident", data=incident_payload(locked))
     broadcast_incident_listed(locked)
-    add_timeline_entry(
-        incident_id=locked.pk,
-        kind=TimelineKind.STATUS,
-        text=f"Status changed to {IncidentStatus(to).label.lower()} by {actor_name(actor)}.",
-        actor=actor,
-    )
+    said = f"Status changed to {IncidentStatus(to).label.lower()} by {actor_name(actor)}."
+    add_timeline_entry(incident_id=locked.pk, kind=TimelineKind.STATUS, text=said, actor=actor)
+    if to in AUDITED_TRANSITIONS:
+        record_action(
+            action=AUDITED_TRANSITIONS[IncidentStatus(to)],
+            target=locked,
+            actor=actor,
+            incident_id=locked.pk,
+            summary=said,
+        )
     emit_incident_closed(incident=locked)  # resolved or cancelled: the webhooks are told
     return locked
 
 
+@audited
 def declare_incident(
     *,
     title: str,
@@ -117,13 +131,11 @@ def declare_incident(
             on_declared(incident)
         calls = prepare_calls(incident=incident, targets=targets, mode=mode, prompt=played)
         broadcast_incident_listed(incident)
-        add_timeline_entry(
-            incident_id=incident.pk,
-            kind=TimelineKind.STATUS,
-            text=f"Declared ({incident.get_severity_display().lower()}) by "
-            f"{actor_name(declared_by)}; calling {count_people(len(targets))}.",
-            actor=declared_by,
+        said = (
+            f"Declared ({incident.get_severity_display().lower()}) by "
+            f"{actor_name(declared_by)}; calling {count_people(len(targets))}."
         )
+        _record_declared(incident, said, declared_by)
         emit_incident_declared(incident=incident)
     failures = []
     for call in calls:
@@ -167,15 +179,26 @@ def _declare_callout(
             on_declared(incident)
         start_callout(incident=incident, targets=targets, prompt=prompt, rules=rules, quorum=quorum)
         broadcast_incident_listed(incident)
-        add_timeline_entry(
-            incident_id=incident.pk,
-            kind=TimelineKind.STATUS,
-            text=f"Declared ({incident.get_severity_display().lower()}) by "
-            f"{actor_name(declared_by)}; calling {count_people(len(targets))} one by one.",
-            actor=declared_by,
+        said = (
+            f"Declared ({incident.get_severity_display().lower()}) by "
+            f"{actor_name(declared_by)}; calling {count_people(len(targets))} one by one."
         )
+        _record_declared(incident, said, declared_by)
         emit_incident_declared(incident=incident)
     return incident
+
+
+def _record_declared(incident: Incident, said: str, declared_by: User | None) -> None:
+    add_timeline_entry(
+        incident_id=incident.pk, kind=TimelineKind.STATUS, text=said, actor=declared_by
+    )
+    record_action(
+        action=AuditAction.DECLARE,
+        target=incident,
+        actor=declared_by,
+        incident_id=incident.pk,
+        summary=said,
+    )
 
 
 @dataclass(frozen=True)
@@ -186,6 +209,7 @@ class ClosedIncident:
     not_hung_up: list[NotHungUp]
 
 
+@audited
 def resolve_incident(*, incident: Incident, actor: User | None) -> ClosedIncident:
     """Resolve the incident and hang up every call; raises InvalidTransition.
 
@@ -195,6 +219,7 @@ def resolve_incident(*, incident: Incident, actor: User | None) -> ClosedInciden
     return _close_incident(incident=incident, to=IncidentStatus.RESOLVED, actor=actor)
 
 
+@audited
 def cancel_incident(*, incident: Incident, actor: User | None) -> ClosedIncident:
     """Cancel the incident (a false alarm) and hang up every call; raises InvalidTransition.
 

@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from audit.admin_recording import AuditedModelAdmin
 from config.admin_records import RecordAdminMixin
 from integrations.models import Alert, Integration
 from integrations.serializers import alert_url
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin[Integration]):
+class IntegrationAdmin(AuditedModelAdmin[Integration]):
     list_display = ["name", "kind", "mode", "is_active", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
@@ -23,7 +24,7 @@ class IntegrationAdmin(admin.ModelAdmin[Integration]):
 
 
 @admin.register(Alert)
-class AlertAdmin(RecordAdminMixin, admin.ModelAdmin[Alert]):
+class AlertAdmin(RecordAdminMixin, AuditedModelAdmin[Alert]):
     list_display = ["received_at", "integration", "title", "firing", "outcome", "incident"]
     list_filter = ["outcome", "integration", "received_at"]
     search_fields = ["title", "dedup_key", "body"]

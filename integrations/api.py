@@ -1,5 +1,7 @@
 """The integrations API: monitoring systems post alerts; admins configure integrations."""
 
+from typing import Any, cast
+
 from django.contrib.auth.decorators import login_not_required
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -8,12 +10,18 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from accounts.permissions import RolePermissions
 from config.api_errors import ErrorOutput
 from integrations.models import Integration
 from integrations.serializers import AlertReceivedOutput, IntegrationSerializer
+from integrations.services.configuring import (
+    create_integration,
+    delete_integration,
+    update_integration,
+)
 from integrations.services.intake import receive_alert
 
 
@@ -51,3 +59,14 @@ class IntegrationViewSet(viewsets.ModelViewSet[Integration]):
     queryset = Integration.objects.prefetch_related("groups", "contacts")
     serializer_class = IntegrationSerializer
     permission_classes = [RolePermissions]
+
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        serializer.instance = create_integration(**serializer.validated_data)
+
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
+        serializer.instance = update_integration(
+            integration=cast(Integration, serializer.instance), **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Integration) -> None:
+        delete_integration(integration=instance)

@@ -30,6 +30,7 @@ NO_ADD_PAGE = {
     "callouts.recipient",
     "integrations.alert",
     "webhooks.delivery",
+    "audit.auditentry",  # append-only: only the services write it
     "django_tasks_database.dbtaskresult",  # the task engine's own admin: its rows are its own
 }
 
@@ -47,7 +48,8 @@ def test_changelist_add_and_change_pages_load_for_every_model() -> None:
     ContactGroupFactory.create().members.add(contact)
     call_command("seed_demo", stdout=io.StringIO())  # the default prompt, numbers, presets
     SubscriptionFactory.create(events=["incident.declared"])
-    declared_callout(1)  # a call-out, its recipient and its pacing task; a webhook delivery
+    # A call-out, its recipient and its pacing task; a webhook delivery; an audit entry.
+    declared_callout(1, by=root)
     Alert.objects.create(integration=Integration.objects.get(), body="{}")
 
     for model in admin.site._registry:

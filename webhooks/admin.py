@@ -11,6 +11,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from audit.admin_recording import AuditedModelAdmin
 from config.admin_records import RecordAdminMixin
 from webhooks.errors import DeliveryNotFailed, InvalidWebhookEvents, InvalidWebhookUrl
 from webhooks.models import Delivery, DeliveryAttempt, EventType, Subscription
@@ -51,7 +52,7 @@ class SubscriptionForm(forms.ModelForm[Subscription]):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin[Subscription]):
+class SubscriptionAdmin(AuditedModelAdmin[Subscription]):
     form = SubscriptionForm
     list_display = ["url", "event_list", "is_active", "disabled_reason", "created_at"]
     list_filter = ["is_active"]
@@ -115,7 +116,7 @@ class DeliveryAttemptInline(admin.TabularInline[DeliveryAttempt, Delivery]):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(RecordAdminMixin, admin.ModelAdmin[Delivery]):
+class DeliveryAdmin(RecordAdminMixin, AuditedModelAdmin[Delivery]):
     list_display = [
         "webhook_id",
         "event_type",

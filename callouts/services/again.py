@@ -4,6 +4,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audited, record_action
 from callouts.errors import CannotRingRecipientAgain
 from callouts.events import broadcast_callout, broadcast_recipient
 from callouts.models import Callout, CalloutState, Recipient, RecipientStatus
@@ -13,6 +15,7 @@ from incidents.models import Incident, TimelineKind
 from incidents.timeline import actor_name, add_timeline_entry
 
 
+@audited
 @transaction.atomic
 @batched_broadcasts()
 def ring_recipient_again(*, recipient: Recipient, actor: User | None) -> Recipient:
@@ -43,12 +46,17 @@ def ring_recipient_again(*, recipient: Recipient, actor: User | None) -> Recipie
     if callout.state == CalloutState.FINISHED:
         callout.state, callout.finished_at = CalloutState.RUNNING, None
         callout.save(update_fields=["state", "finished_at"])
-    add_timeline_entry(
-        incident_id=incident.pk,
-        kind=TimelineKind.ACTION,
-        text=f"{actor_name(actor)} asked to ring {recipient} again "
-        f"(attempt {recipient.attempts_made + 1}).",
+    said = (
+        f"{actor_name(actor)} asked to ring {recipient} again "
+        f"(attempt {recipient.attempts_made + 1})."
+    )
+    add_timeline_entry(incident_id=incident.pk, kind=TimelineKind.ACTION, text=said, actor=actor)
+    record_action(
+        action=AuditAction.RING_AGAIN,
+        target=recipient,
         actor=actor,
+        incident_id=incident.pk,
+        summary=said,
     )
     broadcast_recipient(recipient)
     broadcast_callout(callout)

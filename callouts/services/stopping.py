@@ -14,6 +14,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audited, record_action
 from callouts.errors import CalloutNotRunning
 from callouts.events import broadcast_callout, broadcast_recipient
 from callouts.models import (
@@ -52,6 +54,7 @@ class _Stop:
     call_ids: list[int]  # ringing or live, to hang up once the stop is committed
 
 
+@audited
 def stop_callout(*, callout: Callout, reason: StopReason, actor: User | None) -> StoppedCallout:
     """Stop `callout` for `reason`: people still waiting are not called, attempts not placed
     yet are cancelled, and calls ringing or live (unless answered by key) are hung up after
@@ -126,11 +129,17 @@ def _stop(*, callout_id: int, reason: StopReason, actor: User | None) -> _Stop:
         .exclude(attempt__outcome__in=REACHED_OUTCOMES)  # answered: their confirmation plays on
         .values_list("pk", flat=True)
     )
+    said = _stopped_text(callout, actor, waiting, len(call_ids))
     add_timeline_entry(
-        incident_id=callout.incident_id,
-        kind=TimelineKind.STATUS,
-        text=_stopped_text(callout, actor, waiting, len(call_ids)),
+        incident_id=callout.incident_id, kind=TimelineKind.STATUS, text=said, actor=actor
+    )
+    # Nothing when the system stops it (a quorum) or an incident's closing does (recorded).
+    record_action(
+        action=AuditAction.STOP_CALLOUT,
+        target=callout,
         actor=actor,
+        incident_id=callout.incident_id,
+        summary=said,
     )
     broadcast_callout(callout)
     emit_callout_finished(callout=callout)

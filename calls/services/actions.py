@@ -11,6 +11,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audited, record_action
 from calls.controls import OVER, WAITING, can_remove, is_connected
 from calls.errors import CallNotLive, NoDefaultPrompt
 from calls.models import (
@@ -60,6 +62,7 @@ class Invitation:
         return " ".join(parts)
 
 
+@audited
 def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> Invitation:
     """Ring `targets` into the running call; people already on it or ringing are skipped, and
     the answer says who was. Raises NothingToCall when `targets` is empty, CallNotLive,
@@ -76,6 +79,8 @@ def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> 
     busy_ids = {p.identifier for p in busy}
     targets = [t for t in targets if t.identifier not in busy_ids]
     if not targets:
+        with transaction.atomic():
+            _record_call_action(call, AuditAction.INVITE, Invitation([], busy).summary, actor)
         return Invitation(invited=[], already_there=busy)
     with provider_request("invite them"):
         provider_client().invite_participants(
@@ -105,15 +110,21 @@ def _record_invited(*, call: Call, targets: list[Target], actor: User | None) ->
     invited_ids = [p.pk for p in invited]
     start_ringing(Participant.objects.select_related("contact", "call").filter(pk__in=invited_ids))
     invited = list(Participant.objects.select_related("contact").filter(pk__in=invited_ids))
+    said = f"{actor_name(actor)} invited {names(invited)}."
     add_timeline_entry(
-        incident_id=call.incident_id,
-        kind=TimelineKind.ACTION,
-        text=f"{actor_name(actor)} invited {names(invited)}.",
-        actor=actor,
+        incident_id=call.incident_id, kind=TimelineKind.ACTION, text=said, actor=actor
     )
+    _record_call_action(call, AuditAction.INVITE, said, actor)
     return invited
 
 
+def _record_call_action(call: Call, action: AuditAction, said: str, actor: User | None) -> None:
+    record_action(
+        action=action, target=call, actor=actor, incident_id=call.incident_id, summary=said
+    )
+
+
+@audited
 def remove_participant(*, participant: Participant, actor: User | None) -> Participant:
     """Drop a participant from the call; someone still ringing on a call of their own has that
     call hung up. Raises CallNotLive, ProviderFailed."""
@@ -144,6 +155,13 @@ def remove_participant(*, participant: Participant, actor: User | None) -> Parti
         # Else hanging up their call already said it.
         says = f"{actor_name(actor)} removed {participant} from the call." if was_joined else ""
         announce(participant, says, kind=TimelineKind.ACTION, actor=actor)
+        record_action(
+            action=AuditAction.REMOVE,
+            target=participant,
+            actor=actor,
+            incident_id=participant.call.incident_id,
+            summary=f"{actor_name(actor)} removed {participant}.",
+        )
     return participant
 
 
@@ -167,6 +185,7 @@ def prompt_cache_id(prompt: AudioPrompt) -> str:
     return f"prompt-{prompt.pk}-{hashlib.sha256(source.encode()).hexdigest()[:16]}"
 
 
+@audited
 def play_prompt(
     *,
     call: Call,
@@ -193,6 +212,7 @@ def play_prompt(
         doing=f'play "{prompt}"',
         says=f'{actor_name(actor)} played "{prompt}" {how}.',
         actor=actor,
+        audit_as=AuditAction.PLAY,
     )
 
 
@@ -209,6 +229,7 @@ def play_spoken(*, call: Call, spoken: Spoken, operation_context: str, says: str
         doing="play the confirmation",
         says=says,
         actor=None,
+        audit_as=None,  # the app's own confirmation, nobody's action
     )
 
 
@@ -222,14 +243,18 @@ def _play(
     doing: str,
     says: str,
     actor: User | None,
+    audit_as: AuditAction | None,
 ) -> Call:
     with provider_request(doing):
         provider_client().play(
             provider_call_id, source=source, loop=loop, operation_context=operation_context
         )
-    return _record_media(call=call, state=MediaState.PLAYING, text=says, actor=actor)
+    return _record_media(
+        call=call, state=MediaState.PLAYING, text=says, actor=actor, audit_as=audit_as
+    )
 
 
+@audited
 def cancel_media(*, call: Call, actor: User | None) -> Call:
     """Stop whatever the call is playing. Raises CallNotLive, ProviderFailed."""
     provider_call_id = _require_live(call)
@@ -240,17 +265,23 @@ def cancel_media(*, call: Call, actor: User | None) -> Call:
         state=MediaState.IDLE,
         text=f"{actor_name(actor)} stopped the audio.",
         actor=actor,
+        audit_as=AuditAction.STOP_AUDIO,
     )
 
 
 @transaction.atomic
-def _record_media(*, call: Call, state: MediaState, text: str, actor: User | None) -> Call:
+def _record_media(
+    *, call: Call, state: MediaState, text: str, actor: User | None, audit_as: AuditAction | None
+) -> Call:
     call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
     call.media_state = state
     save_and_announce(call, "media_state", says=text, kind=TimelineKind.MEDIA, actor=actor)
+    if audit_as is not None:
+        _record_call_action(call, audit_as, text, actor)
     return call
 
 
+@audited
 def hang_up_call(*, call: Call, actor: User | None, said: str = "") -> Call:
     """End the call for everyone; the timeline says `said`, or that `actor` hung up. Raises
     ProviderFailed; a call already over is left alone."""
@@ -269,4 +300,6 @@ def hang_up_call(*, call: Call, actor: User | None, said: str = "") -> Call:
             call.state = CallState.TERMINATING if call.provider_call_id else CallState.TERMINATED
             says = said or f"{actor_name(actor)} hung up the call."
             save_and_announce(call, "state", says=says, kind=TimelineKind.ACTION, actor=actor)
+        # Asked for even if the call was over by then: the log says what people asked.
+        _record_call_action(call, AuditAction.HANG_UP, f"{actor_name(actor)} hung up.", actor)
     return call

@@ -3,6 +3,8 @@
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from audit.models import AuditAction
+from audit.services import audited, record_action
 from calls.controls import WAITING, can_redial, can_ring_again, is_connected
 from calls.errors import CannotRingAgain, ProviderFailed
 from calls.models import Call, CallMode, Participant, ParticipantState
@@ -10,8 +12,10 @@ from calls.services.actions import invite_to_call
 from calls.services.placing import place_call, prepare_calls
 from calls.targets import Target
 from incidents.models import Incident
+from incidents.timeline import actor_name, count_people
 
 
+@audited
 def redial_call(*, call: Call, actor: User | None) -> list[Call]:
     """Ring everyone of an ended call again, on a new call (or, in broadcast mode, one per
     person) for the same incident; returns the new calls.
@@ -36,9 +40,17 @@ def redial_call(*, call: Call, actor: User | None) -> list[Call]:
         calls = prepare_calls(
             incident=incident, targets=targets, mode=CallMode(call.mode), prompt=call.prompt
         )
+        record_action(
+            action=AuditAction.REDIAL,
+            target=call,
+            actor=actor,
+            incident_id=incident.pk,
+            summary=f"{actor_name(actor)} rang {count_people(len(targets))} again.",
+        )
     return _place_all(calls, actor)
 
 
+@audited
 def ring_participant_again(*, participant: Participant, actor: User | None) -> Call:
     """Ring one person whose attempt is over again: into their call while it runs, or on a new
     call of their own once it has ended; returns the call they ring on.
@@ -60,6 +72,13 @@ def ring_participant_again(*, participant: Participant, actor: User | None) -> C
             (call,) = prepare_calls(
                 incident=incident, targets=[target], mode=CallMode(call.mode), prompt=call.prompt
             )
+        record_action(
+            action=AuditAction.RING_AGAIN,
+            target=participant,
+            actor=actor,
+            incident_id=incident.pk,
+            summary=f"{actor_name(actor)} rang {participant} again.",
+        )
     if call.pk == participant.call_id:
         invite_to_call(call=call, targets=[target], actor=actor)
         return call

@@ -8,6 +8,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audited, record_action
 from calls.controls import can_retry
 from calls.errors import CannotRetry
 from calls.models import (
@@ -140,6 +142,7 @@ def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> 
     )
 
 
+@audited
 def retry_call(*, call: Call, actor: User | None, caller_id: str | None = None) -> Call:
     """Place a call the provider refused once more (from `caller_id`, as place_call). Raises
     CannotRetry, ProviderFailed."""
@@ -154,4 +157,11 @@ def retry_call(*, call: Call, actor: User | None, caller_id: str | None = None) 
             locked.create_request_id = uuid.uuid4()
             locked.create_first_sent_at = None
         save_and_announce(locked, "state", "create_request_id", "create_first_sent_at")
+        record_action(
+            action=AuditAction.RETRY,
+            target=locked,
+            actor=actor,
+            incident_id=locked.incident_id,
+            summary=f"{actor_name(actor)} placed the call again.",
+        )
     return place_call(call=locked, actor=actor, caller_id=caller_id)

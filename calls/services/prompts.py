@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 
+from audit.models import AuditAction
+from audit.services import audited, record_action
 from calls.audio import validate_prompt_wav
 from calls.models import AudioPrompt
 from calls.provider import provider_speaks_text
@@ -105,6 +107,7 @@ def check_prompt_source(*, has_audio: bool, text: str) -> None:
 
 
 @transaction.atomic
+@audited
 def save_prompt(*, prompt: AudioPrompt, audio: File | None = None) -> AudioPrompt:  # type: ignore[type-arg]
     """Save `prompt` (with a new `audio` file if given), recording how long it plays: the WAV's
     duration, or for a typed text the duration of its rendering (calls.speech), or its
@@ -124,7 +127,12 @@ def save_prompt(*, prompt: AudioPrompt, audio: File | None = None) -> AudioPromp
         prompt.duration_ms = estimated_duration_ms(prompt.text)
     elif prompt.text:
         prompt.duration_ms = rendered_duration_ms(prompt.text, prompt.voice)
-    if prompt.is_default:
-        AudioPrompt.objects.filter(is_default=True).exclude(pk=prompt.pk).update(is_default=False)
-    prompt.save()
+    adding = prompt._state.adding
+    with transaction.atomic():
+        if prompt.is_default:
+            others = AudioPrompt.objects.filter(is_default=True).exclude(pk=prompt.pk)
+            others.update(is_default=False)
+        prompt.save()
+        action, said = (AuditAction.ADD, "Added.") if adding else (AuditAction.CHANGE, "Saved.")
+        record_action(action=action, target=prompt, summary=said)
     return prompt

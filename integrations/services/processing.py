@@ -13,6 +13,8 @@ workers processing repeats of one alert never declare twice.
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import Source
+from audit.origin import acting_for
 from calls.models import CallMode
 from calls.services.prompts import DEFAULT_PROMPT
 from calls.targets import targets_of
@@ -35,6 +37,12 @@ def process(*, alert_id: int) -> None:
     alert = Alert.objects.select_related("integration").get(pk=alert_id)
     if alert.outcome != AlertOutcome.QUEUED:
         return
+    # What it declares or resolves is the integration's doing, in the audit log.
+    with acting_for(source=Source.INTEGRATION, via=alert.integration.name):
+        _process(alert)
+
+
+def _process(alert: Alert) -> None:
     incident = open_incident_of(alert)
     if alert.firing and incident is None:
         _declare(alert)

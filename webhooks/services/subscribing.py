@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audited, record_action
 from webhooks.errors import DeliveryNotFailed, InvalidWebhookEvents, InvalidWebhookUrl
 from webhooks.models import Delivery, DeliveryStatus, EventType, Subscription
 from webhooks.tasks import deliver_webhook
@@ -72,6 +74,7 @@ def check_events(events: list[str]) -> list[str]:
     return [e for e in EventType.values if e in events]
 
 
+@audited
 @transaction.atomic
 def create_subscription(*, url: str, events: list[str], is_active: bool = True) -> WithSecret:
     """Subscribe `url` to `events`, with a new secret. Raises InvalidWebhookUrl,
@@ -80,9 +83,15 @@ def create_subscription(*, url: str, events: list[str], is_active: bool = True) 
     subscription = Subscription.objects.create(
         url=check_url(url), events=check_events(events), is_active=is_active, secret=secret
     )
+    record_action(
+        action=AuditAction.ADD,
+        target=subscription,
+        summary=f"Subscribed to {', '.join(subscription.events)}.",
+    )
     return WithSecret(subscription=subscription, secret=secret)
 
 
+@audited
 @transaction.atomic
 def update_subscription(
     *,
@@ -101,24 +110,36 @@ def update_subscription(
         if is_active:
             subscription.disabled_reason = ""
     subscription.save()
+    given = {"url": url, "events": events, "is_active": is_active}
+    changed = sorted(name for name, value in given.items() if value is not None)
+    record_action(
+        action=AuditAction.CHANGE,
+        target=subscription,
+        summary=f"Changed {', '.join(changed)}." if changed else "No fields changed.",
+    )
     return subscription
 
 
+@audited
 @transaction.atomic
 def rotate_secret(*, subscription: Subscription) -> WithSecret:
     """Give the subscription a new secret: tries from now on are signed with it. Raises
     nothing."""
     subscription.secret = new_secret()
     subscription.save(update_fields=["secret", "updated_at"])
+    record_action(action=AuditAction.ROTATE_SECRET, target=subscription, summary="New secret.")
     return WithSecret(subscription=subscription, secret=subscription.secret)
 
 
+@audited
 @transaction.atomic
 def delete_subscription(*, subscription: Subscription) -> None:
     """Delete the subscription and its deliveries (their tasks find nothing). Raises nothing."""
+    record_action(action=AuditAction.DELETE, target=subscription, summary="Deleted.")
     subscription.delete()
 
 
+@audited
 @transaction.atomic
 def send_again(*, delivery: Delivery) -> Delivery:
     """Send a failed delivery again: the same webhook-id and body, a fresh retry schedule.
@@ -130,4 +151,9 @@ def send_again(*, delivery: Delivery) -> Delivery:
     locked.next_attempt_at, locked.claimed_at = timezone.now(), None
     locked.save(update_fields=["status", "tries", "failure", "next_attempt_at", "claimed_at"])
     deliver_webhook.enqueue(locked.pk)
+    record_action(
+        action=AuditAction.SEND_AGAIN,
+        target=locked,
+        summary=f"Sent {locked.webhook_id} to {locked.subscription.url} again.",
+    )
     return locked
