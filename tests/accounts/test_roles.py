@@ -18,7 +18,7 @@ grant_integrations = importlib.import_module(
     "accounts.migrations.0005_grant_integration_permissions"
 )
 grant_webhooks = importlib.import_module("accounts.migrations.0006_grant_webhook_permissions")
-grant_audit = importlib.import_module("accounts.migrations.0010_grant_audit_permissions")
+grant_audit = importlib.import_module("accounts.migrations.0007_grant_audit_permissions")
 
 
 @pytest.mark.django_db
