@@ -25,6 +25,7 @@ from calls.models import Call, Participant
 from calls.selectors import get_call_for
 from calls.serializers import NotHungUpOutput
 from config.errors import INVALID, DomainError, error_body
+from escalations.services.declaring import declare_with_policy
 from incidents import services
 from incidents.errors import CallsNotPlaced
 from incidents.forms import (
@@ -68,7 +69,8 @@ def declare(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            incident = services.declare_incident(
+            incident = declare_with_policy(
+                policy=data["escalation_policy"],
                 title=data["title"],
                 description=data["description"],
                 severity=data["severity"],

@@ -87,3 +87,55 @@ def declare_escalating(
         declared_by=declared_by,
         on_declared=start,
     )
+
+
+def declaring_mode(*, policy: EscalationPolicy | None, mode: CallMode) -> CallMode:
+    """The mode a declaration calls in: step 1's with a policy (the mode asked for is not
+    used), else `mode`; the interfaces judge the call-out rules by it."""
+    if policy is None:
+        return mode
+    first = policy.steps.order_by("position").first()
+    return CallMode(first.mode) if first is not None else mode
+
+
+def declare_with_policy(
+    *,
+    policy: EscalationPolicy | None,
+    title: str,
+    description: str = "",
+    severity: Severity = Severity.MAJOR,
+    targets: list[Target],
+    mode: CallMode = CallMode.BRIDGE,
+    prompt: PromptChoice = DEFAULT_PROMPT,
+    rules: Rules | None = None,
+    quorum: int | None = None,
+    declared_by: User | None,
+    on_declared: Callable[[Incident], None] | None = None,
+) -> Incident:
+    """declare_escalating with a policy (`mode` is step 1's then), else declare_incident: the
+    one call of every interface that declares. Raises what those raise."""
+    if policy is None:
+        return declare_incident(
+            title=title,
+            description=description,
+            severity=severity,
+            targets=targets,
+            mode=mode,
+            prompt=prompt,
+            rules=rules,
+            quorum=quorum,
+            declared_by=declared_by,
+            on_declared=on_declared,
+        )
+    return declare_escalating(
+        policy=policy,
+        title=title,
+        description=description,
+        severity=severity,
+        targets=targets,
+        prompt=prompt,
+        rules=rules,
+        quorum=quorum,
+        declared_by=declared_by,
+        on_declared=on_declared,
+    )

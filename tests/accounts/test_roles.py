@@ -18,9 +18,7 @@ grant_integrations = importlib.import_module(
     "accounts.migrations.0005_grant_integration_permissions"
 )
 grant_webhooks = importlib.import_module("accounts.migrations.0006_grant_webhook_permissions")
-grant_escalations = importlib.import_module(
-    "accounts.migrations.0007_grant_escalation_permissions"
-)
+grant_escalations = importlib.import_module("accounts.migrations.0007_grant_escalation_permissions")
 
 
 @pytest.mark.django_db
