@@ -35,3 +35,9 @@ def broadcast_escalation(escalation: Escalation) -> None:
         data=escalation_payload(escalation),
         key=f"escalation.{escalation.pk}",
     )
+
+
+def escalation_snapshot(incident_id: int) -> dict[str, Any]:
+    """The incident page snapshot's part: {"escalation": payload, or None without one}."""
+    escalation = Escalation.objects.filter(incident_id=incident_id).first()
+    return {"escalation": escalation_payload(escalation) if escalation is not None else None}
