@@ -250,6 +250,8 @@ SPECTACULAR_SETTINGS = {
         "OutcomeEnum": "callouts.models.Outcome",
         "WebhookEventEnum": "webhooks.models.EventType",
         "DeliveryStatusEnum": "webhooks.models.DeliveryStatus",
+        "CalloutStopReasonEnum": "callouts.models.StopReason",
+        "EscalationStopReasonEnum": "escalations.models.EscalationStopReason",
     },
 }
 
