@@ -93,7 +93,14 @@ def _next_step(escalation: Escalation, *, actor: User | None) -> Escalation:
     if nothing_to_send and escalation.dispatched_step == escalation.current_step:
         escalation.dispatched_step = number  # no invitation waits for this step
     escalation.current_step = number
-    record_step(escalation, incident=incident, targets=targets, actor=actor, refused=refused)
+    record_step(
+        escalation,
+        incident=incident,
+        targets=targets,
+        actor=actor,
+        escalated_now=actor is not None,
+        refused=refused,
+    )
     return escalation
 
 
@@ -103,10 +110,12 @@ def record_step(
     incident: Incident,
     targets: list[Target],
     actor: User | None,
+    escalated_now: bool = False,
     refused: str = "",
 ) -> None:
     """Save the (locked) escalation having run its `current_step`, schedule the next step (or
-    finish), and tell the timeline, the webhooks and the page. In the caller's transaction."""
+    finish), and tell the timeline (that `actor` escalated now, if `escalated_now`), the
+    webhooks and the page. In the caller's transaction."""
     number, step = escalation.current_step, escalation.steps[escalation.current_step - 1]
     now = timezone.now()
     if number < escalation.step_count:
@@ -118,7 +127,7 @@ def record_step(
         escalation.stop_reason = EscalationStopReason.STEPS_EXHAUSTED
         escalation.stopped_at = now
     escalation.save()
-    by = f" ({actor_name(actor)} escalated now)" if actor is not None else ""
+    by = f" ({actor_name(actor)} escalated now)" if escalated_now else ""
     calling = (
         f"calling {count_people(len(targets))} {how(step_mode(step))}"
         if targets

@@ -61,7 +61,7 @@
     field("state").dataset.state = e.state;
     field("step").textContent = `Step ${e.current_step} of ${e.steps} has run.`;
     field("why").hidden = !e.stop_reason;
-    field("why").textContent = e.stop_reason ? `Stopped: ${e.stop_reason_label.toLowerCase()}.` : "";
+    field("why").textContent = e.stop_reason ? `${e.state_label}: ${e.stop_reason_label.toLowerCase()}.` : "";
     const form = panel.querySelector("[data-when-escalating]");
     if (form) form.hidden = !e.can_escalate || !incident.is_open;
     countdown();
