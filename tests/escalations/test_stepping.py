@@ -15,7 +15,12 @@ from calls.models import CallMode
 from escalations.errors import EscalationNotRunning
 from escalations.models import EscalationState, EscalationStopReason
 from escalations.services.recovery import recover_escalations
-from escalations.services.stepping import advance_escalation, escalate_now, run_escalation_work
+from escalations.services.stepping import (
+    advance_escalation,
+    escalate_now,
+    run_escalation_work,
+    send_invitations,
+)
 from escalations.tasks import run_escalation
 from incidents.services import resolve_incident
 from tests.callouts.conftest import run_tasks
@@ -247,3 +252,30 @@ def test_a_bridge_step_with_no_bridge_places_a_new_one(provider: FakeProvider) -
     assert [p.identifier for p in call.participants.all()] == [B]
     assert "POST /calling/calls" in provider.paths()
     assert escalation_of(incident).dispatched_step == 2
+
+
+def test_invitations_a_killed_worker_left_unsent_are_sent_once_after_the_lease(
+    provider: FakeProvider, lines: Lines
+) -> None:
+    made = policy(([A], BRIDGE, 60), ([B], BRIDGE, 0))
+    with time_machine.travel("2026-12-02 10:00:00Z", tick=False):
+        incident = declare(made)
+        call = bridge_of(incident)
+        lines.run(lines.deliver(call, state(call, "Established"), roster(call, [A])))
+    with time_machine.travel("2026-12-02 10:01:00Z", tick=False):
+        escalation = advance_escalation(escalation_id=escalation_of(incident).pk)
+        # The worker claimed the sending and was killed before the request went out.
+        escalation.dispatch_claimed_at = timezone.now()
+        escalation.save(update_fields=["dispatch_claimed_at"])
+        DBTaskResult.objects.filter(task_path=run_escalation.module_path).delete()
+        provider.requests.clear()
+        send_invitations(escalation_id=escalation.pk)  # a twin within the lease: nothing
+        assert provider.paths() == []
+        assert recover_escalations() == 0
+    with time_machine.travel("2026-12-02 10:01:31Z", tick=False):
+        assert recover_escalations() == 1
+        run_tasks()
+        assert recover_escalations() == 0
+    assert len([p for p in provider.paths() if "participants" in p.lower()]) == 1
+    assert escalation_of(incident).dispatched_step == 2
+    assert {p.identifier for p in call.participants.all()} == {A, B}
