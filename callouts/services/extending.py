@@ -50,6 +50,7 @@ def extend_callout(
         callout = start_callout(
             incident=incident, targets=targets, prompt=prompt, rules=rules, quorum=None
         )
+        broadcast_callout(callout)  # a page without a call-out section reloads to show it
         return Extended(callout=callout, added=list(callout.recipients.order_by("position")))
     if callout.state == CalloutState.STOPPED:
         raise CannotExtendCallout(

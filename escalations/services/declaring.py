@@ -13,6 +13,7 @@ from callouts.policy import Rules
 from calls.models import CallMode
 from calls.services.prompts import DEFAULT_PROMPT, PromptChoice
 from calls.targets import Target
+from contacts.phone import normalize_targets
 from escalations.errors import InvalidEscalationPolicy
 from escalations.models import Escalation, EscalationPolicy
 from escalations.services.stepping import record_step
@@ -28,7 +29,8 @@ def policy_snapshot(policy: EscalationPolicy) -> list[Step]:
         {
             "groups": sorted(g.pk for g in step.groups.all()),
             "contacts": sorted(c.pk for c in step.contacts.all()),
-            "targets": list(step.targets),
+            # The admin site stores the numbers as typed (validated, not rewritten).
+            "targets": normalize_targets(step.targets)[0],
             "mode": step.mode,
             "wait_seconds": step.wait_seconds,
         }

@@ -309,7 +309,8 @@
     },
     incident: renderIncident,
     timeline: renderTimeline,
-    callout: (c) => { if (callout) callout.callout(c); },
+    // A call-out an escalation step started after the page loaded: draw the page afresh.
+    callout: (c) => { if (callout) callout.callout(c); else window.location.reload(); },
     recipient: (r) => { if (callout) callout.recipient(r); },
     escalation: renderEscalation,
   };
