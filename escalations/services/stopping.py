@@ -36,7 +36,11 @@ def enough_acknowledged(escalation: Escalation) -> bool:
 def stop_escalation_if_acknowledged_after_commit(*, incident_id: int) -> None:
     """Once the caller's transaction commits, stop the incident's escalation if enough people
     have acknowledged (see the module). Raises nothing of its own."""
-    transaction.on_commit(partial(stop_escalation_if_acknowledged, incident_id=incident_id))
+    # Robust: a failure here (logged by Django) must not keep the acknowledging batch's other
+    # after-commit work (its broadcasts, its provider requests) from running.
+    transaction.on_commit(
+        partial(stop_escalation_if_acknowledged, incident_id=incident_id), robust=True
+    )
 
 
 @transaction.atomic

@@ -279,3 +279,13 @@ def test_invitations_a_killed_worker_left_unsent_are_sent_once_after_the_lease(
     assert len([p for p in provider.paths() if "participants" in p.lower()]) == 1
     assert escalation_of(incident).dispatched_step == 2
     assert {p.identifier for p in call.participants.all()} == {A, B}
+
+
+def test_numbers_typed_in_the_admin_are_copied_normalised() -> None:
+    made = policy(([A], BROADCAST, 60))
+    step = made.steps.get()
+    step.targets = ["+1 (425) 555-0102"]  # as the admin form stores it: validated, not rewritten
+    step.save()
+    incident = declare(made)
+    assert escalation_of(incident).steps[0]["targets"] == [B]
+    assert recipients(incident) == [B]
