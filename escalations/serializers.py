@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
@@ -77,6 +78,7 @@ class EscalationPolicyOutput(serializers.ModelSerializer[EscalationPolicy]):
         fields = ["id", "name", "ack_quorum", "steps", "created_at"]
         read_only_fields = fields
 
+    @extend_schema_field(StepOutput(many=True))
     def get_steps(self, policy: EscalationPolicy) -> list[dict[str, Any]]:
         return [
             {
