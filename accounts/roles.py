@@ -32,6 +32,7 @@ OPERATOR_PERMISSIONS: tuple[tuple[str, str], ...] = VIEWER_PERMISSIONS + (
     ("calls", "add_participant"),
     ("calls", "change_participant"),
     ("callouts", "change_callout"),
+    ("escalations", "change_escalation"),  # "escalate now"
 )
 ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("contacts", "add_contact"),
@@ -69,6 +70,16 @@ ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("webhooks", "view_deliveryattempt"),
     # The audit log, read-only (it has no other permission to grant).
     ("audit", "view_auditentry"),
+    # Escalation policies and their steps, and the record of each incident's escalation.
+    ("escalations", "view_escalation"),
+    ("escalations", "add_escalationpolicy"),
+    ("escalations", "change_escalationpolicy"),
+    ("escalations", "delete_escalationpolicy"),
+    ("escalations", "view_escalationpolicy"),
+    ("escalations", "add_escalationstep"),
+    ("escalations", "change_escalationstep"),
+    ("escalations", "delete_escalationstep"),
+    ("escalations", "view_escalationstep"),
 )
 
 ROLE_PERMISSIONS: dict[Role, tuple[tuple[str, str], ...]] = {
@@ -94,6 +105,7 @@ class Action(StrEnum):
     REDIAL = "redial"
     RING_AGAIN = "ring_again"  # a participant of a call, or a recipient of a call-out
     STOP_CALLOUT = "stop_callout"
+    ESCALATE = "escalate"  # run an incident's next escalation step now
 
 
 # The one map of action -> the Django permissions it needs ("app_label.codename"), read by the
@@ -119,4 +131,5 @@ ACTION_PERMISSIONS: dict[Action, tuple[str, ...]] = {
     Action.REDIAL: ("calls.change_call",),
     Action.RING_AGAIN: ("calls.add_participant",),
     Action.STOP_CALLOUT: ("callouts.change_callout",),
+    Action.ESCALATE: ("escalations.change_escalation",),
 }

@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     REDIAL = "redial", "Ring everyone again"
     RING_AGAIN = "ring_again", "Ring again"
     STOP_CALLOUT = "stop_callout", "Stop the call-out"
+    ESCALATE = "escalate", "Escalate now"
     # Configuration (the admin site's add, change, delete; the API's create, update, destroy).
     ADD = "add", "Add"
     CHANGE = "change", "Change"

@@ -53,3 +53,10 @@ class CannotRingRecipientAgain(DomainError):
 
     code = "cannot_ring_recipient_again"
     status_code = HTTPStatus.CONFLICT
+
+
+class CannotExtendCallout(DomainError):
+    """People cannot be added to a call-out that was stopped, or whose incident closed."""
+
+    code = "cannot_extend_callout"
+    status_code = HTTPStatus.CONFLICT

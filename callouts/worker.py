@@ -23,6 +23,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from callouts.services.overstaying import hang_up_overstaying
 from callouts.services.recovery import recover
 from calls.background import run_worker
+from escalations.services.recovery import recover_escalations
 from integrations.services.recovery import recover_alerts
 from webhooks.services.recovery import recover_deliveries
 
@@ -94,6 +95,9 @@ def after_ring_sweep() -> None:
     hung_up = hang_up_overstaying()
     if hung_up:
         logger.info("Hung up %d call-out calls that outstayed their answer.", hung_up)
+    escalations = recover_escalations()
+    if escalations:
+        logger.warning("Recovered %d escalations whose step task was lost.", escalations)
     alerts = recover_alerts()
     if alerts:
         logger.warning("Recovered %d alerts a stopped worker left queued.", alerts)

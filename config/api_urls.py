@@ -21,6 +21,7 @@ from rest_framework.routers import DefaultRouter
 from callouts.api import IncidentCalloutViewSet
 from calls.api import AudioPromptViewSet, CallViewSet
 from contacts.api import ContactGroupViewSet, ContactViewSet
+from escalations.api import EscalationPolicyViewSet, IncidentEscalationViewSet
 from incidents.api import IncidentViewSet
 from integrations.api import AlertIntakeView, IntegrationViewSet
 from webhooks.api import WebhookViewSet
@@ -34,10 +35,13 @@ router.register("groups", ContactGroupViewSet, basename="group")
 router.register("incidents", IncidentViewSet, basename="incident")
 # An incident's call-out: /incidents/{id}/callout/, .../recipients/ (its own app's viewset).
 router.register("incidents", IncidentCalloutViewSet, basename="incident-callout")
+# Its escalation: POST /incidents/{id}/escalate/ ("escalate now").
+router.register("incidents", IncidentEscalationViewSet, basename="incident-escalation")
 router.register("calls", CallViewSet, basename="call")
 router.register("prompts", AudioPromptViewSet, basename="prompt")
 router.register("integrations", IntegrationViewSet, basename="integration")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("escalation-policies", EscalationPolicyViewSet, basename="escalation-policy")
 
 
 @extend_schema(exclude=True)

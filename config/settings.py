@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "integrations",
     "webhooks",
     "audit",
+    "escalations",
     "config",
 ]
 
@@ -252,6 +253,8 @@ SPECTACULAR_SETTINGS = {
         "OutcomeEnum": "callouts.models.Outcome",
         "WebhookEventEnum": "webhooks.models.EventType",
         "DeliveryStatusEnum": "webhooks.models.DeliveryStatus",
+        "CalloutStopReasonEnum": "callouts.models.StopReason",
+        "EscalationStopReasonEnum": "escalations.models.EscalationStopReason",
     },
 }
 
@@ -310,6 +313,8 @@ CALLOUT_LEASE_SECONDS = env_int("CALLOUT_LEASE_SECONDS", 60, minimum=5)
 # --- Outgoing webhooks (README "Webhooks") ---------------------------------------------------
 # Multiplies the retry schedule (5 s, 30 s, 2 min, 10 min, 1 h, 2 h, 4 h): below 1 in tests.
 WEBHOOK_RETRY_SCALE = env_float("WEBHOOK_RETRY_SCALE", 1.0, minimum=0.0)
+# Multiplies every escalation step's wait (the tests run minutes in seconds).
+ESCALATION_TIME_SCALE = env_float("ESCALATION_TIME_SCALE", 1.0, minimum=0.0)
 # Subscriptions need https:// URLs; plain http:// only to this machine, and only with this.
 WEBHOOK_ALLOW_LOCAL_HTTP = env_bool("WEBHOOK_ALLOW_LOCAL_HTTP", default=DEBUG)
 

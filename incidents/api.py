@@ -19,6 +19,7 @@ from accounts.roles import Action
 from calls.models import Call
 from config.api_errors import ErrorOutput
 from config.api_pagination import PageNumber
+from escalations.services.declaring import declare_with_policy
 from incidents import services
 from incidents.errors import CallsNotPlaced
 from incidents.idempotency import (
@@ -161,8 +162,11 @@ class IncidentViewSet(
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         try:
-            serializer.instance = services.declare_incident(
-                **serializer.validated_data, declared_by=acting_user(self.request)
+            data = dict(serializer.validated_data)
+            serializer.instance = declare_with_policy(
+                policy=data.pop("escalation_policy", None),
+                **data,
+                declared_by=acting_user(self.request),
             )
         except CallsNotPlaced as exc:
             # Stored all the same: answering 201 (failed calls visible) stops a retrying client

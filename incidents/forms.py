@@ -20,6 +20,8 @@ from calls.speech import DEFAULT_VOICE, MAX_TEXT_LENGTH, VOICE_CHOICES
 from calls.targets import Target, targets_of
 from contacts.models import Contact, ContactGroup
 from contacts.phone import normalize_targets
+from escalations.models import EscalationPolicy
+from escalations.services.declaring import declaring_mode
 from incidents.models import IncidentStatus, Severity
 
 
@@ -102,6 +104,14 @@ class DeclareIncidentForm(TargetsForm):
         help_text="Broadcast mode, optional: stop once this many people acknowledged.",
     )
 
+    escalation_policy = forms.ModelChoiceField(
+        queryset=EscalationPolicy.objects.all(),
+        required=False,
+        empty_label="No escalation",
+        help_text="Its step 1 people are called with those chosen here, in step 1's mode; its "
+        "later steps follow while too few acknowledged.",
+    )
+
     field_order = ["title", "description", "severity", "groups", "contacts", "numbers"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -121,6 +131,9 @@ class DeclareIncidentForm(TargetsForm):
         cleaned["prompt"] = prompt_choice(prompt=cleaned.get("prompt"), message=message)
         policy: CalloutPolicy | None = cleaned.get("policy")
         quorum = cleaned.get("quorum")
+        cleaned["mode"] = declaring_mode(
+            policy=cleaned.get("escalation_policy"), mode=CallMode(cleaned["mode"])
+        )
         if cleaned.get("mode") != CallMode.BROADCAST:
             try:
                 refuse_rules_for_bridge(policy=None, quorum=quorum)

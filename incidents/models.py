@@ -93,6 +93,7 @@ class TimelineKind(models.TextChoices):
     MEDIA = "media", "Audio"
     ACTION = "action", "Operator action"
     ERROR = "error", "Error"
+    ESCALATION = "escalation", "Escalation"
 
 
 class TimelineEntry(models.Model):

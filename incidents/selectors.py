@@ -20,6 +20,7 @@ from accounts.roles import Action
 from callouts.console import RecipientPage, callout_console
 from callouts.models import Recipient, RecipientStatus
 from calls.models import Participant
+from escalations.events import escalation_snapshot
 from incidents.events import call_payload, incident_payload, participant_payload, timeline_payload
 from incidents.models import OPEN_STATUSES, Incident
 
@@ -115,4 +116,5 @@ def incident_snapshot(incident_id: int, recipients: RecipientPage | None = None)
         "participants": [participant_payload(p) for p in participants.order_by("call_id", "id")],
         "timeline": [timeline_payload(e) for e in reversed(timeline)],
         **callout_console(incident_id, recipients or RecipientPage()),
+        **escalation_snapshot(incident_id),
     }

@@ -17,6 +17,8 @@ from calls.models import AudioPrompt, CallMode
 from calls.serializers import MAX_AD_HOC_TARGETS, CallOutput, NotHungUpOutput, TargetsInput
 from calls.services.prompts import DEFAULT_PROMPT, TypedMessage, prompt_choice
 from calls.speech import DEFAULT_VOICE, MAX_TEXT_LENGTH, VOICE_CHOICES
+from escalations.models import EscalationPolicy
+from escalations.services.declaring import declaring_mode
 from incidents.models import Incident, IncidentStatus, Severity, TimelineEntry
 
 
@@ -80,6 +82,15 @@ class DeclareIncidentInput(TargetsInput):
         "the number of recipients).",
     )
 
+    escalation_policy = serializers.PrimaryKeyRelatedField(
+        queryset=EscalationPolicy.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Escalate by this policy: its step 1 people are called with `targets`, in "
+        "step 1's mode (`mode` is then not used), and its later steps follow while too few "
+        "acknowledged.",
+    )
+
     def validate_targets(self, value: list[str]) -> list[str]:
         # Counted before any number is parsed, so an oversized list is refused at once.
         if self.initial_data.get("mode") == CallMode.BROADCAST:
@@ -98,6 +109,7 @@ class DeclareIncidentInput(TargetsInput):
                 prompt=attrs.get("prompt", DEFAULT_PROMPT), message=TypedMessage(**typed)
             )
         policy = attrs.pop("policy", None)
+        attrs["mode"] = declaring_mode(policy=attrs.get("escalation_policy"), mode=attrs["mode"])
         if attrs["mode"] == CallMode.BROADCAST:
             attrs["rules"] = chosen_rules(policy)
         else:  # refused before any preset is looked up: that is the mistake to report

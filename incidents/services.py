@@ -18,6 +18,7 @@ from calls.services import place_call, prepare_calls
 from calls.services.hanging_up import NotHungUp, hang_up_each
 from calls.services.prompts import DEFAULT_PROMPT, PromptChoice, chosen_prompt
 from calls.targets import Target
+from escalations.services.stopping import stop_escalation_of_incident
 from incidents.errors import CallsNotPlaced, InvalidTransition
 from incidents.events import (
     batched_broadcasts,
@@ -232,6 +233,7 @@ def _close_incident(
     *, incident: Incident, to: IncidentStatus, actor: User | None
 ) -> ClosedIncident:
     incident = transition_incident(incident=incident, to=to, actor=actor)
+    stop_escalation_of_incident(incident=incident, actor=actor)  # nobody more is called
     # First, so that nobody else is dialled; it hangs up the call-out's calls it stops.
     stopped = stop_callout_of_incident(incident=incident, actor=actor)
     not_hung_up = list(stopped.not_hung_up) if stopped else []

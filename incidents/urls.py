@@ -10,6 +10,7 @@ urlpatterns = [
     path("incidents/<int:incident_id>/resolve/", views.resolve, name="incident_resolve"),
     path("incidents/<int:incident_id>/cancel/", views.cancel, name="incident_cancel"),
     path("incidents/<int:incident_id>/callout/stop/", views.stop_callout, name="callout_stop"),
+    path("incidents/<int:incident_id>/escalate/", views.escalate, name="incident_escalate"),
     path(
         "incidents/<int:incident_id>/recipients/<int:recipient_id>/ring-again/",
         views.ring_recipient_again,

@@ -25,6 +25,8 @@ from calls.models import Call, Participant
 from calls.selectors import get_call_for
 from calls.serializers import NotHungUpOutput
 from config.errors import INVALID, DomainError, error_body
+from escalations.services.declaring import declare_with_policy
+from escalations.services.stepping import escalate_now
 from incidents import services
 from incidents.errors import CallsNotPlaced
 from incidents.forms import (
@@ -68,7 +70,8 @@ def declare(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            incident = services.declare_incident(
+            incident = declare_with_policy(
+                policy=data["escalation_policy"],
                 title=data["title"],
                 description=data["description"],
                 severity=data["severity"],
@@ -311,6 +314,18 @@ def _participant_or_404(
         raise Http404("No such person on this call.") from None
     participant.call = call
     return participant
+
+
+@require_POST
+@requires(Action.ESCALATE)
+def escalate(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident_or_404(request, incident_id)
+    return _act(
+        request,
+        incident,
+        lambda done: f"Escalated: step {done.current_step} of {done.step_count} is calling.",
+        lambda: escalate_now(incident=incident, actor=_user(request)),
+    )
 
 
 def _act(

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from calls.models import AudioPrompt, CallMode
 from contacts.models import Contact, ContactGroup
+from escalations.models import EscalationPolicy
 from incidents.models import Incident, Severity
 
 
@@ -57,6 +58,15 @@ class Integration(models.Model):
     groups = models.ManyToManyField(ContactGroup, blank=True, related_name="+")
     contacts = models.ManyToManyField(Contact, blank=True, related_name="+")
     mode = models.CharField(max_length=16, choices=CallMode.choices, default=CallMode.BRIDGE)
+    escalation_policy = models.ForeignKey(
+        EscalationPolicy,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Escalates the incidents its alerts declare: its step 1 is called with the "
+        "groups and contacts above, in step 1's mode.",
+    )
     prompt = models.ForeignKey(
         AudioPrompt,
         on_delete=models.SET_NULL,

@@ -26,6 +26,7 @@ class IntegrationSerializer(serializers.ModelSerializer[Integration]):
             "groups",
             "contacts",
             "mode",
+            "escalation_policy",
             "prompt",
             "severity_map",
             "resolve_on_clear",

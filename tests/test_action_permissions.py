@@ -15,10 +15,11 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.roles import ACTION_PERMISSIONS, ROLE_PERMISSIONS, Action, Role
 from callouts.models import RecipientStatus
-from calls.models import Call
+from calls.models import Call, CallMode
 from config import api_urls
-from tests.callouts.declared import declared_callout
+from tests.callouts.declared import declared_callout, numbers
 from tests.conftest import FakeProvider, token_client
+from tests.escalations.scenario import declare, policy
 from tests.factories import UserFactory, one_of_everything
 
 Request = tuple[str, str, dict[str, Any] | None]  # method, path template, body
@@ -41,6 +42,7 @@ DASHBOARD: dict[Action, list[Request]] = {
         ("POST", "/incidents/{callout_incident}/recipients/{recipient}/ring-again/", None),
     ],
     Action.STOP_CALLOUT: [("POST", "/incidents/{callout_incident}/callout/stop/", None)],
+    Action.ESCALATE: [("POST", "/incidents/{escalating_incident}/escalate/", None)],
 }
 API: dict[Action, list[Request]] = {
     Action.VIEW: [
@@ -66,6 +68,7 @@ API: dict[Action, list[Request]] = {
         ("POST", "/api/incidents/{callout_incident}/recipients/{recipient}/ring-again/", None),
     ],
     Action.STOP_CALLOUT: [("POST", "/api/incidents/{callout_incident}/callout/stop/", None)],
+    Action.ESCALATE: [("POST", "/api/incidents/{escalating_incident}/escalate/", None)],
 }
 # What the README's Roles section promises each role.
 ROLE_MAY: dict[str, set[Action]] = {
@@ -84,6 +87,8 @@ def _world() -> dict[str, Any]:
     recipient.status = RecipientStatus.NOT_REACHED  # rung, not reached: can be rung again
     recipient.save(update_fields=["status"])
     world["recipient"] = recipient.pk
+    steps = ([numbers(1, first=200)[0]], CallMode.BROADCAST, 600)
+    world["escalating_incident"] = declare(policy(steps, steps)).pk
     for name in ("call", "failed_call"):
         incident_id = Call.objects.values_list("incident_id", flat=True).get(pk=world[name])
         world[f"{name}_page"] = f"/incidents/{incident_id}/calls/{world[name]}"
@@ -152,7 +157,8 @@ def test_every_action_of_both_interfaces_is_in_the_map() -> None:
     incident_and_call_actions = {
         action
         for _, viewset, _ in router.registry
-        if viewset.__name__ in ("IncidentViewSet", "IncidentCalloutViewSet", "CallViewSet")
+        if viewset.__name__
+        in ("IncidentViewSet", "IncidentCalloutViewSet", "IncidentEscalationViewSet", "CallViewSet")
         for action in getattr(viewset, "action_permissions", {}).values()
     }
     assert incident_and_call_actions == set(Action)

@@ -8,8 +8,10 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from calls.models import CallMode
 from integrations.models import Alert, Integration
 from tests.callouts.declared import declared_callout
+from tests.escalations.scenario import declare, policy
 from tests.factories import (
     CallEventFactory,
     ContactFactory,
@@ -31,6 +33,7 @@ NO_ADD_PAGE = {
     "integrations.alert",
     "webhooks.delivery",
     "audit.auditentry",  # append-only: only the services write it
+    "escalations.escalation",
     "django_tasks_database.dbtaskresult",  # the task engine's own admin: its rows are its own
 }
 
@@ -51,6 +54,7 @@ def test_changelist_add_and_change_pages_load_for_every_model() -> None:
     # A call-out, its recipient and its pacing task; a webhook delivery; an audit entry.
     declared_callout(1, by=root)
     Alert.objects.create(integration=Integration.objects.get(), body="{}")
+    declare(policy(([contact.phone_number], CallMode.BROADCAST, 60)))  # a policy, an escalation
 
     for model in admin.site._registry:
         label = model._meta.label_lower

@@ -36,6 +36,7 @@ from calls.services.call_batch import CallBatch
 from calls.services.hanging_up import hang_up_each
 from calls.spoken import Spoken
 from config.errors import DomainError
+from escalations.services.stopping import stop_escalation_if_acknowledged_after_commit
 from incidents.events import broadcast_incident_listed
 from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry
@@ -135,6 +136,7 @@ def _answer(batch: CallBatch, attempt: Attempt, action: KeyAction, key: str) -> 
             identifier=recipient.identifier,
             via="callout",
         )
+        stop_escalation_if_acknowledged_after_commit(incident_id=batch.call.incident_id)
     tell_answer(attempt=attempt, callout=callout, said=_SAID[action], key=key)
     broadcast_recipient(recipient)
     broadcast_callout(callout)

@@ -33,6 +33,7 @@ from calls.services.keys import listen_for_keys_after_commit
 from calls.services.ringing import start_ringing
 from calls.services.welcome import RunAside, play_welcome_prompt_after_commit, run_now
 from calls.services.write_queue import serialized_writes
+from escalations.services.stopping import stop_escalation_if_acknowledged_after_commit
 from incidents.events import (
     batched_broadcasts,
     broadcast_incident_listed,
@@ -245,6 +246,7 @@ def _apply_tone(batch: CallBatch, event: ev.ToneReceived) -> None:
             identifier=participant.identifier,
             via="bridge",
         )
+        stop_escalation_if_acknowledged_after_commit(incident_id=batch.call.incident_id)
 
 
 def _who_pressed(batch: CallBatch, event: ev.ToneReceived) -> Participant | None:

@@ -19,9 +19,10 @@ from calls.models import CallMode
 from calls.services.prompts import DEFAULT_PROMPT
 from calls.targets import targets_of
 from config.errors import DomainError
+from escalations.services.declaring import declare_with_policy
 from incidents.errors import CallsNotPlaced, InvalidTransition
 from incidents.models import OPEN_STATUSES, Incident, Severity, TimelineKind
-from incidents.services import declare_incident, resolve_incident
+from incidents.services import resolve_incident
 from incidents.timeline import add_timeline_entry
 from integrations.models import Alert, AlertOutcome, Integration
 
@@ -34,7 +35,7 @@ def process(*, alert_id: int) -> None:
     """Declare, note or resolve what the queued alert `alert_id` says; an alert already
     processed is left alone. A declaration the rules refuse (nobody to call, say) marks the
     alert failed with the reason. Raises nothing of its own."""
-    alert = Alert.objects.select_related("integration").get(pk=alert_id)
+    alert = Alert.objects.select_related("integration__escalation_policy").get(pk=alert_id)
     if alert.outcome != AlertOutcome.QUEUED:
         return
     # What it declares or resolves is the integration's doing, in the audit log.
@@ -94,7 +95,8 @@ def _declare(alert: Alert) -> None:
         )
 
     try:
-        declare_incident(
+        declare_with_policy(
+            policy=integration.escalation_policy,
             title=alert.title or alert.dedup_key[:200],
             description=alert.description,
             severity=incident_severity(integration, alert.severity),

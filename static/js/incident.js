@@ -49,7 +49,35 @@
     return `${s} s ago`;
   }
 
+  // The escalation panel: its step, a countdown to the next, and why it stopped.
+  let escalation = null;
+  function renderEscalation(e) {
+    escalation = e;
+    const panel = document.getElementById("escalation");
+    if (!panel || !e) return;
+    const field = (name) => panel.querySelector(`[data-field="${name}"]`);
+    field("policy").textContent = `(${e.policy})`;
+    field("state").textContent = e.state_label;
+    field("state").dataset.state = e.state;
+    field("step").textContent = `Step ${e.current_step} of ${e.steps} has run.`;
+    field("why").hidden = !e.stop_reason;
+    field("why").textContent = e.stop_reason ? `${e.state_label}: ${e.stop_reason_label.toLowerCase()}.` : "";
+    const form = panel.querySelector("[data-when-escalating]");
+    if (form) form.hidden = !e.can_escalate || !incident.is_open;
+    countdown();
+  }
+  function countdown() {
+    const panel = document.getElementById("escalation");
+    if (!panel || !escalation) return;
+    const next = panel.querySelector('[data-field="next"]');
+    if (!escalation.next_step_at) { next.textContent = ""; return; }
+    const s = Math.max(0, Math.ceil((new Date(escalation.next_step_at).getTime() - Date.now()) / 1000));
+    const m = Math.floor(s / 60);
+    next.textContent = `Step ${escalation.current_step + 1} in ${m ? `${m} min ` : ""}${s % 60} s (at ${fmtTime(escalation.next_step_at)}), unless enough people acknowledge.`;
+  }
+
   function tick() {
+    countdown();
     const declared = document.getElementById("declared-at");
     declared.textContent = fmtTime(declared.dateTime);
     document.getElementById("declared-ago").textContent = `(${fmtAgo(declared.dateTime)})`;
@@ -249,6 +277,7 @@
     renderCounts();
     hasCallout = Boolean(s.callout);
     if (callout) callout.snapshot(s);
+    renderEscalation(s.escalation);
   }
 
   // On a call-out's incident every broadcast call is one of its attempts (its bridge, if
@@ -280,8 +309,10 @@
     },
     incident: renderIncident,
     timeline: renderTimeline,
-    callout: (c) => { if (callout) callout.callout(c); },
+    // A call-out an escalation step started after the page loaded: draw the page afresh.
+    callout: (c) => { if (callout) callout.callout(c); else window.location.reload(); },
     recipient: (r) => { if (callout) callout.recipient(r); },
+    escalation: renderEscalation,
   };
 
   function refreshCallOf(p) {
@@ -326,7 +357,7 @@
   // outcome ("Hanging up.") is replaced when it arrives.
   function messageFor(form) {
     return form.querySelector("[data-message]")
-      || form.closest("section.call, section.callout, section.recipients")?.querySelector(":scope > [data-message]")
+      || form.closest("section.call, section.callout, section.recipients, section.escalation")?.querySelector(":scope > [data-message]")
       || actionMessage;
   }
 

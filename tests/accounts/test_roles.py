@@ -19,6 +19,7 @@ grant_integrations = importlib.import_module(
 )
 grant_webhooks = importlib.import_module("accounts.migrations.0006_grant_webhook_permissions")
 grant_audit = importlib.import_module("accounts.migrations.0007_grant_audit_permissions")
+grant_escalations = importlib.import_module("accounts.migrations.0008_grant_escalation_permissions")
 
 
 @pytest.mark.django_db
@@ -42,6 +43,8 @@ def test_frozen_migration_tables_match_the_roles_module() -> None:
         frozen[role] |= {("webhooks", c) for c in codenames}
     for role, codenames in grant_audit.GRANTS.items():
         frozen[role] |= {("audit", c) for c in codenames}
+    for role, codenames in grant_escalations.GRANTS.items():
+        frozen[role] |= {("escalations", c) for c in codenames}
     assert frozen == {role.value: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
 
 
