@@ -174,7 +174,7 @@ def test_a_service_called_outside_a_request_names_the_system_as_source(
     assert entry.target_id == str(Incident.objects.get().pk)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_the_origin_reaches_the_service_under_asgi(provider: FakeProvider) -> None:
     """As daphne serves it: the middleware's context reaches the view's thread."""
     world, key = await sync_to_async(_operator_world)()

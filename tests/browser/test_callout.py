@@ -152,7 +152,7 @@ def declare_broadcast(page: Page, title: str, group: str) -> None:
     page.get_by_label("Title").fill(title)
     page.locator("#field-groups").get_by_label(group).check()
     page.get_by_label("Mode").select_option(label="Broadcast (one call per person)")
-    page.get_by_label("Policy").select_option(label=POLICY)
+    page.get_by_label("Policy:", exact=True).select_option(label=POLICY)
     page.get_by_role("button", name="Declare and call").click()
     expect(page).to_have_url(re.compile(r"/incidents/\d+/$"))
     expect(page.locator("#live-indicator")).to_have_text("Live")
