@@ -151,9 +151,14 @@ def _finish(
 
 
 def _loggable_path(request: HttpRequest) -> str:
-    """The path, with the callback URL's secret (its only credential, 2021) left out."""
+    return without_url_secret(request, request.path)
+
+
+def without_url_secret(request: HttpRequest, text: str) -> str:
+    """`text` with the secret of the request's callback URL (its only credential, 2021)
+    replaced by "<secret>"."""
     match = request.resolver_match
     secret = match.kwargs.get("secret") if match is not None else None
     if isinstance(secret, str) and secret:
-        return request.path.replace(f"/{secret}/", "/<secret>/")
-    return request.path
+        return text.replace(f"/{secret}/", "/<secret>/")
+    return text

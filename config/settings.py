@@ -364,13 +364,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {kind: log_formatter(kind) for kind in FORMATS},
     "filters": {
-        "client_error_without_traceback": {"()": "config.log_filters.ClientErrorWithoutTraceback"}
+        "client_error_without_traceback": {"()": "config.log_filters.ClientErrorWithoutTraceback"},
+        "without_url_secret": {"()": "config.log_filters.WithoutUrlSecret"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "loggers": {
         # Django's own handlers (plain text under DEBUG, mail to admins) give way to ours.
         "django": {"handlers": [], "propagate": True},
-        "django.request": {"filters": ["client_error_without_traceback"]},
+        "django.request": {"filters": ["client_error_without_traceback", "without_url_secret"]},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
 }
