@@ -24,7 +24,8 @@ class JsonLogs:
 
 @pytest.fixture
 def json_logs() -> Iterator[JsonLogs]:
-    config = dict(settings.LOGGING["formatters"]["json"])
+    logging_config: dict[str, Any] = settings.LOGGING
+    config = dict(logging_config["formatters"]["json"])
     factory = config.pop("()")
     logs = JsonLogs()
     handler = logging.StreamHandler(logs.stream)

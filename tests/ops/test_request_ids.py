@@ -121,9 +121,9 @@ def test_a_worker_applies_with_the_id_the_stored_event_kept(
             contextvars.Context().run(apply_pending_events)  # the worker's own context
     call.refresh_from_db()
     assert call.state == CallState.ESTABLISHED
-    loggers = [line["logger"] for line in json_logs.with_request_id("req-worker")]
-    assert loggers.count("calls.services.ingest") == 1  # stored
-    assert "calls.services.applying" in loggers and "incidents.events" in loggers
+    steps = [line["logger"] for line in json_logs.with_request_id("req-worker")]
+    assert steps.count("calls.services.ingest") == 1  # stored
+    assert "calls.services.applying" in steps and "incidents.events" in steps
     broadcast = next(
         x for x in json_logs.with_request_id("req-worker") if x["logger"] == "incidents.events"
     )
