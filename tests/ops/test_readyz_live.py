@@ -118,6 +118,7 @@ def servers() -> Iterator[tuple[Postgres, Redis]]:
             capture_output=True,
             check=False,
         )
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def readyz(port: int) -> tuple[int, dict[str, Any]]:
