@@ -92,7 +92,7 @@ def test_not_ready_when_the_database_is_unreachable(unopenable_database: None) -
     assert body["checks"]["channel_layer"] == {"ok": True}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_not_ready_when_the_task_table_is_missing() -> None:
     with connections["default"].cursor() as cursor:
         cursor.execute("ALTER TABLE django_tasks_database_dbtaskresult RENAME TO gone")

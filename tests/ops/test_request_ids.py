@@ -148,7 +148,7 @@ def _histogram_count_and_sum() -> tuple[float, float]:
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_the_pipeline_threads_log_each_callback_with_its_own_id(
     json_logs: JsonLogs,
 ) -> None:
