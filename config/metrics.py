@@ -13,7 +13,6 @@ import ipaddress
 import os
 import re
 from collections.abc import Iterable, Iterator
-from http import HTTPStatus
 from pathlib import Path
 
 from django.conf import settings
@@ -26,15 +25,10 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from callouts.metrics import BacklogCollector
-from config.errors import DomainError, error_body
+from config.errors import ScrapeRefused, error_body
 
 # prometheus-client names a live gauge's file of each process gauge_<mode>_<pid>.db.
 _LIVE_GAUGE_FILE = re.compile(r"gauge_live[a-z]*_(\d+)\.db")
-
-
-class ScrapeRefused(DomainError):
-    code = "metrics_refused"
-    status_code = HTTPStatus.FORBIDDEN
 
 
 @login_not_required

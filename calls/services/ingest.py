@@ -109,6 +109,14 @@ def ingest_callback(
         )
         raise
     CALLBACKS_INGESTED.inc()
+    # Logged here, on the request's thread, not on the pipeline's one thread that stores for
+    # every request: a log line per callback there would hold up every answer.
+    logger.info(
+        "Stored %d events for call %s",
+        outcome,
+        call_id,
+        extra={"call_id": call_id, "events": outcome},
+    )
     return outcome
 
 
@@ -150,24 +158,7 @@ def store_callbacks(deliveries: Sequence[Delivery]) -> list[CallbackOutcome]:
         if len(deliveries) > 1:
             return [outcome for delivery in deliveries for outcome in store_callbacks([delivery])]
         return [UnknownCall("No such call.")]
-    _log_stored(deliveries, outcomes)
     return outcomes
-
-
-def _log_stored(deliveries: Sequence[Delivery], outcomes: list[CallbackOutcome]) -> None:
-    # This runs on the pipeline's thread, for many requests at once: each line names its own.
-    for delivery, outcome in zip(deliveries, outcomes, strict=True):
-        if not isinstance(outcome, DomainError):
-            logger.info(
-                "Stored %d events for call %s",
-                outcome,
-                delivery.call_id,
-                extra={
-                    "request_id": delivery.request_id,
-                    "call_id": delivery.call_id,
-                    "events": outcome,
-                },
-            )
 
 
 def _event_row(call: Call, event: ev.AnyCallbackEvent, delivery: Delivery) -> CallEvent:
