@@ -136,22 +136,19 @@ def _finish(
     request: HttpRequest, response: HttpResponseBase, request_id: str, started: float
 ) -> None:
     response[HEADER] = request_id
+    path = without_url_secret(request, request.path)
     logger.info(
         "%s %s %s",
         request.method,
-        _loggable_path(request),
+        path,
         response.status_code,
         extra={
             "method": request.method,
-            "path": _loggable_path(request),
+            "path": path,
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
         },
     )
-
-
-def _loggable_path(request: HttpRequest) -> str:
-    return without_url_secret(request, request.path)
 
 
 def without_url_secret(request: HttpRequest, text: str) -> str:
