@@ -105,3 +105,14 @@ def test_not_ready_when_the_task_table_is_missing() -> None:
     body = response.json()
     assert body["message"] == "Not ready: task_queue failed."
     assert body["checks"]["task_queue"] == {"ok": False, "error": "OperationalError"}
+
+
+@pytest.mark.django_db
+def test_probes_and_metrics_are_not_redirected_to_https() -> None:
+    """Probes and scrapers speak plain HTTP to the process itself, behind the TLS proxy."""
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        client = Client()
+        assert client.get("/accounts/login/").status_code == 301
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/readyz").status_code == 200
+        assert client.get("/metrics").status_code == 200
