@@ -68,33 +68,33 @@ def bound_request_id(request_id: str) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class Origin:
+class Cause:
     """The request a change comes from; for a provider callback, also when it arrived."""
 
     request_id: str
     ingested_at: datetime | None = None
 
 
-_applying: ContextVar[tuple[Origin, ...]] = ContextVar("applying_callbacks", default=())
+_applying: ContextVar[tuple[Cause, ...]] = ContextVar("applying_callbacks", default=())
 
 
 @contextmanager
-def caused_by(origins: Sequence[Origin]) -> Iterator[None]:
-    """Mark what this block broadcasts as caused by the callbacks of `origins` (an apply)."""
-    token = _applying.set(tuple(origins))
+def caused_by(causes: Sequence[Cause]) -> Iterator[None]:
+    """Mark what this block broadcasts as caused by the callbacks of `causes` (an apply)."""
+    token = _applying.set(tuple(causes))
     try:
         yield
     finally:
         _applying.reset(token)
 
 
-def current_origins() -> tuple[Origin, ...]:
+def current_causes() -> tuple[Cause, ...]:
     """The callbacks being applied (caused_by), else this context's request, else none."""
     applying = _applying.get()
     if applying:
         return applying
     request_id = current_request_id()
-    return (Origin(request_id),) if request_id else ()
+    return (Cause(request_id),) if request_id else ()
 
 
 class RequestIdMiddleware:

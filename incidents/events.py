@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from calls import controls
 from calls.models import CallMode
-from config.request_ids import Origin, current_origins
+from config.request_ids import Cause, current_causes
 from incidents.metrics import CALLBACK_TO_BROADCAST
 from incidents.models import Incident
 
@@ -34,7 +34,7 @@ INCIDENT_EVENTS = "incident.events"
 Data = dict[str, Any] | Callable[[], dict[str, Any]]
 Pending = list[tuple[int, str, Data]]
 # Per incident, the requests (or provider callbacks) its events come from, in order.
-Origins = dict[int, dict[Origin, None]]
+Causes = dict[int, dict[Cause, None]]
 logger = logging.getLogger(__name__)
 
 
@@ -43,11 +43,11 @@ class _Outbox:
 
     def __init__(self) -> None:
         self.pending: Pending = []
-        self.origins: Origins = {}
+        self.causes: Causes = {}
         self._places: dict[str, int] = {}
 
     def add(self, incident_id: int, kind: str, data: Data, key: str | None) -> None:
-        self.origins.setdefault(incident_id, {}).update(dict.fromkeys(current_origins()))
+        self.causes.setdefault(incident_id, {}).update(dict.fromkeys(current_causes()))
         place = self._places.get(key) if key is not None else None
         if place is not None:
             self.pending[place] = (incident_id, kind, data)
@@ -78,7 +78,7 @@ def broadcast_incident_event(
     """
     outbox = _outbox.get()
     if outbox is None:
-        _queue([(incident_id, kind, data)], {incident_id: dict.fromkeys(current_origins())})
+        _queue([(incident_id, kind, data)], {incident_id: dict.fromkeys(current_causes())})
     else:
         outbox.add(incident_id, kind, data, key)
 
@@ -99,7 +99,7 @@ def batched_broadcasts() -> Iterator[None]:
         yield
     finally:
         _outbox.reset(token)
-    _queue(outbox.pending, outbox.origins)
+    _queue(outbox.pending, outbox.causes)
 
 
 def broadcast_call(call: "Call") -> None:
@@ -116,7 +116,7 @@ def broadcast_participant(participant: "Participant") -> None:
     )
 
 
-def _queue(pending: Pending, origins: Origins) -> None:
+def _queue(pending: Pending, causes: Causes) -> None:
     by_incident: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     for incident_id, kind, data in pending:
         by_incident.setdefault(incident_id, []).append((kind, data() if callable(data) else data))
@@ -130,7 +130,7 @@ def _queue(pending: Pending, origins: Origins) -> None:
                 for i, (kind, data) in enumerate(events)
             ],
         }
-        caused_by = tuple(origins.get(incident_id, ()))
+        caused_by = tuple(causes.get(incident_id, ()))
         transaction.on_commit(
             partial(_send, incident_group(incident_id), message, caused_by, timed=True)
         )
@@ -151,7 +151,7 @@ def _take_sequence_numbers(incident_id: int, count: int) -> int:
 
 
 def _send(
-    group: str, message: dict[str, Any], origins: tuple[Origin, ...], *, timed: bool = False
+    group: str, message: dict[str, Any], causes: tuple[Cause, ...], *, timed: bool = False
 ) -> None:
     """Send `message` to `group`; then log it once per request it comes from and, if `timed`
     (the incident page's events), time each provider callback's ingest-to-broadcast."""
@@ -161,10 +161,10 @@ def _send(
     async_to_sync(channel_layer.group_send)(group, message)
     sent_at = timezone.now()
     events = len(message.get("events", ())) or 1
-    for origin in origins:
-        extra: dict[str, Any] = {"request_id": origin.request_id, "group": group, "events": events}
-        if origin.ingested_at is not None:
-            seconds = max((sent_at - origin.ingested_at).total_seconds(), 0.0)
+    for cause in causes:
+        extra: dict[str, Any] = {"request_id": cause.request_id, "group": group, "events": events}
+        if cause.ingested_at is not None:
+            seconds = max((sent_at - cause.ingested_at).total_seconds(), 0.0)
             extra["since_ingest_ms"] = round(seconds * 1000, 1)
             if timed:
                 CALLBACK_TO_BROADCAST.observe(seconds)
@@ -250,7 +250,7 @@ INCIDENT_LIST_GROUP = "incidents.list"
 def broadcast_incident_listed(incident: Incident) -> None:
     """Tell the list pages that `incident` was declared or changed, once the transaction commits."""
     message = {"type": INCIDENT_LIST_CHANGED, "incident": incident_list_payload(incident)}
-    transaction.on_commit(partial(_send, INCIDENT_LIST_GROUP, message, current_origins()))
+    transaction.on_commit(partial(_send, INCIDENT_LIST_GROUP, message, current_causes()))
 
 
 def incident_list_payload(incident: Incident) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from calls.services.keys import listen_for_keys_after_commit
 from calls.services.ringing import start_ringing
 from calls.services.welcome import RunAside, play_welcome_prompt_after_commit, run_now
 from calls.services.write_queue import serialized_writes
-from config.request_ids import Origin, bound_request_id, caused_by
+from config.request_ids import Cause, bound_request_id, caused_by
 from escalations.services.stopping import stop_escalation_if_acknowledged_after_commit
 from incidents.events import (
     batched_broadcasts,
@@ -104,12 +104,12 @@ def _apply_call_events(call_id: int, batch_size: int, run_aside: RunAside) -> in
     attempt = attempt_of(batch)  # a call-out's call: the call-out follows each event too
     batch.keypad_decides = attempt is not None
     # What this batch broadcasts comes from these callbacks (README "Operability").
-    origins = [
-        Origin(row.request_id, row.ingested_at)
+    causes = [
+        Cause(row.request_id, row.ingested_at)
         for row in stored
         if row.request_id or row.ingested_at
     ]
-    with caused_by(origins), batched_timeline():
+    with caused_by(causes), batched_timeline():
         for row in stored:
             event = cb.parse_envelope(row.payload)
             with bound_request_id(row.request_id):
