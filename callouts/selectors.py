@@ -8,7 +8,14 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from callouts.errors import NoCallout
-from callouts.models import Attempt, CallerNumber, Callout, Recipient, RecipientStatus
+from callouts.models import (
+    Attempt,
+    CallerNumber,
+    Callout,
+    CalloutState,
+    Recipient,
+    RecipientStatus,
+)
 from incidents.models import Incident
 
 # Assumed for the estimate until the call-out has finished calls of its own to measure.
@@ -63,3 +70,9 @@ def recipients_of(callout: Callout, *, status: str | None = None) -> QuerySet[Re
     """The call-out's recipients in calling order, with their attempts (for a page of them)."""
     recipients = callout.recipients.order_by("position").prefetch_related("attempts")
     return recipients.filter(status=status) if status else recipients
+
+
+def pending_recipients() -> int:
+    """How many people running call-outs have still to call (the backlog; none dialling)."""
+    running = Callout.objects.filter(state=CalloutState.RUNNING)
+    return Recipient.objects.filter(callout__in=running, status=RecipientStatus.PENDING).count()

@@ -242,6 +242,10 @@ class CallEvent(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     # Empty until the event has changed the call: stored first, applied after (in order).
     applied_at = models.DateTimeField(null=True, blank=True)
+    # The callback request that brought it, and when that arrived: the log lines of applying
+    # it carry the id, and its broadcast is timed from then (README "Operability").
+    request_id = models.CharField(max_length=128, blank=True, default="")
+    ingested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["received_at", "id"]

@@ -20,6 +20,7 @@ from django.conf import settings  # noqa: E402
 
 from calls.background import with_background_work  # noqa: E402
 from config.emulator_mount import with_embedded_emulator  # noqa: E402
+from incidents.metrics import count_websocket_clients  # noqa: E402
 from incidents.routing import websocket_urlpatterns  # noqa: E402
 
 if settings.DEBUG:
@@ -43,7 +44,9 @@ application = with_background_work(
         {
             "http": http_app,
             "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
+                AuthMiddlewareStack(
+                    count_websocket_clients(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
+                )
             ),
         }
     )

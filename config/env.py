@@ -4,6 +4,7 @@ Settings read every value through these helpers so that a typo fails at start-up
 message instead of silently falling back to a default ("yes" is not a boolean here).
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -125,4 +126,22 @@ def env_rate(name: str, default: str) -> str:
         raise ImproperlyConfigured(
             f"{name} must look like 30/min (a count per s, min, hour or day); got {raw!r}."
         )
+    return raw
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """Return a comma-separated list of networks in CIDR notation ("10.0.0.0/8, ::1/128"), or
+    none for "none"; raise ImproperlyConfigured for anything else (a host address with a
+    prefix that leaves host bits set, "10.0.0.1/8", too: it is probably a typo)."""
+    raw = env_list(name, default)
+    if raw == ["none"]:
+        return []
+    for item in raw:
+        try:
+            ipaddress.ip_network(item)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list networks such as 10.0.0.0/8 or ::1/128 (or be none); "
+                f"got {item!r}."
+            ) from None
     return raw

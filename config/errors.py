@@ -1,5 +1,6 @@
 """The root of every domain error, and the one error shape every interface answers with."""
 
+from http import HTTPStatus
 from typing import Any
 
 
@@ -19,6 +20,13 @@ class DomainError(Exception):
         self.message = message
         if code is not None:
             self.code = code
+
+
+class ScrapeRefused(DomainError):
+    """/metrics was asked for without the token, from outside the allowed networks."""
+
+    code = "metrics_refused"
+    status_code = HTTPStatus.FORBIDDEN
 
 
 # The code of a request whose fields are not valid (a serializer's or a form's errors).

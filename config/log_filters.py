@@ -2,6 +2,10 @@
 
 import logging
 
+from django.http import HttpRequest
+
+from config.request_ids import without_url_secret
+
 
 class ClientErrorWithoutTraceback(logging.Filter):
     """Keep `django.request`'s one line for a 4xx answer but drop the traceback it attaches.
@@ -16,4 +20,18 @@ class ClientErrorWithoutTraceback(logging.Filter):
         if isinstance(status, int) and 400 <= status < 500:
             record.exc_info = None
             record.exc_text = None
+        return True
+
+
+class WithoutUrlSecret(logging.Filter):
+    """Leave the callback URL's secret out of `django.request`'s line ("Bad Request:
+    /calls/1/events/<secret>/"): a refused callback with the right secret would log it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        if isinstance(request, HttpRequest):
+            message = record.getMessage()
+            cleaned = without_url_secret(request, message)
+            if cleaned != message:
+                record.msg, record.args = cleaned, None
         return True

@@ -18,11 +18,14 @@ from config.env import (
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_rate,
     env_str,
     env_url,
     load_env_file,
 )
+from config.log_format import FORMATS
+from config.log_format import formatter as log_formatter
 
 # Lets admin.ModelAdmin[Contact] and friends be subscripted at run time, as the stubs expect.
 django_stubs_ext.monkeypatch()
@@ -80,6 +83,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's log lines carry the request's id.
+    "config.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -330,15 +335,43 @@ ACS_EMULATOR_PATH = "/acs-emulator"
 # Speeds up (below 1) or slows down the emulator's simulated people and audio.
 ACS_EMULATOR_TIME_SCALE = env_float("ACS_EMULATOR_TIME_SCALE", 1.0)
 
+# --- Operability: probes and metrics (README "Operability") --------------------------------
+# /metrics answers a request bearing this token (Authorization: Bearer), or from these networks.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_networks(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
+# prometheus-client's own switch to multiprocess mode (it reads the environment itself): each
+# process of the machine writes its figures there and any one of them answers for all.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(
+        f"PROMETHEUS_MULTIPROC_DIR={PROMETHEUS_MULTIPROC_DIR} is not a directory: create it "
+        "(empty) before the processes start."
+    )
+# Probes and scrapers speak plain HTTP to the process itself, past the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# How long /readyz waits for each check before it counts as failed.
+READYZ_TIMEOUT_SECONDS = env_float("READYZ_TIMEOUT_SECONDS", 3.0, minimum=0.1)
+
 # --- Logging ------------------------------------------------------------------------------
+# One JSON object per line (structlog; config.log_format), with the request id of the request
+# or provider callback it comes from. `console` is readable in a terminal: the default under
+# DEBUG.
+LOG_FORMAT = env_choice("LOG_FORMAT", FORMATS) or ("console" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {kind: log_formatter(kind) for kind in FORMATS},
     "filters": {
-        "client_error_without_traceback": {"()": "config.log_filters.ClientErrorWithoutTraceback"}
+        "client_error_without_traceback": {"()": "config.log_filters.ClientErrorWithoutTraceback"},
+        "without_url_secret": {"()": "config.log_filters.WithoutUrlSecret"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"django.request": {"filters": ["client_error_without_traceback"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "loggers": {
+        # Django's own handlers (plain text under DEBUG, mail to admins) give way to ours.
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["client_error_without_traceback", "without_url_secret"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
 }

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from config import favicon, health
+from config import favicon, health, metrics
 
 # The admin site's own name, set once here for every admin page.
 admin.site.site_header = "Incident Reporter administration"
@@ -23,6 +23,8 @@ account_patterns = [
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("favicon.ico", favicon.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),

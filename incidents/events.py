@@ -5,6 +5,7 @@ layer drops messages silently when a channel is full) asks the consumer for a fr
 Payloads hold JSON primitives only: the Redis layer serialises with msgpack.
 """
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,9 +15,12 @@ from typing import TYPE_CHECKING, Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
+from django.utils import timezone
 
 from calls import controls
 from calls.models import CallMode
+from config.request_ids import Cause, current_causes
+from incidents.metrics import CALLBACK_TO_BROADCAST
 from incidents.models import Incident
 
 if TYPE_CHECKING:
@@ -29,6 +33,9 @@ INCIDENT_EVENTS = "incident.events"
 # An event's data, or the function that gives it when the event is numbered.
 Data = dict[str, Any] | Callable[[], dict[str, Any]]
 Pending = list[tuple[int, str, Data]]
+# Per incident, the requests (or provider callbacks) its events come from, in order.
+Causes = dict[int, dict[Cause, None]]
+logger = logging.getLogger(__name__)
 
 
 class _Outbox:
@@ -36,9 +43,11 @@ class _Outbox:
 
     def __init__(self) -> None:
         self.pending: Pending = []
+        self.causes: Causes = {}
         self._places: dict[str, int] = {}
 
     def add(self, incident_id: int, kind: str, data: Data, key: str | None) -> None:
+        self.causes.setdefault(incident_id, {}).update(dict.fromkeys(current_causes()))
         place = self._places.get(key) if key is not None else None
         if place is not None:
             self.pending[place] = (incident_id, kind, data)
@@ -69,7 +78,7 @@ def broadcast_incident_event(
     """
     outbox = _outbox.get()
     if outbox is None:
-        _queue([(incident_id, kind, data)])
+        _queue([(incident_id, kind, data)], {incident_id: dict.fromkeys(current_causes())})
     else:
         outbox.add(incident_id, kind, data, key)
 
@@ -90,7 +99,7 @@ def batched_broadcasts() -> Iterator[None]:
         yield
     finally:
         _outbox.reset(token)
-    _queue(outbox.pending)
+    _queue(outbox.pending, outbox.causes)
 
 
 def broadcast_call(call: "Call") -> None:
@@ -107,7 +116,7 @@ def broadcast_participant(participant: "Participant") -> None:
     )
 
 
-def _queue(pending: Pending) -> None:
+def _queue(pending: Pending, causes: Causes) -> None:
     by_incident: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     for incident_id, kind, data in pending:
         by_incident.setdefault(incident_id, []).append((kind, data() if callable(data) else data))
@@ -121,7 +130,10 @@ def _queue(pending: Pending) -> None:
                 for i, (kind, data) in enumerate(events)
             ],
         }
-        transaction.on_commit(partial(_send, incident_group(incident_id), message))
+        caused_by = tuple(causes.get(incident_id, ()))
+        transaction.on_commit(
+            partial(_send, incident_group(incident_id), message, caused_by, timed=True)
+        )
 
 
 def _take_sequence_numbers(incident_id: int, count: int) -> int:
@@ -138,10 +150,25 @@ def _take_sequence_numbers(incident_id: int, count: int) -> int:
     return int(row[0])
 
 
-def _send(group: str, message: dict[str, Any]) -> None:
+def _send(
+    group: str, message: dict[str, Any], causes: tuple[Cause, ...], *, timed: bool = False
+) -> None:
+    """Send `message` to `group`; then log it once per request it comes from and, if `timed`
+    (the incident page's events), time each provider callback's ingest-to-broadcast."""
     channel_layer = get_channel_layer()
-    if channel_layer is not None:
-        async_to_sync(channel_layer.group_send)(group, message)
+    if channel_layer is None:
+        return
+    async_to_sync(channel_layer.group_send)(group, message)
+    sent_at = timezone.now()
+    events = len(message.get("events", ())) or 1
+    for cause in causes:
+        extra: dict[str, Any] = {"request_id": cause.request_id, "group": group, "events": events}
+        if cause.ingested_at is not None:
+            seconds = max((sent_at - cause.ingested_at).total_seconds(), 0.0)
+            extra["since_ingest_ms"] = round(seconds * 1000, 1)
+            if timed:
+                CALLBACK_TO_BROADCAST.observe(seconds)
+        logger.info("Broadcast %d events to %s", events, group, extra=extra)
 
 
 def timeline_payload(entry: "TimelineEntry") -> dict[str, Any]:
@@ -223,7 +250,7 @@ INCIDENT_LIST_GROUP = "incidents.list"
 def broadcast_incident_listed(incident: Incident) -> None:
     """Tell the list pages that `incident` was declared or changed, once the transaction commits."""
     message = {"type": INCIDENT_LIST_CHANGED, "incident": incident_list_payload(incident)}
-    transaction.on_commit(partial(_send, INCIDENT_LIST_GROUP, message))
+    transaction.on_commit(partial(_send, INCIDENT_LIST_GROUP, message, current_causes()))
 
 
 def incident_list_payload(incident: Incident) -> dict[str, Any]:

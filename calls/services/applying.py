@@ -33,6 +33,7 @@ from calls.services.keys import listen_for_keys_after_commit
 from calls.services.ringing import start_ringing
 from calls.services.welcome import RunAside, play_welcome_prompt_after_commit, run_now
 from calls.services.write_queue import serialized_writes
+from config.request_ids import Cause, bound_request_id, caused_by
 from escalations.services.stopping import stop_escalation_if_acknowledged_after_commit
 from incidents.events import (
     batched_broadcasts,
@@ -102,12 +103,25 @@ def _apply_call_events(call_id: int, batch_size: int, run_aside: RunAside) -> in
     batch = CallBatch(call, run_aside)
     attempt = attempt_of(batch)  # a call-out's call: the call-out follows each event too
     batch.keypad_decides = attempt is not None
-    with batched_timeline():
+    # What this batch broadcasts comes from these callbacks (README "Operability").
+    causes = [
+        Cause(row.request_id, row.ingested_at)
+        for row in stored
+        if row.request_id or row.ingested_at
+    ]
+    with caused_by(causes), batched_timeline():
         for row in stored:
             event = cb.parse_envelope(row.payload)
-            _APPLY.get(type(event), _ignore)(batch, event)
-            if attempt is not None:
-                follow(batch, attempt, event)
+            with bound_request_id(row.request_id):
+                _APPLY.get(type(event), _ignore)(batch, event)
+                if attempt is not None:
+                    follow(batch, attempt, event)
+                logger.info(
+                    "Applied %s to call %s",
+                    row.event_type,
+                    call_id,
+                    extra={"call_id": call_id, "event_type": row.event_type},
+                )
         batch.write_changes()
     CallEvent.objects.filter(pk__in=[row.pk for row in stored]).update(applied_at=timezone.now())
     return len(stored)

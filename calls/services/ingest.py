@@ -10,8 +10,10 @@ import hmac
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError
+from django.utils import timezone
 
 from calls import callback_events as ev
 from calls import callbacks as cb
@@ -24,22 +26,27 @@ from calls.errors import (
     UnknownCall,
     WrongCallbackSecret,
 )
+from calls.metrics import CALLBACKS_INGESTED, CALLBACKS_REJECTED
 from calls.models import Call, CallEvent
 from calls.provider import callback_verifier, callbacks_are_signed
 from calls.services.applying import apply_pending_events
 from calls.services.write_queue import serialized_writes
 from config.errors import DomainError
+from config.request_ids import current_request_id
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """One callback request as it arrived: the call and the secret named in its URL, its body."""
+    """One callback request as it arrived: the call and the secret named in its URL, its body;
+    the request's id and when it arrived, which its stored events keep (README "Operability")."""
 
     call_id: int
     secret: str
     body: bytes
+    request_id: str = ""
+    ingested_at: datetime | None = None
 
 
 # What became of one callback: how many events it carried, or the error that refused it.
@@ -82,11 +89,34 @@ def ingest_callback(
     EventForAnotherCall, and then stores nothing; CallbackNotStored when the provider's signing
     keys cannot be fetched, or from the pipeline (a database error, or no turn in time).
     """
-    if callbacks_are_signed():
-        _check_token(authorization)
-    outcome = sink(Delivery(call_id, secret, body))
-    if isinstance(outcome, DomainError):
-        raise outcome
+    delivery = Delivery(
+        call_id, secret, body, request_id=current_request_id(), ingested_at=timezone.now()
+    )
+    try:
+        if callbacks_are_signed():
+            _check_token(authorization)
+        outcome = sink(delivery)
+        if isinstance(outcome, DomainError):
+            raise outcome
+    except DomainError as refusal:
+        CALLBACKS_REJECTED.labels(reason=refusal.code).inc()
+        logger.warning(
+            "Refused a callback for call %s: %s (%s)",
+            call_id,
+            refusal.code,
+            refusal.message,
+            extra={"call_id": call_id, "reason": refusal.code},
+        )
+        raise
+    CALLBACKS_INGESTED.inc()
+    # Logged here, on the request's thread, not on the pipeline's one thread that stores for
+    # every request: a log line per callback there would hold up every answer.
+    logger.info(
+        "Stored %d events for call %s",
+        outcome,
+        call_id,
+        extra={"call_id": call_id, "events": outcome},
+    )
     return outcome
 
 
@@ -97,7 +127,6 @@ def _check_token(authorization: str | None) -> None:
     except SigningKeysUnavailable as exc:
         raise CallbackNotStored(exc.message) from None
     except CallbackTokenError as exc:
-        logger.warning("Refused a callback: %s", exc)
         raise BadCallbackToken(exc.message, code=exc.code) from None
 
 
@@ -119,7 +148,7 @@ def store_callbacks(deliveries: Sequence[Delivery]) -> list[CallbackOutcome]:
             outcomes.append(refusal)
             continue
         outcomes.append(len(events))
-        rows.extend(_event_row(call, event) for event in events)
+        rows.extend(_event_row(call, event, delivery) for event in events)
     try:
         # Atomic on its own; the digest's unique index turns a redelivery into a no-op.
         with serialized_writes():
@@ -132,9 +161,14 @@ def store_callbacks(deliveries: Sequence[Delivery]) -> list[CallbackOutcome]:
     return outcomes
 
 
-def _event_row(call: Call, event: ev.AnyCallbackEvent) -> CallEvent:
+def _event_row(call: Call, event: ev.AnyCallbackEvent, delivery: Delivery) -> CallEvent:
     return CallEvent(
-        call=call, event_type=event.event_type, payload=event.raw, digest=event_digest(call, event)
+        call=call,
+        event_type=event.event_type,
+        payload=event.raw,
+        digest=event_digest(call, event),
+        request_id=delivery.request_id,
+        ingested_at=delivery.ingested_at,
     )
 
 

@@ -1,5 +1,6 @@
 """Creating calls in the database and asking the provider to dial them."""
 
+import logging
 import uuid
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from audit.models import AuditAction
 from audit.services import audited, record_action
 from calls.controls import can_retry
 from calls.errors import CannotRetry
+from calls.metrics import CALLS_PLACED, PlacingOutcome
 from calls.models import (
     CALL_STATE_RANK,
     AudioPrompt,
@@ -31,6 +33,7 @@ from incidents.timeline import actor_name, count_people, names
 
 # Leave a margin under the provider's five minutes for the request to travel.
 REPEATABILITY_WINDOW = timedelta(minutes=4, seconds=30)
+logger = logging.getLogger(__name__)
 
 
 def prepare_calls(
@@ -79,10 +82,27 @@ def place_call(*, call: Call, actor: User | None = None, caller_id: str | None =
                 request_id=call.create_request_id,
                 first_sent=call.create_first_sent_at,
             )
+        except ValueError:  # a target it cannot dial: refused before sending
+            _count_placing(call, PlacingOutcome.INVALID)
+            raise
         except ProviderError as exc:
+            _count_placing(
+                call, PlacingOutcome.UNAVAILABLE if exc.retryable else PlacingOutcome.REFUSED
+            )
             _record_refusal(call=call, error=exc, actor=actor)
             raise
+    _count_placing(call, PlacingOutcome.PLACED)
     return _record_placed(call=call, leg=leg, people=len(identifiers), actor=actor)
+
+
+def _count_placing(call: Call, outcome: PlacingOutcome) -> None:
+    CALLS_PLACED.labels(outcome=outcome.value).inc()
+    logger.info(
+        "Create-call for call %s: %s",
+        call.pk,
+        outcome.value,
+        extra={"call_id": call.pk, "outcome": outcome.value},
+    )
 
 
 @transaction.atomic

@@ -5,9 +5,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Pages anyone may open: signing in, the admin site's own sign-in page, the health check and
-# the icon browsers fetch on the sign-in page too.
-PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/favicon.ico"}
+# Pages anyone may open: signing in, the admin site's own sign-in page, the probes, the
+# icon browsers fetch on the sign-in page too, and the metrics (which check a token or the
+# client's network instead: tests/ops/test_metrics.py).
+PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/readyz", "/metrics", "/favicon.ico"}
 API_PUBLIC = {"/api/schema/", "/api/docs/", "/api/redoc/"}
 
 

@@ -148,7 +148,8 @@ async def test_the_view_hands_each_callback_to_the_sink_its_server_gave_it() -> 
 
     answer = await post_callback("/calls/1/events/s/", b"[]", sink)
     assert answer == (200, {"received": 3})
-    assert handed == [Delivery(call_id=1, secret="s", body=b"[]")]
+    assert [(d.call_id, d.secret, d.body) for d in handed] == [(1, "s", b"[]")]
+    assert handed[0].request_id and handed[0].ingested_at is not None  # README "Operability"
 
 
 async def test_the_view_answers_503_when_the_pipeline_could_not_store() -> None:
