@@ -67,6 +67,12 @@ ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("webhooks", "view_delivery"),
     ("webhooks", "change_delivery"),
     ("webhooks", "view_deliveryattempt"),
+    # Reminders and drills: made and cancelled (never edited: a run copies them), and read.
+    ("reminders", "add_reminder"),
+    ("reminders", "change_reminder"),
+    ("reminders", "view_reminder"),
+    ("reminders", "view_reminderrecipient"),
+    ("reminders", "view_reminderrun"),
 )
 
 ROLE_PERMISSIONS: dict[Role, tuple[tuple[str, str], ...]] = {

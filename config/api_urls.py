@@ -23,6 +23,7 @@ from calls.api import AudioPromptViewSet, CallViewSet
 from contacts.api import ContactGroupViewSet, ContactViewSet
 from incidents.api import IncidentViewSet
 from integrations.api import AlertIntakeView, IntegrationViewSet
+from reminders.api import ReminderViewSet
 from webhooks.api import WebhookViewSet
 
 app_name = "api"
@@ -38,6 +39,7 @@ router.register("calls", CallViewSet, basename="call")
 router.register("prompts", AudioPromptViewSet, basename="prompt")
 router.register("integrations", IntegrationViewSet, basename="integration")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("reminders", ReminderViewSet, basename="reminder")
 
 
 @extend_schema(exclude=True)
