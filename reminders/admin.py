@@ -20,8 +20,7 @@ class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
 
 class RecipientInline(admin.TabularInline):  # type: ignore[type-arg]
     model = ReminderRecipient
-    fields = ["position", "contact", "group", "number", "appointment_at", "time_zone"]
-    readonly_fields = fields
+    fields = readonly_fields = ("position", "contact", "group", "number", "appointment_at")
     extra = 0
     can_delete = False
 
@@ -31,8 +30,7 @@ class RecipientInline(admin.TabularInline):  # type: ignore[type-arg]
 
 class RunInline(admin.TabularInline):  # type: ignore[type-arg]
     model = ReminderRun
-    fields = ["occurrence", "incident", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("occurrence", "incident", "created_at")
     extra = 0
     can_delete = False
 

@@ -23,7 +23,8 @@ DRAFT_FIELDS = (
 def draft_of(data: dict[str, Any]) -> tuple[Draft, PromptChoice]:
     """The draft and the prompt choice that validated `data` describes."""
     lines = [Line(**line) for line in data["recipients"]]
-    draft = Draft(lines=lines, **{name: data.get(name) for name in DRAFT_FIELDS if name in data})
+    given: dict[str, Any] = {name: data[name] for name in DRAFT_FIELDS if name in data}
+    draft = Draft(lines=lines, **given)
     message = data.get("message")
     prompt: PromptChoice = (
         TypedMessage(text=message["text"], voice=message["voice"]) if message else data["prompt"]

@@ -12,7 +12,7 @@ from contacts.models import Contact, ContactGroup
 from reminders.models import Reminder, ReminderRecipient, ReminderRun, Repeat
 
 
-class RecipientInput(serializers.Serializer[ReminderRecipient]):
+class ReminderRecipientInput(serializers.Serializer[ReminderRecipient]):
     """Exactly one of `contact`, `group` (its active members) and `number`."""
 
     contact = serializers.PrimaryKeyRelatedField(
@@ -26,7 +26,7 @@ class RecipientInput(serializers.Serializer[ReminderRecipient]):
     time_zone = serializers.CharField(max_length=64, required=False, default="")
 
 
-class MessageInput(serializers.Serializer[Any]):
+class ReminderMessageInput(serializers.Serializer[Any]):
     text = serializers.CharField(max_length=2000)
     voice = serializers.CharField(max_length=64, default=DEFAULT_VOICE)
 
@@ -36,11 +36,11 @@ class ReminderInput(serializers.Serializer[Reminder]):
     service's: it answers 400 `invalid_reminder` with a message saying why."""
 
     name = serializers.CharField(max_length=200)
-    recipients = RecipientInput(many=True)
+    recipients = ReminderRecipientInput(many=True)
     prompt = serializers.PrimaryKeyRelatedField(
         queryset=AudioPrompt.objects.all(), required=False, allow_null=True, default=None
     )
-    message = MessageInput(required=False, allow_null=True, default=None)
+    message = ReminderMessageInput(required=False, allow_null=True, default=None)
     starts_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     lead_minutes = serializers.IntegerField(
         min_value=0, max_value=60 * 24 * 60, required=False, allow_null=True, default=None
@@ -62,14 +62,14 @@ class ReminderInput(serializers.Serializer[Reminder]):
         return attrs
 
 
-class RunOutput(serializers.ModelSerializer[ReminderRun]):
+class ReminderRunOutput(serializers.ModelSerializer[ReminderRun]):
     class Meta:
         model = ReminderRun
         fields = ["id", "occurrence", "incident", "created_at"]
         read_only_fields = fields
 
 
-class RecipientOutput(serializers.ModelSerializer[ReminderRecipient]):
+class ReminderRecipientOutput(serializers.ModelSerializer[ReminderRecipient]):
     class Meta:
         model = ReminderRecipient
         fields = ["contact", "group", "number", "appointment_at", "time_zone"]
@@ -77,8 +77,8 @@ class RecipientOutput(serializers.ModelSerializer[ReminderRecipient]):
 
 
 class ReminderOutput(serializers.ModelSerializer[Reminder]):
-    recipients = RecipientOutput(many=True, read_only=True)
-    runs = RunOutput(many=True, read_only=True)
+    recipients = ReminderRecipientOutput(many=True, read_only=True)
+    runs = ReminderRunOutput(many=True, read_only=True)
 
     class Meta:
         model = Reminder

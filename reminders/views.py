@@ -2,11 +2,12 @@
 runs and confirmations, its CSV export, and cancel."""
 
 import csv
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,9 +20,18 @@ from reminders.models import WAITING_STATES, Reminder
 from reminders.selectors import answer_counts, confirmations, runs_of
 from reminders.services.scheduling import cancel_reminder, create_reminder, preview_reminder
 
+ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 
-def _guard(perms: tuple[str, ...]) -> Any:
-    return permission_required(perms, raise_exception=True)
+
+def _guard(perms: tuple[str, ...]) -> Callable[[ViewT], ViewT]:
+    """403 unless the user holds `perms` (reminders.permissions: the API's too)."""
+    guard = permission_required(perms, raise_exception=True)
+
+    def decorate(view: ViewT) -> ViewT:
+        guarded: ViewT = guard(view)
+        return guarded
+
+    return decorate
 
 
 @login_required
@@ -90,6 +100,10 @@ def reminder_detail(request: HttpRequest, reminder_id: int) -> HttpResponse:
         "may_cancel": request.user.has_perms(permissions.CANCEL) and reminder.is_cancellable,
     }
     return render(request, "reminders/detail.html", context)
+
+
+def _user(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
 
 
 class _Echo:

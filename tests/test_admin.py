@@ -6,9 +6,11 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from integrations.models import Alert, Integration
+from reminders.services.firing import fire_due
 from tests.callouts.declared import declared_callout
 from tests.factories import (
     CallEventFactory,
@@ -19,6 +21,7 @@ from tests.factories import (
     TimelineEntryFactory,
     UserFactory,
 )
+from tests.reminders.conftest import make_reminder
 
 # Read-only in the admin site: they change only through services and provider events.
 NO_ADD_PAGE = {
@@ -30,6 +33,8 @@ NO_ADD_PAGE = {
     "callouts.recipient",
     "integrations.alert",
     "webhooks.delivery",
+    "reminders.reminder",  # made on the dashboard or the API (the service enqueues its firing)
+    "reminders.reminderrun",
     "django_tasks_database.dbtaskresult",  # the task engine's own admin: its rows are its own
 }
 
@@ -49,6 +54,8 @@ def test_changelist_add_and_change_pages_load_for_every_model() -> None:
     SubscriptionFactory.create(events=["incident.declared"])
     declared_callout(1)  # a call-out, its recipient and its pacing task; a webhook delivery
     Alert.objects.create(integration=Integration.objects.get(), body="{}")
+    reminder = make_reminder("+14255551009", starts_at=timezone.now())
+    fire_due(reminder_id=reminder.pk)  # a run, its incident and call-out
 
     for model in admin.site._registry:
         label = model._meta.label_lower

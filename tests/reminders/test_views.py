@@ -5,6 +5,7 @@ from typing import Any
 
 import time_machine
 from django.contrib.auth.models import User
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 from callouts.models import Attempt, Outcome, Recipient, RecipientStatus
@@ -79,7 +80,8 @@ def test_the_export_streams_every_confirmation_as_csv(
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response.streaming
-    lines = b"".join(response.streaming_content).decode().splitlines()  # type: ignore[arg-type]
+    assert isinstance(response, StreamingHttpResponse)
+    lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0].startswith("occurrence,incident,name,identifier,answer")
     assert [line.split(",")[4] for line in lines[1:]] == ["calling", "cancelled"]
 
