@@ -16,7 +16,7 @@ from contacts.models import Contact, ContactGroup
 from reminders.models import Repeat
 from reminders.services.scheduling import Draft, Line
 
-LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1}, format="%Y-%m-%dT%H:%M:%S")
 
 
 class ReminderForm(forms.Form):
