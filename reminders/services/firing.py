@@ -7,7 +7,8 @@ one transaction with the reminder's next occurrence, and the run is unique per o
 task run twice, late, or after a worker died makes one run, never two.
 """
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -19,17 +20,33 @@ from callouts.services import Schedule
 from callouts.tasks import is_queued
 from calls.models import CallMode
 from calls.targets import Target
+from config.errors import DomainError
 from incidents.models import Incident, IncidentKind
 from incidents.services import declare_incident
 from reminders.models import WAITING_STATES, Reminder, ReminderRun, ReminderState
 from reminders.services.timing import next_occurrence, plan_run
 from reminders.tasks import fire_reminder
 
+logger = logging.getLogger(__name__)
+# A firing the call-out engine refused (no caller number, say) is tried again this much later.
+FIRE_RETRY = timedelta(seconds=30)
+
 
 def fire_due(*, reminder_id: int) -> ReminderRun | None:
     """Make the run of the reminder's occurrence if it is due and not made yet, and enqueue
-    the wake-up for its next one. Returns the run made, if any. Raises what declaring a
-    call-out raises (NoCallerNumber, say): nothing is kept then, and the sweep tries again."""
+    the wake-up for its next one. Returns the run made, if any. Raises nothing: when the
+    call-out is refused (no caller number, say) nothing is kept, the refusal is logged and the
+    firing tried again after FIRE_RETRY."""
+    try:
+        return _fire(reminder_id)
+    except DomainError as exc:
+        logger.warning("Reminder %s not fired (%s); trying again shortly.", reminder_id, exc)
+        with transaction.atomic():
+            fire_reminder.using(run_after=timezone.now() + FIRE_RETRY).enqueue(reminder_id)
+        return None
+
+
+def _fire(reminder_id: int) -> ReminderRun | None:
     with transaction.atomic():
         reminder = Reminder.objects.select_for_update().filter(pk=reminder_id).first()
         if reminder is None or reminder.state not in WAITING_STATES:
@@ -85,7 +102,8 @@ def recover_reminders(*, now: datetime | None = None) -> int:
     due = Reminder.objects.filter(state__in=WAITING_STATES, next_run_at__lte=now)
     enqueued = 0
     for reminder_id in due.order_by("pk").values_list("pk", flat=True):
-        if not is_queued(fire_reminder, reminder_id, by=now):
+        # Any waiting task counts, even one for later: a refused firing's retry waits so.
+        if not is_queued(fire_reminder, reminder_id):
             fire_reminder.enqueue(reminder_id)
             enqueued += 1
     _finish_done(now)

@@ -193,3 +193,18 @@ def test_a_drill_keeps_its_wall_time_across_dst() -> None:
     after = next_occurrence(reminder, datetime(2027, 3, 22, 9, 0, tzinfo=PARIS))
     assert after == datetime(2027, 3, 29, 9, 0, tzinfo=PARIS)
     assert after is not None and after.utcoffset() == timedelta(hours=2)
+
+
+def test_a_firing_refused_for_want_of_a_caller_number_is_tried_again_later(
+    provider: FakeProvider, settings: Any
+) -> None:
+    settings.ACS_CALLER_ID = ""
+    with time_machine.travel(MONDAY_9, tick=False):
+        reminder = make_reminder("+14255551001", starts_at=MONDAY_9)
+        run_tasks()
+        assert not ReminderRun.objects.exists()
+        assert recover_reminders() == 0  # its retry waits
+    settings.ACS_CALLER_ID = "+14255550009"
+    with time_machine.travel(MONDAY_9 + timedelta(seconds=31), tick=False):
+        run_tasks()
+    assert ReminderRun.objects.filter(reminder=reminder).count() == 1
