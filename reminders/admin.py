@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from reminders import permissions
 from reminders.errors import ReminderStarted
 from reminders.models import Reminder, ReminderRecipient, ReminderRun
 from reminders.services.scheduling import cancel_reminder
@@ -54,7 +55,10 @@ class ReminderAdmin(ReadOnly):
     inlines = [RecipientInline, RunInline]
     actions = ["cancel"]
 
-    @admin.action(description="Cancel the selected reminders", permissions=["view"])
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perms(permissions.CANCEL)
+
+    @admin.action(description="Cancel the selected reminders", permissions=["cancel"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
         for reminder in queryset:
             try:

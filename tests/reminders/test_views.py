@@ -101,3 +101,16 @@ def test_a_form_with_no_time_is_refused_with_a_message(admin_user: User) -> None
     response = signed_in(admin_user).post("/reminders/create/", {**FORM, "starts_at": ""})
     assert response.status_code == 400
     assert "Give either a start time" in response.content.decode()
+
+
+def test_the_admin_site_cancels_a_reminder(admin_user: User) -> None:
+    admin_user.is_staff = True
+    admin_user.save()
+    with time_machine.travel(T0, tick=False):
+        reminder = make_reminder("+14255551001", starts_at=datetime(2027, 2, 1, tzinfo=UTC))
+        response = signed_in(admin_user).post(
+            "/admin/reminders/reminder/",
+            {"action": "cancel", "_selected_action": [reminder.pk]},
+        )
+    assert response.status_code == 302
+    assert Reminder.objects.get().state == ReminderState.CANCELLED
