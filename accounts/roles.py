@@ -80,6 +80,12 @@ ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("escalations", "change_escalationstep"),
     ("escalations", "delete_escalationstep"),
     ("escalations", "view_escalationstep"),
+    # Reminders and drills: made and cancelled (never edited: a run copies them), and read.
+    ("reminders", "add_reminder"),
+    ("reminders", "change_reminder"),
+    ("reminders", "view_reminder"),
+    ("reminders", "view_reminderrecipient"),
+    ("reminders", "view_reminderrun"),
 )
 
 ROLE_PERMISSIONS: dict[Role, tuple[tuple[str, str], ...]] = {

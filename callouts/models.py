@@ -15,7 +15,7 @@ from incidents.models import Incident
 
 
 class Outcome(models.TextChoices):
-    """How one attempt ended. Only the first two mean the person was reached."""
+    """How one attempt ended. The first two mean the person was reached (and gave an answer)."""
 
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     DECLINED_BY_KEY = "declined_by_key", "Cannot help (by key)"
@@ -25,9 +25,11 @@ class Outcome(models.TextChoices):
     NO_ANSWER = "no_answer", "No answer"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled (call-out stopped)"
+    CALL_BACK = "call_back", "Asked to be called back later (by key)"
 
 
-REACHED_OUTCOMES = frozenset({Outcome.ACKNOWLEDGED, Outcome.DECLINED_BY_KEY})
+# Answered by key: their confirmation plays on when the call-out stops ("call me back" too).
+REACHED_OUTCOMES = frozenset({Outcome.ACKNOWLEDGED, Outcome.DECLINED_BY_KEY, Outcome.CALL_BACK})
 # Retried by the default policy: every way of not getting an answer.
 DEFAULT_RETRY_OUTCOMES = [
     Outcome.ANSWERED_NO_KEY.value,
@@ -165,6 +167,11 @@ class Callout(models.Model):
     # that took ~100 ms at 10,000 recipients, on every change of the counts).
     timed_calls = models.PositiveIntegerField(default=0, editable=False)
     timed_call_seconds = models.FloatField(default=0.0, editable=False)
+    # Nobody is called in these local hours (callouts.quiet_hours), in each recipient's zone,
+    # else this one ("" is UTC): reminders set them, for first tries and retries alike.
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [
@@ -224,6 +231,7 @@ class Recipient(models.Model):
     attempts_made = models.PositiveSmallIntegerField(default=0)
     # While pending after a try: not to be called again before this time.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True, help_text="IANA; for quiet hours.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -25,6 +25,7 @@ from callouts.services.recovery import recover
 from calls.background import run_worker
 from escalations.services.recovery import recover_escalations
 from integrations.services.recovery import recover_alerts
+from reminders.services.firing import recover_reminders
 from webhooks.services.recovery import recover_deliveries
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,9 @@ def after_ring_sweep() -> None:
     alerts = recover_alerts()
     if alerts:
         logger.warning("Recovered %d alerts a stopped worker left queued.", alerts)
+    fired = recover_reminders()
+    if fired:
+        logger.warning("Enqueued again %d reminder firings a stopped worker held.", fired)
 
 
 async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> None:

@@ -11,6 +11,7 @@ class KeyAction(StrEnum):
     DECLINE = "decline"  # "I cannot help": reached, and not called again
     JOIN_BRIDGE = "join_bridge"  # acknowledged, and put through to the incident's bridge call
     REPLAY = "replay"  # hear the message again from the start
+    CALL_BACK = "call_back"  # "call me back later": tried again after the policy's wait
 
 
 KEYS = frozenset("0123456789*#")
@@ -24,11 +25,25 @@ DEFAULT_KEYPAD: dict[str, str] = {
 }
 
 # Keys whose press records an answer (and ends the call after a spoken confirmation).
-ANSWERING_ACTIONS = frozenset({KeyAction.ACKNOWLEDGE, KeyAction.DECLINE, KeyAction.JOIN_BRIDGE})
+ANSWERING_ACTIONS = frozenset(
+    {KeyAction.ACKNOWLEDGE, KeyAction.DECLINE, KeyAction.JOIN_BRIDGE, KeyAction.CALL_BACK}
+)
+
+# The map reminders start with: confirm, cancel the appointment, call me back later.
+REMINDER_KEYPAD: dict[str, str] = {
+    "1": KeyAction.ACKNOWLEDGE,
+    "2": KeyAction.DECLINE,
+    "3": KeyAction.CALL_BACK,
+    "*": KeyAction.REPLAY,
+}
 
 
 def default_keypad() -> dict[str, str]:
     return dict(DEFAULT_KEYPAD)
+
+
+def reminder_keypad() -> dict[str, str]:
+    return {key: str(action) for key, action in REMINDER_KEYPAD.items()}
 
 
 def validate_keypad(value: Any) -> None:

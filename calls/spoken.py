@@ -24,6 +24,8 @@ class Spoken(StrEnum):
     # "Thank you. Your acknowledgement has been recorded. This call will now end, and you will
     # be called into the incident bridge."
     JOINING_BRIDGE = "confirm-join-bridge"
+    # "Thank you. We will call you back later. Goodbye."
+    CALLING_BACK = "confirm-call-back"
 
 
 def spoken_path(spoken: Spoken) -> Path:

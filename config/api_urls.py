@@ -24,6 +24,7 @@ from contacts.api import ContactGroupViewSet, ContactViewSet
 from escalations.api import EscalationPolicyViewSet, IncidentEscalationViewSet
 from incidents.api import IncidentViewSet
 from integrations.api import AlertIntakeView, IntegrationViewSet
+from reminders.api import ReminderViewSet
 from webhooks.api import WebhookViewSet
 
 app_name = "api"
@@ -42,6 +43,7 @@ router.register("prompts", AudioPromptViewSet, basename="prompt")
 router.register("integrations", IntegrationViewSet, basename="integration")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("escalation-policies", EscalationPolicyViewSet, basename="escalation-policy")
+router.register("reminders", ReminderViewSet, basename="reminder")
 
 
 @extend_schema(exclude=True)

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "webhooks",
     "audit",
     "escalations",
+    "reminders",
     "config",
 ]
 

@@ -31,4 +31,5 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("", include("calls.urls")),
     path("", include("incidents.urls")),
+    path("", include("reminders.urls")),
 ]

@@ -12,6 +12,14 @@ class Severity(models.TextChoices):
     MINOR = "minor", "Minor"
 
 
+class IncidentKind(models.TextChoices):
+    """What an incident is for: the operator's list shows real incidents unless asked."""
+
+    INCIDENT = "incident", "Incident"
+    REMINDER = "reminder", "Reminder"
+    DRILL = "drill", "Drill"
+
+
 class IncidentStatus(models.TextChoices):
     DECLARED = "declared", "Declared"
     ACTIVE = "active", "Active"
@@ -38,6 +46,9 @@ class Incident(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.MAJOR)
+    kind = models.CharField(
+        max_length=16, choices=IncidentKind.choices, default=IncidentKind.INCIDENT
+    )
     status = models.CharField(
         max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.DECLARED
     )
@@ -65,6 +76,9 @@ class Incident(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=IncidentStatus.values), name="incident_status_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=IncidentKind.values), name="incident_kind_is_known"
             ),
             models.CheckConstraint(
                 condition=Q(status__in=OPEN_STATUSES, closed_at__isnull=True)

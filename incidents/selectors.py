@@ -22,7 +22,7 @@ from callouts.models import Recipient, RecipientStatus
 from calls.models import Participant
 from escalations.events import escalation_snapshot
 from incidents.events import call_payload, incident_payload, participant_payload, timeline_payload
-from incidents.models import OPEN_STATUSES, Incident
+from incidents.models import OPEN_STATUSES, Incident, IncidentKind
 
 TIMELINE_LIMIT = 500
 # A call-out's recipients who answered by key, either way: the list page's "reached".
@@ -47,7 +47,12 @@ def may_view_incidents(user: User | AnonymousUser) -> bool:
 
 
 def incident_list_for(
-    user: User | AnonymousUser, *, status: str = "", severity: str = "", search: str = ""
+    user: User | AnonymousUser,
+    *,
+    status: str = "",
+    severity: str = "",
+    search: str = "",
+    kind: str = IncidentKind.INCIDENT,
 ) -> QuerySet[Incident]:
     """The list page's rows, open ones first, each with `called` (people phoned) and `reached`
     (people who answered by key), counted by subqueries that do not grow with the page.
@@ -55,9 +60,12 @@ def incident_list_for(
     A person is one identifier (number or ACS id): rung again on another call, they count once.
     A call-out's recipients count once tried; they are reached once they acknowledged or
     declined by key. People on its other calls (its bridge) count too, unless they are
-    recipients already counted so.
+    recipients already counted so. Only real incidents unless `kind` says otherwise
+    ("" for every kind): reminder runs and drills have their own pages.
     """
     incidents = incidents_for(user)
+    if kind:
+        incidents = incidents.filter(kind=kind)
     if status:
         incidents = incidents.filter(status=status)
     if severity:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audited, record_action
 from callouts.policy import Rules, chosen_rules, refuse_rules_for_bridge
-from callouts.services import start_callout, stop_callout_of_incident
+from callouts.services import Schedule, start_callout, stop_callout_of_incident
 from callouts.services.starting import check_callout
 from calls.errors import ProviderFailed
 from calls.models import AudioPrompt, CallMode, CallState
@@ -30,6 +30,7 @@ from incidents.models import (
     ALLOWED_TRANSITIONS,
     OPEN_STATUSES,
     Incident,
+    IncidentKind,
     IncidentStatus,
     Severity,
     TimelineKind,
@@ -90,6 +91,8 @@ def declare_incident(
     quorum: int | None = None,
     declared_by: User | None,
     on_declared: Callable[[Incident], None] | None = None,
+    kind: IncidentKind = IncidentKind.INCIDENT,
+    schedule: Schedule | None = None,
 ) -> Incident:
     """Declare an incident and phone `targets`; the incident becomes active once a call is out.
 
@@ -121,6 +124,8 @@ def declare_incident(
             quorum=quorum,
             declared_by=declared_by,
             on_declared=on_declared,
+            kind=kind,
+            schedule=schedule,
         )
     refuse_rules_for_bridge(policy=rules, quorum=quorum)
     played = chosen_prompt(prompt)  # a typed message is spoken before the transaction begins
@@ -166,6 +171,8 @@ def _declare_callout(
     quorum: int | None,
     declared_by: User | None,
     on_declared: Callable[[Incident], None] | None,
+    kind: IncidentKind,
+    schedule: Schedule | None,
 ) -> Incident:
     quorum = check_callout(targets=targets, quorum=quorum)  # before anything is stored
     with transaction.atomic():
@@ -175,10 +182,18 @@ def _declare_callout(
             severity=severity,
             declared_by=declared_by,
             status=IncidentStatus.ACTIVE,
+            kind=kind,
         )
         if on_declared is not None:
             on_declared(incident)
-        start_callout(incident=incident, targets=targets, prompt=prompt, rules=rules, quorum=quorum)
+        start_callout(
+            incident=incident,
+            targets=targets,
+            prompt=prompt,
+            rules=rules,
+            quorum=quorum,
+            schedule=schedule,
+        )
         broadcast_incident_listed(incident)
         said = (
             f"Declared ({incident.get_severity_display().lower()}) by "

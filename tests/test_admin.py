@@ -6,10 +6,12 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from calls.models import CallMode
 from integrations.models import Alert, Integration
+from reminders.services.firing import fire_due
 from tests.callouts.declared import declared_callout
 from tests.escalations.scenario import declare, policy
 from tests.factories import (
@@ -21,6 +23,7 @@ from tests.factories import (
     TimelineEntryFactory,
     UserFactory,
 )
+from tests.reminders.conftest import make_reminder
 
 # Read-only in the admin site: they change only through services and provider events.
 NO_ADD_PAGE = {
@@ -34,6 +37,8 @@ NO_ADD_PAGE = {
     "webhooks.delivery",
     "audit.auditentry",  # append-only: only the services write it
     "escalations.escalation",
+    "reminders.reminder",  # made on the dashboard or the API (the service enqueues its firing)
+    "reminders.reminderrun",
     "django_tasks_database.dbtaskresult",  # the task engine's own admin: its rows are its own
 }
 
@@ -55,6 +60,8 @@ def test_changelist_add_and_change_pages_load_for_every_model() -> None:
     declared_callout(1, by=root)
     Alert.objects.create(integration=Integration.objects.get(), body="{}")
     declare(policy(([contact.phone_number], CallMode.BROADCAST, 60)))  # a policy, an escalation
+    reminder = make_reminder("+14255551009", starts_at=timezone.now())
+    fire_due(reminder_id=reminder.pk)  # a run, its incident and call-out
 
     for model in admin.site._registry:
         label = model._meta.label_lower

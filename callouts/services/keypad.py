@@ -54,16 +54,20 @@ _OUTCOMES = {
     KeyAction.ACKNOWLEDGE: (Outcome.ACKNOWLEDGED, RecipientStatus.ACKNOWLEDGED),
     KeyAction.DECLINE: (Outcome.DECLINED_BY_KEY, RecipientStatus.DECLINED),
     KeyAction.JOIN_BRIDGE: (Outcome.ACKNOWLEDGED, RecipientStatus.ACKNOWLEDGED),
+    # Still being called until the call ends; settling then schedules their next try.
+    KeyAction.CALL_BACK: (Outcome.CALL_BACK, RecipientStatus.DIALLING),
 }
 _SAID = {
     KeyAction.ACKNOWLEDGE: "acknowledged",
     KeyAction.DECLINE: "cannot help",
     KeyAction.JOIN_BRIDGE: "acknowledged and asked to join the bridge call",
+    KeyAction.CALL_BACK: "asked to be called back later",
 }
 _CONFIRMATIONS = {
     KeyAction.ACKNOWLEDGE: Spoken.ACKNOWLEDGED,
     KeyAction.DECLINE: Spoken.DECLINED,
     KeyAction.JOIN_BRIDGE: Spoken.JOINING_BRIDGE,
+    KeyAction.CALL_BACK: Spoken.CALLING_BACK,
 }
 
 

@@ -23,6 +23,7 @@ from callouts.models import (
     Recipient,
     RecipientStatus,
 )
+from callouts.quiet_hours import not_before
 from callouts.services.telling import tell_finished, tell_outcome
 from callouts.services.waking import wake_waiting_callouts
 from callouts.tasks import is_queued, pace_callout
@@ -147,7 +148,9 @@ def recipient_status(recipient: Recipient, callout: Callout, outcome: Outcome) -
         return RecipientStatus.DECLINED
     if not callout.is_running:
         return RecipientStatus.STOPPED
-    if recipient.attempts_made < callout.max_attempts and outcome in callout.retry_outcomes:
+    # "Call me back later" is always tried again while the policy allows another attempt.
+    retried = outcome in callout.retry_outcomes or outcome == Outcome.CALL_BACK
+    if recipient.attempts_made < callout.max_attempts and retried:
         return RecipientStatus.PENDING
     return RecipientStatus.FAILED if outcome == Outcome.FAILED else RecipientStatus.NOT_REACHED
 
@@ -159,7 +162,14 @@ def _move_recipient(
     retry = status == RecipientStatus.PENDING
     recipient.status = status
     recipient.next_attempt_at = (
-        ended_at + timedelta(seconds=callout.retry_wait_seconds) if retry else None
+        not_before(
+            ended_at + timedelta(seconds=callout.retry_wait_seconds),
+            quiet_start=callout.quiet_start,
+            quiet_end=callout.quiet_end,
+            zone=recipient.time_zone or callout.time_zone,
+        )
+        if retry
+        else None
     )
     recipient.save(update_fields=["status", "next_attempt_at", "updated_at"])
 

@@ -20,6 +20,7 @@ grant_integrations = importlib.import_module(
 grant_webhooks = importlib.import_module("accounts.migrations.0006_grant_webhook_permissions")
 grant_audit = importlib.import_module("accounts.migrations.0007_grant_audit_permissions")
 grant_escalations = importlib.import_module("accounts.migrations.0008_grant_escalation_permissions")
+grant_reminders = importlib.import_module("accounts.migrations.0009_grant_reminder_permissions")
 
 
 @pytest.mark.django_db
@@ -45,6 +46,8 @@ def test_frozen_migration_tables_match_the_roles_module() -> None:
         frozen[role] |= {("audit", c) for c in codenames}
     for role, codenames in grant_escalations.GRANTS.items():
         frozen[role] |= {("escalations", c) for c in codenames}
+    for role, codenames in grant_reminders.GRANTS.items():
+        frozen[role] |= {("reminders", c) for c in codenames}
     assert frozen == {role.value: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
 
 

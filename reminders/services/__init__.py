@@ -1,0 +1,1 @@
+"""Every change to a reminder goes through these functions (split by concern)."""
