@@ -67,6 +67,11 @@ ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("webhooks", "view_delivery"),
     ("webhooks", "change_delivery"),
     ("webhooks", "view_deliveryattempt"),
+    # The call rates reports estimate cost with.
+    ("reports", "add_callrates"),
+    ("reports", "change_callrates"),
+    ("reports", "delete_callrates"),
+    ("reports", "view_callrates"),
 )
 
 ROLE_PERMISSIONS: dict[Role, tuple[tuple[str, str], ...]] = {

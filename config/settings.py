@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "callouts",
     "integrations",
     "webhooks",
+    "reports",
     "config",
 ]
 

@@ -18,6 +18,9 @@ grant_integrations = importlib.import_module(
     "accounts.migrations.0005_grant_integration_permissions"
 )
 grant_webhooks = importlib.import_module("accounts.migrations.0006_grant_webhook_permissions")
+grant_call_rates = importlib.import_module(
+    "accounts.migrations.0009_grant_call_rates_permissions"
+)
 
 
 @pytest.mark.django_db
@@ -39,6 +42,8 @@ def test_frozen_migration_tables_match_the_roles_module() -> None:
         frozen[role] |= {("integrations", c) for c in codenames}
     for role, codenames in grant_webhooks.GRANTS.items():
         frozen[role] |= {("webhooks", c) for c in codenames}
+    for role, codenames in grant_call_rates.GRANTS.items():
+        frozen[role] |= {("reports", c) for c in codenames}
     assert frozen == {role.value: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
 
 
