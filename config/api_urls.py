@@ -23,6 +23,7 @@ from calls.api import AudioPromptViewSet, CallViewSet
 from contacts.api import ContactGroupViewSet, ContactViewSet
 from incidents.api import IncidentViewSet
 from integrations.api import AlertIntakeView, IntegrationViewSet
+from reports.api import IncidentReportViewSet
 from webhooks.api import WebhookViewSet
 
 app_name = "api"
@@ -34,6 +35,7 @@ router.register("groups", ContactGroupViewSet, basename="group")
 router.register("incidents", IncidentViewSet, basename="incident")
 # An incident's call-out: /incidents/{id}/callout/, .../recipients/ (its own app's viewset).
 router.register("incidents", IncidentCalloutViewSet, basename="incident-callout")
+router.register("incidents", IncidentReportViewSet, basename="incident-report")
 router.register("calls", CallViewSet, basename="call")
 router.register("prompts", AudioPromptViewSet, basename="prompt")
 router.register("integrations", IntegrationViewSet, basename="integration")

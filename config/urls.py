@@ -29,4 +29,5 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("", include("calls.urls")),
     path("", include("incidents.urls")),
+    path("", include("reports.urls")),
 ]
