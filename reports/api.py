@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import renderers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from accounts.permissions import RolePermissions
@@ -53,6 +54,12 @@ class IncidentReportViewSet(viewsets.GenericViewSet[Incident]):
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         return ReportOutput
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Errors answer in the API's JSON shape, even to a request for CSV.
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)
 
     @extend_schema(
         parameters=[FORMAT],

@@ -105,8 +105,8 @@ class _Line:
 
 
 def csv_stream(records: Iterable[Record], columns: list[str]) -> Iterator[str]:
-    writer = csv.DictWriter(_Line(), fieldnames=columns)  # type: ignore[arg-type]
-    yield writer.writeheader()  # type: ignore[func-returns-value]
+    writer = csv.DictWriter(_Line(), fieldnames=columns)
+    yield writer.writeheader()
     for record in records:
         yield writer.writerow({k: "" if v is None else v for k, v in record.items()})
 

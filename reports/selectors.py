@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from itertools import batched
+from itertools import islice
+from typing import TypeVar
 
 from django.db.models import Q
 from django.utils import timezone
@@ -29,6 +30,7 @@ from incidents.models import Incident, TimelineEntry
 from reports.cost import ZERO, Rates, billed_minutes, leg_cost
 
 CHUNK = 500
+T = TypeVar("T")
 ACKNOWLEDGE_TONE = "1"  # on a bridge (calls.services.applying)
 ESCALATION_WORDS = ("escalat",)
 
@@ -51,6 +53,10 @@ class AttemptRow:
     answered_at: datetime | None
     ended_at: datetime | None
     keys: str
+
+    @property
+    def outcome_label(self) -> str:
+        return Outcome(self.outcome).label if self.outcome else "in progress"
 
 
 @dataclass
@@ -153,6 +159,13 @@ class Summary:
         for attempt in person.attempts:
             key = attempt.outcome or "in_progress"
             self.outcomes[key] = self.outcomes.get(key, 0) + 1
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (itertools.batched arrives with Python 3.12)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def percentile(values: list[float], p: float) -> float | None:

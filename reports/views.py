@@ -40,7 +40,9 @@ def incident_report(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @require_safe
 @requires(Action.VIEW)
-def incident_export(request: HttpRequest, incident_id: str, table: str, fmt: str) -> HttpResponse:
+def incident_export(
+    request: HttpRequest, incident_id: str, table: str, fmt: str
+) -> StreamingHttpResponse:
     incident = _incident_or_404(request, int(incident_id))  # the URL says digits
     return export_response(incident, table=table, fmt=fmt)
 
