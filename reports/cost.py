@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from reports.models import CallRates
 
-ZERO = Decimal(0)
+ZERO = Decimal("0.0000")  # the rates' four places, so that sums print alike
 
 
 @dataclass(frozen=True)
