@@ -9,6 +9,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from integrations.models import Alert, Integration
+from reports.models import CallRates
 from tests.callouts.declared import declared_callout
 from tests.factories import (
     CallEventFactory,
@@ -48,6 +49,7 @@ def test_changelist_add_and_change_pages_load_for_every_model() -> None:
     call_command("seed_demo", stdout=io.StringIO())  # the default prompt, numbers, presets
     SubscriptionFactory.create(events=["incident.declared"])
     declared_callout(1)  # a call-out, its recipient and its pacing task; a webhook delivery
+    CallRates.objects.create(pstn_per_minute="0.013", voip_per_minute="0.004")
     Alert.objects.create(integration=Integration.objects.get(), body="{}")
 
     for model in admin.site._registry:
