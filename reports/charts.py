@@ -81,7 +81,9 @@ def outcomes_chart(counts: dict[str, int]) -> SafeString:
             f'class="bar outcome-{escape(outcome)}"/>',
             f'<text x="{PLOT_LEFT + width + 4:.1f}" y="{y + 14}" class="tick">{n}</text>',
         ]
-    desc = ", ".join(f"{outcome}: {n}" for outcome, n in rows) or "No attempts."
+    if not rows:
+        body.append(f'<text x="{PLOT_LEFT}" y="24" class="tick">No call-out attempts.</text>')
+    desc = ", ".join(f"{outcome}: {n}" for outcome, n in rows) or "No call-out attempts."
     return _svg(20 + LANE * max(len(rows), 1), "Attempts by outcome", desc, body, "outcomes")
 
 
