@@ -201,6 +201,11 @@ def people_of(incident: Incident, *, rates: Rates | None) -> Iterator[PersonRow]
     )
     for identifiers in batched(others.iterator(chunk_size=CHUNK), CHUNK):
         people = {i: PersonRow(i, i, None) for i in identifiers}
+        contacts = Participant.objects.filter(
+            call__incident=incident, identifier__in=identifiers, contact__isnull=False
+        ).values_list("identifier", "contact__name", "contact_id")
+        for identifier, name, contact_id in contacts:  # named even if they never joined
+            people[identifier].name, people[identifier].contact_id = name, contact_id
         _fill(incident, people, now=now, rates=rates, recipients=())
         yield from sorted(people.values(), key=_first_joined)
 
