@@ -18,9 +18,7 @@ grant_integrations = importlib.import_module(
     "accounts.migrations.0005_grant_integration_permissions"
 )
 grant_webhooks = importlib.import_module("accounts.migrations.0006_grant_webhook_permissions")
-grant_call_rates = importlib.import_module(
-    "accounts.migrations.0009_grant_call_rates_permissions"
-)
+grant_call_rates = importlib.import_module("accounts.migrations.0009_grant_call_rates_permissions")
 
 
 @pytest.mark.django_db

@@ -41,9 +41,7 @@ def test_the_report_of_a_finished_incident_draws_its_charts_and_prints(
     script(emulator, MARGARET[1], outcome="answer", answerAfterMs=12_000, hangUpAfterMs=10_000)
     script(emulator, ALAN[1], outcome="no-answer")
     page = sign_in(browser, live_server_url, "operator")
-    incident_url = declare(
-        page, "Report me", group="On-call engineers", contacts=(MARGARET[0],)
-    )
+    incident_url = declare(page, "Report me", group="On-call engineers", contacts=(MARGARET[0],))
     for name in (ADA[0], GRACE[0], MARGARET[0]):
         expect_state(page, name, "left")
     page.get_by_role("button", name="Resolve incident").click()
