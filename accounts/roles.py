@@ -86,6 +86,11 @@ ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = OPERATOR_PERMISSIONS + (
     ("reminders", "view_reminder"),
     ("reminders", "view_reminderrecipient"),
     ("reminders", "view_reminderrun"),
+    # The call rates reports estimate cost with.
+    ("reports", "add_callrates"),
+    ("reports", "change_callrates"),
+    ("reports", "delete_callrates"),
+    ("reports", "view_callrates"),
 )
 
 ROLE_PERMISSIONS: dict[Role, tuple[tuple[str, str], ...]] = {

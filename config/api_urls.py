@@ -25,6 +25,7 @@ from escalations.api import EscalationPolicyViewSet, IncidentEscalationViewSet
 from incidents.api import IncidentViewSet
 from integrations.api import AlertIntakeView, IntegrationViewSet
 from reminders.api import ReminderViewSet
+from reports.api import IncidentReportViewSet
 from webhooks.api import WebhookViewSet
 
 app_name = "api"
@@ -38,6 +39,7 @@ router.register("incidents", IncidentViewSet, basename="incident")
 router.register("incidents", IncidentCalloutViewSet, basename="incident-callout")
 # Its escalation: POST /incidents/{id}/escalate/ ("escalate now").
 router.register("incidents", IncidentEscalationViewSet, basename="incident-escalation")
+router.register("incidents", IncidentReportViewSet, basename="incident-report")
 router.register("calls", CallViewSet, basename="call")
 router.register("prompts", AudioPromptViewSet, basename="prompt")
 router.register("integrations", IntegrationViewSet, basename="integration")

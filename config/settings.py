@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "audit",
     "escalations",
     "reminders",
+    "reports",
     "config",
 ]
 

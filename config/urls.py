@@ -32,4 +32,5 @@ urlpatterns = [
     path("", include("calls.urls")),
     path("", include("incidents.urls")),
     path("", include("reminders.urls")),
+    path("", include("reports.urls")),
 ]

@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 from calls.models import CallMode
 from integrations.models import Alert, Integration
 from reminders.services.firing import fire_due
+from reports.models import CallRates
 from tests.callouts.declared import declared_callout
 from tests.escalations.scenario import declare, policy
 from tests.factories import (
@@ -58,6 +59,8 @@ def test_changelist_add_and_change_pages_load_for_every_model() -> None:
     SubscriptionFactory.create(events=["incident.declared"])
     # A call-out, its recipient and its pacing task; a webhook delivery; an audit entry.
     declared_callout(1, by=root)
+    declared_callout(1)  # a call-out, its recipient and its pacing task; a webhook delivery
+    CallRates.objects.create(pstn_per_minute="0.013", voip_per_minute="0.004")
     Alert.objects.create(integration=Integration.objects.get(), body="{}")
     declare(policy(([contact.phone_number], CallMode.BROADCAST, 60)))  # a policy, an escalation
     reminder = make_reminder("+14255551009", starts_at=timezone.now())

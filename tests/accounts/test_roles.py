@@ -21,6 +21,7 @@ grant_webhooks = importlib.import_module("accounts.migrations.0006_grant_webhook
 grant_audit = importlib.import_module("accounts.migrations.0007_grant_audit_permissions")
 grant_escalations = importlib.import_module("accounts.migrations.0008_grant_escalation_permissions")
 grant_reminders = importlib.import_module("accounts.migrations.0009_grant_reminder_permissions")
+grant_call_rates = importlib.import_module("accounts.migrations.0010_grant_call_rates_permissions")
 
 
 @pytest.mark.django_db
@@ -48,6 +49,8 @@ def test_frozen_migration_tables_match_the_roles_module() -> None:
         frozen[role] |= {("escalations", c) for c in codenames}
     for role, codenames in grant_reminders.GRANTS.items():
         frozen[role] |= {("reminders", c) for c in codenames}
+    for role, codenames in grant_call_rates.GRANTS.items():
+        frozen[role] |= {("reports", c) for c in codenames}
     assert frozen == {role.value: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
 
 
