@@ -200,6 +200,7 @@ class IncidentViewSet(
         filters = IncidentFilter(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         lookups = {
+            "kind": "kind",
             "status": "status",
             "severity": "severity",
             "declared_after": "declared_at__gte",

@@ -20,6 +20,11 @@ class IncidentKind(models.TextChoices):
     DRILL = "drill", "Drill"
 
 
+# What a list of incidents shows unless asked for another kind, in the dashboard and the API:
+# reminder runs and drills have their own pages.
+LISTED_KIND = IncidentKind.INCIDENT
+
+
 class IncidentStatus(models.TextChoices):
     DECLARED = "declared", "Declared"
     ACTIVE = "active", "Active"

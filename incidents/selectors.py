@@ -22,7 +22,7 @@ from callouts.models import Recipient, RecipientStatus
 from calls.models import Participant
 from escalations.events import escalation_snapshot
 from incidents.events import call_payload, incident_payload, participant_payload, timeline_payload
-from incidents.models import OPEN_STATUSES, Incident, IncidentKind
+from incidents.models import LISTED_KIND, OPEN_STATUSES, Incident
 
 TIMELINE_LIMIT = 500
 # A call-out's recipients who answered by key, either way: the list page's "reached".
@@ -52,7 +52,7 @@ def incident_list_for(
     status: str = "",
     severity: str = "",
     search: str = "",
-    kind: str = IncidentKind.INCIDENT,
+    kind: str = LISTED_KIND,
 ) -> QuerySet[Incident]:
     """The list page's rows, open ones first, each with `called` (people phoned) and `reached`
     (people who answered by key), counted by subqueries that do not grow with the page.

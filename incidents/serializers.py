@@ -19,12 +19,24 @@ from calls.services.prompts import DEFAULT_PROMPT, TypedMessage, prompt_choice
 from calls.speech import DEFAULT_VOICE, MAX_TEXT_LENGTH, VOICE_CHOICES
 from escalations.models import EscalationPolicy
 from escalations.services.declaring import declaring_mode
-from incidents.models import Incident, IncidentStatus, Severity, TimelineEntry
+from incidents.models import (
+    LISTED_KIND,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    Severity,
+    TimelineEntry,
+)
 
 
 class IncidentFilter(serializers.Serializer[None]):
     """Query parameters of `GET /api/incidents/`."""
 
+    kind = serializers.ChoiceField(
+        choices=IncidentKind.choices,
+        default=LISTED_KIND,
+        help_text="Real incidents unless asked: reminder runs and drills are incidents too.",
+    )
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     declared_after = serializers.DateTimeField(
@@ -128,6 +140,7 @@ class IncidentOutput(serializers.ModelSerializer[Incident]):
             "id",
             "title",
             "description",
+            "kind",
             "severity",
             "status",
             "declared_by",

@@ -18,7 +18,6 @@ from decimal import Decimal
 from itertools import islice
 from typing import TypeVar
 
-from django.db.models import Q
 from django.utils import timezone
 
 from callouts.models import REACHED_OUTCOMES, Attempt, Outcome, Recipient
@@ -26,13 +25,12 @@ from calls import callback_events as ev
 from calls import callbacks as cb
 from calls.keypad import ANSWERING_ACTIONS, key_action
 from calls.models import CallEvent, Participant
-from incidents.models import Incident, TimelineEntry
+from incidents.models import Incident, TimelineEntry, TimelineKind
 from reports.cost import ZERO, Rates, billed_minutes, leg_cost
 
 CHUNK = 500
 T = TypeVar("T")
 ACKNOWLEDGE_TONE = "1"  # on a bridge (calls.services.applying)
-ESCALATION_WORDS = ("escalat",)
 
 
 @dataclass
@@ -334,11 +332,9 @@ def timeline_of(incident: Incident) -> Iterator[TimelineEntry]:
 
 
 def escalations_of(incident: Incident) -> list[TimelineEntry]:
-    """Timeline entries about escalation, whatever recorded them (no model of its own yet)."""
-    about = Q()
-    for word in ESCALATION_WORDS:
-        about |= Q(text__icontains=word)
-    return list(incident.timeline.filter(about).select_related("actor").order_by("at", "id"))
+    """The steps its escalation took and how it stopped, as the escalation recorded them."""
+    steps = incident.timeline.filter(kind=TimelineKind.ESCALATION)
+    return list(steps.select_related("actor").order_by("at", "id"))
 
 
 def acknowledgements_over_time(people: Iterable[PersonRow]) -> list[tuple[float, int]]:

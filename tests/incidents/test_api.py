@@ -11,7 +11,7 @@ from django.utils import timezone
 from callouts.models import Callout
 from calls.models import Call, CallMode, CallState, ParticipantState
 from contacts.models import Contact
-from incidents.models import IdempotencyKey, Incident, IncidentStatus
+from incidents.models import IdempotencyKey, Incident, IncidentKind, IncidentStatus
 from tests.callouts.conftest import run_tasks
 from tests.conftest import FakeProvider, Listener, token_client
 from tests.factories import (
@@ -79,6 +79,23 @@ def test_list_filters_by_status_severity_and_declared_range(viewer: User) -> Non
     since = (now - timedelta(days=1)).isoformat()
     assert old.pk not in ids(declared_after=since)
     assert ids(severity="critical", declared_before=since) == {old.pk}
+
+
+@pytest.mark.django_db
+def test_list_shows_real_incidents_unless_asked_for_another_kind(viewer: User) -> None:
+    incident = IncidentFactory.create()
+    run = IncidentFactory.create(kind=IncidentKind.REMINDER)
+    client = token_client(viewer)
+
+    def rows(**params: str) -> list[tuple[int, str]]:
+        response = client.get("/api/incidents/", params)
+        assert response.status_code == 200, response.json()
+        return [(row["id"], row["kind"]) for row in response.json()["results"]]
+
+    assert rows() == [(incident.pk, "incident")]  # as the dashboard's list
+    assert rows(kind="reminder") == [(run.pk, "reminder")]
+    assert client.get(f"/api/incidents/{run.pk}/").json()["kind"] == "reminder"
+    assert client.get("/api/incidents/", {"kind": "meeting"}).status_code == 400
 
 
 @pytest.mark.django_db

@@ -7,10 +7,14 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from calls.models import CallMode
 from contacts.models import Contact, ContactGroup
+from escalations.services.stepping import escalate_now
 from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry
 from tests.conftest import FakeProvider
+from tests.escalations.scenario import A, B, declare, policy
+from tests.factories import CallerNumberFactory, UserFactory
 from tests.reports.histories import CALLOUT_PEOPLE, at, bridge_history, callout_history, set_rates
 
 pytestmark = pytest.mark.django_db
@@ -28,20 +32,37 @@ def test_the_report_shows_figures_charts_with_text_and_the_timeline(
 ) -> None:
     set_rates()
     incident = callout_history().incident
-    with at(301):
-        add_timeline_entry(
-            incident_id=incident.pk, kind=TimelineKind.ACTION, text="Escalated to the on-call lead."
-        )
     page = client.get(f"/incidents/{incident.pk}/report/").content.decode()
     assert '<dd data-figure="targeted">5</dd>' in page
     assert '<dd data-figure="p50">1:20</dd>' in page and '<dd data-figure="p90">2:56</dd>' in page
     assert page.count("<svg") == 3 and page.count("<desc") == 3
     assert "Attempts by outcome: acknowledged 3, no_answer 3, declined_by_key 1." in page
     assert "0.0910 EUR" in page and "0.0130 EUR per PSTN minute" in page
-    assert "Escalated to the on-call lead." in page.split('id="escalations"')[1]
+    assert 'id="escalations"' not in page  # it had no escalation policy
     assert "css/report.css" in page
     detail = client.get(f"/incidents/{incident.pk}/").content.decode()
     assert f'href="/incidents/{incident.pk}/report/"' in detail
+
+
+def test_the_report_lists_the_steps_the_escalation_took(
+    provider: FakeProvider, client: Client
+) -> None:
+    CallerNumberFactory.create()
+    made = policy(([A], CallMode.BROADCAST, 600), ([B], CallMode.BROADCAST, 0))
+    operator = UserFactory.create(username="olga")
+    with at(0):
+        incident = declare(made)
+    with at(60):
+        escalate_now(incident=incident, actor=operator)
+        # Other lines about escalating are the timeline's, not steps.
+        add_timeline_entry(
+            incident_id=incident.pk, kind=TimelineKind.ACTION, text="Escalating to the vendor too."
+        )
+    page = client.get(f"/incidents/{incident.pk}/report/").content.decode()
+    steps = page.split('id="escalations"')[1].split("</ul>")[0]
+    assert steps.count("<li>") == 2
+    assert "(olga escalated now)." in steps
+    assert "vendor" not in steps and "Escalating to the vendor too." in page
 
 
 def test_the_bridge_report_draws_each_stretch(provider: FakeProvider, client: Client) -> None:
