@@ -27,6 +27,7 @@ from callouts.models import Attempt, Callout, Outcome, RecipientStatus, StopReas
 from callouts.services.bridging import ring_into_bridge
 from callouts.services.stopping import stop_callout_after_commit
 from callouts.services.telling import tell_answer
+from callouts.services.waking import wake_waiting_callouts
 from calls import callback_events as ev
 from calls.controls import is_connected
 from calls.keypad import ANSWERING_ACTIONS, KeyAction, key_action
@@ -205,7 +206,10 @@ def _confirm(call_id: int, attempt_id: int, action: KeyAction) -> None:
 
 
 def _hang_up(call_id: int, said: str) -> None:
-    hang_up_each(Call.objects.filter(pk=call_id), actor=None, said=said)
+    if not hang_up_each(Call.objects.filter(pk=call_id), actor=None, said=said):
+        # Its line is free from now (callouts.services.pacing): the next call need not wait
+        # for this one's last events.
+        wake_waiting_callouts(now=timezone.now())
 
 
 def _confirmed_action(context: str | None, attempt: Attempt) -> KeyAction | None:

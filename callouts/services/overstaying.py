@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from callouts.models import Attempt
 from callouts.services.keypad import hung_up_after_answer
+from callouts.services.waking import wake_waiting_callouts
 from calls.errors import ProviderFailed
 from calls.models import CallState
 from calls.services.actions import hang_up_call
@@ -48,6 +49,8 @@ def hang_up_overstaying(*, now: datetime | None = None) -> int:
             logger.warning("Could not hang up call %s; will try again.", attempt.call_id)
         else:
             hung_up += 1
+    if hung_up:  # their lines are free from now (callouts.services.pacing)
+        wake_waiting_callouts(now=timezone.now())
     return hung_up
 
 

@@ -1,8 +1,11 @@
 """Pacing call-outs: each due recipient gets an attempt in a free slot of a caller number, at a
 start time the global start rate allows.
 
-An attempt holds one slot of its caller number from the moment it is created until its call has
-ended (`ended_at`), so counting the attempts not ended is counting the calls in flight. Every
+An attempt holds one slot of its caller number from the moment it is created until its call is
+ending: the provider has accepted our hang-up or reported it terminating, and it ends the call
+then (a call's last events, its Terminated among them, come a second or so later, and a line
+waiting for them stood idle). So counting the attempts neither ended (`ended_at`) nor ending is
+counting the calls in flight. Every
 pacer (any worker, any call-out) locks the active caller numbers before counting: on PostgreSQL
 pacers take turns there, so two of them never fill the same free slot; SQLite has one writer
 anyway. The start rate is one row (StartClock), locked the same way, holding the next free start
@@ -41,7 +44,7 @@ from callouts.services.placing import place
 from callouts.services.settling import anyone_left, finish_callout
 from callouts.services.waking import wake_waiting_callouts
 from callouts.tasks import is_queued, pace_callout, place_attempt
-from calls.models import Call, CallMode, Participant
+from calls.models import Call, CallMode, CallState, Participant
 from calls.services.write_queue import serialized_writes
 from incidents.events import batched_broadcasts
 
@@ -149,10 +152,15 @@ def require_caller_number() -> None:
         raise NoCallerNumber(NO_CALLER_NUMBER)
 
 
+# Calls whose line is free again (see the module).
+ENDING = (CallState.TERMINATING, CallState.TERMINATED)
+
+
 def free_slots(numbers: list[CallerNumber]) -> dict[CallerNumber, int]:
     """How many more calls each of `numbers` may have in flight, across every call-out."""
     in_flight = dict(
         Attempt.objects.filter(ended_at__isnull=True, caller_number__in=numbers)
+        .exclude(call__state__in=ENDING)
         .order_by()  # else the model's ordering joins the GROUP BY
         .values("caller_number")
         .annotate(n=Count("id"))

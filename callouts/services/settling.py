@@ -2,7 +2,9 @@
 
 An attempt is settled once, when its call has ended (the provider's Terminated, applied by
 calls.services.applying and handed here by callouts.following) or when its create-call failed
-(callouts.services.placing). Settling frees its caller number's slot, so it wakes the pacer.
+(callouts.services.placing). Its caller number's line was freed when the call began ending
+(callouts.services.pacing), which woke the pacer; settling wakes it too, for a call whose ending
+came unannounced.
 
 Locks, in this order (pacing and stopping take the call-out first too): the attempt (its call
 before it, on the applier's path), then the call-out, then the recipient.
@@ -55,6 +57,9 @@ def on_call_state(batch: CallBatch, attempt: Attempt, event: ev.CallStateChanged
             window = timedelta(seconds=attempt.recipient.callout.answer_window_seconds)
             attempt.hang_up_at = timezone.now() + window
         attempt.save(update_fields=["answered_at", "hang_up_at"])
+    elif event.state == ev.CallState.TERMINATING:
+        # The provider is ending it: its line is free (callouts.services.pacing).
+        wake_waiting_callouts(now=timezone.now())
     elif event.state == ev.CallState.TERMINATED:
         settle_attempt(
             attempt=attempt, outcome=_unanswered_outcome(batch, attempt, event), at=event.event_time

@@ -11,9 +11,16 @@ from callouts.models import Outcome, RecipientStatus
 from callouts.tasks import join_bridge
 from calls.models import Call, CallMode, CallState, MediaState, ParticipantState
 from incidents.models import TimelineKind
+from tests.callouts.conftest import queued
 from tests.callouts.lines import Lines, answered, attempt_of, cancelled, played, state, tone
 from tests.conftest import FakeProvider, fake_transport
-from tests.factories import AttemptFactory, AudioPromptFactory, CallFactory, ParticipantFactory
+from tests.factories import (
+    AttemptFactory,
+    AudioPromptFactory,
+    CallFactory,
+    ParticipantFactory,
+    RecipientFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +84,18 @@ def test_1_acknowledges_at_once_then_confirms_aloud_and_hangs_up_when_that_has_p
     assert len(sent(provider, "/Hangup")) == 1
     call.refresh_from_db()
     assert call.state == CallState.TERMINATING
+
+
+def test_hanging_up_after_the_confirmation_wakes_the_pacer_for_the_line_it_frees(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = connected_call(lines, provider)
+    RecipientFactory.create(callout=attempt_of(call).recipient.callout)  # waits for a line
+    lines.run(lines.deliver(call, tone(call, "1")))
+    assert not queued("pace_callout")
+    lines.run(lines.deliver(call, played(call, confirmation_context(provider))))
+    assert len(sent(provider, "/Hangup")) == 1
+    assert len(queued("pace_callout")) == 1  # before the call's Terminated comes
 
 
 def test_2_records_that_they_cannot_help_and_a_failed_confirmation_still_ends_the_call(

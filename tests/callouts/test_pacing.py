@@ -19,10 +19,18 @@ from callouts.models import (
     StartClock,
 )
 from callouts.policy import Rules
-from callouts.services.pacing import pace
+from callouts.services.pacing import free_slots, pace
 from callouts.tasks import pace_callout
-from calls.models import CallMode, CallState
-from tests.callouts.conftest import in_flight, queued, ring_out, run_tasks, start_callout
+from calls.models import Call, CallMode, CallState
+from tests.callouts.conftest import (
+    call_state,
+    deliver,
+    in_flight,
+    queued,
+    ring_out,
+    run_tasks,
+    start_callout,
+)
 from tests.conftest import FakeProvider
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -129,6 +137,25 @@ def test_an_ended_call_frees_its_slot_for_the_next_person(
     fifth = callout.recipients.get(position=5)
     assert fifth.status == RecipientStatus.DIALLING
     assert fifth.attempts.get().caller_number == ended.caller_number
+
+
+def test_a_line_is_free_once_its_call_is_ending_not_only_once_it_has_ended(
+    pool: Any, provider: FakeProvider
+) -> None:
+    callout = start_callout(6, rules=Rules(max_attempts=1))
+    run_tasks()
+    assert free_slots(pool) == {number: 0 for number in pool}
+    ending = Attempt.objects.order_by("pk").first()
+    assert ending is not None
+    call = Call.objects.get(pk=ending.call_id)
+    deliver(call, call_state(call, "Terminating"))  # its Terminated is yet to come
+    ending.refresh_from_db()
+    assert ending.ended_at is None
+    assert free_slots(pool)[ending.caller_number] == 1
+    # The ending woke the pacer, which gives the line to the next person.
+    assert run_tasks() == ["pace_callout"] and len(provider.requests) == 5
+    assert callout.recipients.get(position=5).attempts.get().caller_number == ending.caller_number
+    assert free_slots(pool)[ending.caller_number] == 0
 
 
 def test_numbers_are_shared_by_call_outs_and_a_free_slot_goes_to_one_waiting(
