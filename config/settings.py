@@ -253,6 +253,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.models.IncidentStatus",
         "SeverityEnum": "incidents.models.Severity",
+        "IncidentKindEnum": "incidents.models.IncidentKind",
+        "TimelineKindEnum": "incidents.models.TimelineKind",
         "CallStateEnum": "calls.models.CallState",
         "ParticipantStateEnum": "calls.models.ParticipantState",
         "CalloutStateEnum": "callouts.models.CalloutState",
