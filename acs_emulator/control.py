@@ -2,10 +2,12 @@
 
 It scripts the simulated people, injects faults, shows the calls and acts for a person on a call.
 The two person actions also accept the plain HTML forms of the page and then redirect back to it.
+Unauthenticated, like Azurite's: it refuses changes asked for by another site's page, and its
+answers are not readable from other origins.
 """
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -30,12 +32,39 @@ VIEWS = {"full": call_json, "summary": call_summary_json}
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
+# Unauthenticated, so a page of another site must neither drive it nor read it: no CORS
+# headers ever, and these keep its answers out of other origins' frames and script tags.
+SAME_ORIGIN_ONLY = {
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+}
+SAFE_METHODS = ("GET", "HEAD")
+CROSS_SITE = ApiError(
+    403, "CrossSiteRequest", "The emulator's control API takes no requests from other sites' pages."
+)
+
+
+def _from_another_site(request: Request) -> bool:
+    """What a browser says about where a request comes from; scripts say nothing, and a page
+    of another site cannot make its browser stay silent."""
+    fetched_from = request.headers.get("sec-fetch-site")
+    if fetched_from is not None and fetched_from not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc != request.headers.get("host")
+
+
 def _guarded(endpoint: Endpoint) -> Endpoint:
     async def guarded(request: Request) -> Response:
         try:
-            return await endpoint(request)
+            if request.method not in SAFE_METHODS and _from_another_site(request):
+                raise CROSS_SITE
+            response = await endpoint(request)
         except ApiError as error:
-            return error_response(error)
+            response = error_response(error)
+        response.headers.update(SAME_ORIGIN_ONLY)
+        return response
 
     return guarded
 

@@ -1,5 +1,5 @@
-"""Checks for how the process is put together: the provider's API version and callback
-audience (always), and the emulator mount (deploy-time)."""
+"""Checks for how the process is put together: the provider's API version, callback audience
+and that there is a provider at all (always), and the emulator mount (deploy-time)."""
 
 from typing import Any
 
@@ -34,6 +34,22 @@ def check_provider_api_version(**kwargs: Any) -> list[CheckMessage]:
     return []
 
 
+@register()
+def check_there_is_a_provider(**kwargs: Any) -> list[CheckMessage]:
+    if settings.ACS_CONNECTION_STRING or settings.ACS_EMULATOR_ENABLED:
+        return []
+    return [
+        Error(
+            "DEBUG is off and ACS_CONNECTION_STRING is empty: there is no provider to place "
+            "calls through. The embedded ACS emulator is a development tool, served only with "
+            "DEBUG or ACS_EMULATOR=embedded.",
+            hint="Set ACS_CONNECTION_STRING to the real resource, or ACS_EMULATOR=embedded to "
+            "serve the emulator on purpose (a demo or staging server).",
+            id="config.E004",
+        )
+    ]
+
+
 @register(Tags.security, deploy=True)
 def check_emulator_is_not_public_by_accident(**kwargs: Any) -> list[CheckMessage]:
     if not settings.ACS_EMULATOR_ENABLED:
@@ -50,11 +66,11 @@ def check_emulator_is_not_public_by_accident(**kwargs: Any) -> list[CheckMessage
         ]
     return [
         Error(
-            f"No ACS_CONNECTION_STRING: the ACS emulator is served at {where}, and its "
-            "unauthenticated control API lets anyone press keys (fake acknowledgements), inject "
-            "faults and reset it.",
-            hint="Set ACS_CONNECTION_STRING to the real resource, or ACS_EMULATOR=embedded to "
-            "serve the emulator on purpose (a demo or staging server).",
+            f"DEBUG is on and there is no ACS_CONNECTION_STRING: the ACS emulator is served at "
+            f"{where}, and its unauthenticated control API lets anyone press keys (fake "
+            "acknowledgements), inject faults and reset it.",
+            hint="Set DEBUG=false and ACS_CONNECTION_STRING to the real resource, or "
+            "ACS_EMULATOR=embedded to serve the emulator on purpose (a demo or staging server).",
             id="config.E001",
         )
     ]

@@ -16,13 +16,13 @@ def with_embedded_emulator(django_app: ASGIApp) -> ASGIApp:
     """Route /acs-emulator/... to the emulator and everything else to `django_app`."""
     prefix = settings.ACS_EMULATOR_PATH
     if not settings.DEBUG:
-        # Outside development this is a server others may reach: say so where operators look.
-        log = logger.warning if settings.ACS_EMULATOR_EMBEDDED_ON_PURPOSE else logger.error
-        log(
-            "The ACS emulator is served at %s/ with its unauthenticated control API (%s). Set "
-            "ACS_CONNECTION_STRING for a real resource; `manage.py check --deploy` says more.",
+        # Served on purpose (ACS_EMULATOR=embedded) on a server others may reach: say so where
+        # operators look.
+        logger.warning(
+            "The ACS emulator is served at %s/ with its unauthenticated control API "
+            "(ACS_EMULATOR=embedded). Set ACS_CONNECTION_STRING for a real resource; "
+            "`manage.py check --deploy` says more.",
             prefix,
-            "ACS_EMULATOR=embedded" if settings.ACS_EMULATOR_EMBEDDED_ON_PURPOSE else "by default",
         )
     emulator = build_app(
         EmulatorConfig(

@@ -327,14 +327,14 @@ ESCALATION_TIME_SCALE = env_float("ESCALATION_TIME_SCALE", 1.0, minimum=0.0)
 # Subscriptions need https:// URLs; plain http:// only to this machine, and only with this.
 WEBHOOK_ALLOW_LOCAL_HTTP = env_bool("WEBHOOK_ALLOW_LOCAL_HTTP", default=DEBUG)
 
-ACS_EMULATOR_ENABLED = not ACS_CONNECTION_STRING
-# The emulator's control API (press keys, inject faults, reset) is unauthenticated, so serving
-# it from a deployment takes this explicit "embedded"; `check --deploy` refuses it otherwise.
+# The emulator's control API (press keys, inject faults, reset) is unauthenticated, so it is a
+# development tool: served only with DEBUG, or on a deployment with this explicit "embedded".
 ACS_EMULATOR_EMBEDDED_ON_PURPOSE = env_choice("ACS_EMULATOR", ("embedded",)) == "embedded"
-if ACS_EMULATOR_EMBEDDED_ON_PURPOSE and not ACS_EMULATOR_ENABLED:
+if ACS_EMULATOR_EMBEDDED_ON_PURPOSE and ACS_CONNECTION_STRING:
     raise ImproperlyConfigured(
         "ACS_EMULATOR=embedded contradicts ACS_CONNECTION_STRING: unset one of them."
     )
+ACS_EMULATOR_ENABLED = not ACS_CONNECTION_STRING and (DEBUG or ACS_EMULATOR_EMBEDDED_ON_PURPOSE)
 ACS_EMULATOR_PATH = "/acs-emulator"
 # Speeds up (below 1) or slows down the emulator's simulated people and audio.
 ACS_EMULATOR_TIME_SCALE = env_float("ACS_EMULATOR_TIME_SCALE", 1.0)

@@ -50,12 +50,28 @@ def test_deploy_check_warns_about_the_in_memory_channel_layer() -> None:
     assert "incidents.W001" in result.stderr
 
 
-def test_deploy_check_refuses_the_unauthenticated_emulator_on_the_public_app() -> None:
+def test_with_debug_off_the_emulator_is_not_served_and_without_a_resource_nothing_starts() -> None:
     env = {k: v for k, v in PRODUCTION_LIKE.items() if k != "ACS_CONNECTION_STRING"}
-    result = run_manage("check", "--deploy", env=env)
+    result = run_manage("check", env=env)  # not only --deploy: any command that checks
+    assert result.returncode != 0
+    assert "config.E004" in result.stderr
+    assert "ACS_CONNECTION_STRING" in result.stderr
+    mounted = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; from config import asgi;"
+        " print(settings.ACS_EMULATOR_ENABLED, asgi.http_app is asgi.django_asgi_app)",
+        env=env,
+    )
+    assert mounted.stdout.split() == ["False", "True"], mounted.stderr
+
+
+def test_deploy_check_refuses_the_emulator_served_because_debug_is_on() -> None:
+    env = {k: v for k, v in PRODUCTION_LIKE.items() if k != "ACS_CONNECTION_STRING"}
+    result = run_manage("check", "--deploy", env=env | {"DEBUG": "true"})
     assert result.returncode != 0
     assert "config.E001" in result.stderr
-    assert "ACS_CONNECTION_STRING" in result.stderr
 
 
 def test_an_explicitly_embedded_emulator_passes_the_deploy_check_loudly() -> None:
