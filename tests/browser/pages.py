@@ -94,8 +94,9 @@ def count(page: Page, key: str) -> Locator:
 
 
 def visible_buttons(scope: Locator) -> list[str]:
-    buttons = scope.get_by_role("button")
-    return sorted(b.inner_text() for b in buttons.all() if b.is_visible())
+    # One read of the page as it is: listing the buttons and then reading each one raced the
+    # re-render (a button gone between the two made Playwright wait 30 s for it).
+    return sorted(scope.get_by_role("button").filter(visible=True).all_inner_texts())
 
 
 def expect_buttons(scope: Locator, names: list[str]) -> None:
