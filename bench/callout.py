@@ -24,13 +24,10 @@ import argparse
 import asyncio
 import json
 import random
-import statistics
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +37,7 @@ from acs_emulator import EMULATOR_RESOURCE_ID
 from acs_emulator.__main__ import connection_string
 from acs_emulator.signature import generate_access_key
 from bench.dashboards import close_dashboards, open_dashboards
+from bench.ledger import busiest_second, compare, handovers, ledger_once_calls_end, start_rate
 from bench.server import (
     LOAD_CORE,
     SERVER_CORE,
@@ -49,6 +47,7 @@ from bench.server import (
     django_data,
     free_port,
     manage,
+    peak_rss_mb,
     pin_to_load_core,
     problems,
     running,
@@ -256,7 +255,7 @@ def _measure(
         left_up=left_up,
         declare_small_s=small_s,
         declare_big_s=big_s,
-        rss_mb=_peak_rss_mb(worker.pid),
+        rss_mb=peak_rss_mb(worker.pid),
     )
 
 
@@ -288,18 +287,6 @@ def _declare(api: httpx.Client, numbers: list[str]) -> tuple[float, int]:
     return seconds, int(response.json()["id"])
 
 
-def ledger_once_calls_end(phones: httpx.Client, within: float) -> dict[str, Any]:
-    """The emulator's list of calls once none is in flight (the last confirmations play after
-    a call-out has finished), or after `within` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        ledger: dict[str, Any] = phones.get("/emulator/calls", params={"view": "summary"}).json()
-        in_flight = sum(caller["inFlight"] for caller in ledger["callers"].values())
-        if not in_flight or time.monotonic() > deadline:
-            return ledger
-        time.sleep(0.2)
-
-
 async def _until_finished(base_url: str, incident: int, cookie: str, timeout: float) -> None:
     """Return once the incident's dashboard hears that its call-out is no longer running."""
     dashboard = (await open_dashboards(base_url, incident, cookie, 1))[0]
@@ -315,62 +302,6 @@ async def _until_finished(base_url: str, incident: int, cookie: str, timeout: fl
         raise SystemExit(f"the call-out was still running after {timeout:g} s.") from None
     finally:
         await close_dashboards([dashboard])
-
-
-def start_rate(calls: list[dict[str, Any]]) -> tuple[float, float]:
-    """From the emulator's list of ended calls: calls created per second between the first
-    creation and the last, and the mean time a call held its line (created to ended)."""
-    created = sorted(_moment(c["createdAt"]) for c in calls)
-    held = [(_moment(c["endedAt"]) - _moment(c["createdAt"])).total_seconds() for c in calls]
-    return (len(created) - 1) / (created[-1] - created[0]).total_seconds(), statistics.fmean(held)
-
-
-def handovers(calls: list[dict[str, Any]], limit: int) -> list[float]:
-    """Seconds from each call's end, while its caller number was at its limit, to that
-    number's next call: how long a freed line stood idle."""
-    lines: dict[str, list[tuple[datetime, datetime]]] = {}
-    for c in calls:
-        lines.setdefault(c["callerId"], []).append((_moment(c["createdAt"]), _moment(c["endedAt"])))
-    waits = []
-    for held in lines.values():
-        for _, end in held:
-            busy = sum(1 for start, stop in held if start <= end < stop or stop == end)
-            later = [start for start, _ in held if start >= end]
-            if busy >= limit and later:
-                waits.append((min(later) - end).total_seconds())
-    return waits
-
-
-def compare(calls: list[dict[str, Any]], tried: dict[str, list[str]]) -> tuple[int, int]:
-    """Calls beyond each recipient's attempts, and attempts without a call."""
-    per_target = Counter(target for c in calls for target in c["targets"])
-    duplicates = sum(max(n - len(tried.get(t, [])), 0) for t, n in per_target.items())
-    missing = sum(max(len(outcomes) - per_target[t], 0) for t, outcomes in tried.items())
-    return duplicates, missing
-
-
-def busiest_second(calls: list[dict[str, Any]]) -> int:
-    """The most calls created within any one second."""
-    created = sorted(_moment(c["createdAt"]) for c in calls)
-    most, first = 0, 0
-    for last, moment in enumerate(created):
-        while (moment - created[first]).total_seconds() >= 1:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
-
-
-def _peak_rss_mb(pid: int) -> float:
-    """VmHWM (the peak resident set) of `pid` and its child processes, in MB."""
-    total_kb = 0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        status = Path(f"/proc/{current}/status").read_text()
-        total_kb += int(status.split("VmHWM:")[1].split()[0])
-        for task in Path(f"/proc/{current}/task").iterdir():
-            pending += [int(child) for child in (task / "children").read_text().split()]
-    return total_kb / 1024
 
 
 def _wait_for_emulator(phones: httpx.Client) -> None:
@@ -447,10 +378,6 @@ def _summarise(outcomes: list[Outcome]) -> None:
 
 def _names(cls: type[Options]) -> list[str]:
     return [f.name for f in dataclass_fields(cls)]
-
-
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 def _json(text: str) -> dict[str, Any]:

@@ -288,3 +288,16 @@ def _wait_until_healthy(port: int, process: "subprocess.Popen[bytes]") -> None:
 def pin_to_load_core() -> None:
     """Keep this (load-generating) process off the server's core."""
     os.sched_setaffinity(0, {LOAD_CORE})
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM (the peak resident set) of `pid` and its child processes, in MB."""
+    total_kb = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        status = Path(f"/proc/{current}/status").read_text()
+        total_kb += int(status.split("VmHWM:")[1].split()[0])
+        for task in Path(f"/proc/{current}/task").iterdir():
+            pending += [int(child) for child in (task / "children").read_text().split()]
+    return total_kb / 1024

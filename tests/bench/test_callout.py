@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from bench.callout import Outcome, busiest_second, compare, handovers, start_rate
+from bench.callout import Outcome
+from bench.ledger import busiest_second, compare, handovers, start_rate
 
 START = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
