@@ -272,6 +272,7 @@ def _script_people(phones: httpx.Client, numbers: list[str], no_answer: float) -
                 "answerAfterMs": chance.randint(1000, 3000),
                 "tones": "1",
                 "tonesAfterMs": chance.randint(2000, 5000),
+                "tonesAfter": "message",  # counted from the message's start, as people listen
             }
         phones.put(f"/emulator/behaviours/{number}", json=behaviour).raise_for_status()
 
