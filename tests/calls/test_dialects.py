@@ -80,3 +80,16 @@ def test_the_issuer_follows_the_endpoint_unless_set(settings: Any) -> None:
 
 def test_the_embedded_emulator_has_a_resource_id_by_default(settings: Any) -> None:
     assert settings.ACS_RESOURCE_ID == EMULATOR_RESOURCE_ID  # the emulator's audience
+
+
+def test_the_app_and_the_emulator_speak_the_versions_the_sdk_knows() -> None:
+    """The list is a fact about ACS, kept twice on purpose (the emulator imports nothing of the
+    app, and the app nothing of the emulator): this test holds both to Microsoft's SDK."""
+    from azure.communication.callautomation._api_versions import DEFAULT_VERSION, ApiVersion
+
+    from acs_emulator.config import GA_API_VERSIONS
+
+    sdk_versions = tuple(v.value for v in ApiVersion)
+    assert sdk_versions == GA_VERSIONS
+    assert sdk_versions == GA_API_VERSIONS
+    assert NEWEST_GA_VERSION == DEFAULT_VERSION
