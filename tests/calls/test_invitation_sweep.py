@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 
+from callouts.worker import after_ring_sweep
 from calls.models import Call, ParticipantState
 from calls.services import invite_to_call, resend_pending_invitations
 from calls.services.inviting import RESEND_AFTER
@@ -139,4 +140,16 @@ def test_a_resend_that_fails_again_on_the_way_is_tried_on_a_later_sweep(
         assert resend_pending_invitations() == 1
 
     assert len({s.request_id for s in invitations.to(ADA)}) == 1
+    assert call.participants.get(identifier=ADA).state == ParticipantState.RINGING
+
+
+@pytest.mark.django_db
+def test_the_workers_ring_sweep_sends_them_again(operator: User, invitations: Invitations) -> None:
+    call = live_call()
+    crashed_invitation(call, operator, invitations)
+
+    with time_machine.travel(LATER, tick=False):
+        after_ring_sweep()
+
+    assert len(invitations.to(ADA)) == 2
     assert call.participants.get(identifier=ADA).state == ParticipantState.RINGING
