@@ -95,7 +95,11 @@ def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> 
     invitation = _record_outcomes(call=call, outcomes=outcomes, already_there=plan.already_there)
     if plan.to_send and not invitation.invited:
         reasons = {str(o.message if isinstance(o, ProviderError) else o) for o in outcomes.values()}
-        raise ProviderFailed(f"The provider did not invite them: {'; '.join(sorted(reasons))}")
+        # Not confirmed is not refused: the sweep sends those again, so the answer says so.
+        again = " (sending the invitation again)" if invitation.unconfirmed else ""
+        raise ProviderFailed(
+            f"The provider did not invite them{again}: {'; '.join(sorted(reasons))}"
+        )
     return invitation
 
 
@@ -169,7 +173,6 @@ def _repeat_or_renew(participant: Participant, now: datetime) -> None:
 def _send(provider_call_id: str, participant: Participant) -> _Outcome:
     """Send `participant`'s stored invitation; None if the provider took it. Outside any
     transaction: callbacks it triggers may arrive before it returns."""
-    assert participant.invite_request_id is not None  # noqa: S101 (set by _record_intent)
     try:
         provider_client().add_participant(
             provider_call_id,
