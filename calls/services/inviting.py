@@ -92,7 +92,7 @@ def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> 
         raise CallNotLive("The call is not connected, so it cannot be changed.")
     plan = _record_intent(call=call, targets=targets, actor=actor)
     outcomes = {p.pk: _send(call.provider_call_id, p) for p in plan.to_send}
-    invitation = _record_outcomes(call=call, outcomes=outcomes, already_there=plan.already_there)
+    invitation = _record_outcomes(outcomes=outcomes, already_there=plan.already_there)
     if plan.to_send and not invitation.invited:
         reasons = {str(o.message if isinstance(o, ProviderError) else o) for o in outcomes.values()}
         # Not confirmed is not refused: the sweep sends those again, so the answer says so.
@@ -205,7 +205,7 @@ def _error_text(outcome: ProviderError | ValueError) -> str:
 @transaction.atomic
 @batched_broadcasts()
 def _record_outcomes(
-    *, call: Call, outcomes: dict[int, _Outcome], already_there: list[Participant]
+    *, outcomes: dict[int, _Outcome], already_there: list[Participant]
 ) -> Invitation:
     locked = {
         p.pk: p
@@ -256,7 +256,7 @@ def resend_pending_invitations(*, now: datetime | None = None) -> int:
         if claimed is None:
             continue
         outcome = _send(claimed.call.provider_call_id, claimed)
-        _record_outcomes(call=claimed.call, outcomes={pk: outcome}, already_there=[])
+        _record_outcomes(outcomes={pk: outcome}, already_there=[])
         resent += 1
     return resent
 

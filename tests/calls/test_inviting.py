@@ -1,23 +1,30 @@
 """Invitations are committed before they are sent, with the repeatability pair every later send
 of them carries; the provider's answer is taken per person."""
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.db import connection
 
 from calls import signing
+from calls.client_ga import GaCallAutomationClient
 from calls.errors import ProviderFailed
 from calls.models import Participant, ParticipantState
+from calls.provider import install_client
+from calls.retry_policy import NO_RETRY
 from calls.services import invite_to_call
 from calls.targets import resolve_targets
 from tests.calls.invitations import ADA, BOB, Invitations, Sent, live_call
 from tests.conftest import fake_transport
 
 T0 = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+GA_VERSION = "2026-03-12"
 
 
 @pytest.fixture
@@ -165,3 +172,37 @@ def test_someone_whose_attempt_is_over_gets_a_new_invitation(
 
     first, second = invitations.to(ADA)
     assert first.request_id != second.request_id
+
+
+@pytest.mark.django_db
+def test_on_ga_each_person_is_one_participants_add_with_their_stored_pair(
+    operator: User, settings: Any
+) -> None:
+    settings.ACS_API_VERSION = GA_VERSION
+    sent: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(202, json={})
+
+    client = GaCallAutomationClient(
+        "endpoint=https://acs.test/;accesskey=cHc=",
+        api_version=GA_VERSION,
+        transport=httpx.MockTransport(handle),
+        retry=NO_RETRY,
+    )
+    install_client(client)
+    try:
+        call = live_call()
+        invite_to_call(call=call, targets=resolve_targets(numbers=[ADA, BOB]), actor=operator)
+    finally:
+        install_client(None)
+
+    stored = dict(call.participants.values_list("identifier", "invite_request_id"))
+    assert {r.url.path for r in sent} == {
+        f"/calling/callConnections/{call.provider_call_id}/participants:add"
+    }
+    by_target = {json.loads(r.content)["participantToAdd"]["phoneNumber"]["value"]: r for r in sent}
+    for target, request in by_target.items():
+        assert request.headers["Repeatability-Request-ID"] == str(stored[target])
+        assert json.loads(request.content)["operationContext"] == f"invite:{stored[target]}"
