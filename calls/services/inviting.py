@@ -88,8 +88,6 @@ def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> 
     committed first).
     """
     require_targets(targets)
-    if not is_connected(call):
-        raise CallNotLive("The call is not connected, so it cannot be changed.")
     plan = _record_intent(call=call, targets=targets, actor=actor)
     outcomes = {p.pk: _send(call.provider_call_id, p) for p in plan.to_send}
     invitation = _record_outcomes(outcomes=outcomes, already_there=plan.already_there)
@@ -108,6 +106,9 @@ def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> 
 def _record_intent(*, call: Call, targets: list[Target], actor: User | None) -> _Plan:
     # The call's row lock: two invitations of one person at once make one intent, one pair.
     call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
+    if not is_connected(call):
+        raise CallNotLive("The call is not connected, so it cannot be changed.")
+    targets = list({t.identifier: t for t in targets}.values())  # each person once
     now = timezone.now()
     existing = {
         p.identifier: p

@@ -34,7 +34,8 @@ def invitations() -> Iterator[Invitations]:
         yield fake
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: what the migrations made (role groups) is there, and put back after.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_invitation_is_committed_before_the_request(
     operator: User, invitations: Invitations
 ) -> None:
