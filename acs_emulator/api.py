@@ -100,9 +100,25 @@ class AcsApi:
         return JSONResponse(self._emulator.media.cancel(call, context), 202)
 
     async def invite(self, request: Request, body: bytes) -> Response:
-        call = self._call(request)
-        self._board.invite(call, parse_invite(parse_json_object(body), call.caller_id))
-        return Response(status_code=202)
+        now = datetime.now(UTC)
+        repeat = repeatability.parse_headers(request.headers, now)
+        obj = parse_json_object(body)
+
+        def invite() -> tuple[JsonObject, int]:
+            call = self._call(request)
+            self._board.invite(call, parse_invite(obj, call.caller_id))
+            return {}, 202
+
+        if repeat is None:
+            invite()
+            return Response(status_code=202)
+        # As create call: the same id within the window is answered again and rings nobody.
+        # One id names one request: the same id on another call or operation is another body.
+        digest = repeatability.body_digest({"path": request.url.path, "body": obj})
+        outcome = self._emulator.ledger.once(repeat, digest, now, invite)
+        return Response(
+            status_code=outcome.status, headers={repeatability.RESULT_HEADER: "accepted"}
+        )
 
     async def remove(self, request: Request, body: bytes) -> Response:
         call = self._call(request)

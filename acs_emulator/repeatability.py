@@ -1,9 +1,11 @@
-"""Repeatable create-call requests (OASIS Repeatable Requests 1.0, as ACS documents it elsewhere).
+"""Repeatable requests (OASIS Repeatable Requests 1.0, as ACS documents it elsewhere): create
+call and invitations in both dialects, and GA's other repeatable POSTs (acs_emulator.ga_api).
 
-A client that retries a create call resends the same `Repeatability-Request-ID` and
-`Repeatability-First-Sent`; within five minutes the emulator replays the first answer instead of
-placing a second call, whether that call still rings or has long ended. Malformed headers or a
-reused id with another body → 400; a first-sent time older than the window → 412.
+A client that retries a create call (or an invitation) resends the same
+`Repeatability-Request-ID` and `Repeatability-First-Sent`; within five minutes the emulator
+replays the first answer instead of placing a second call (ringing the person again), whether
+that call still rings or has long ended. Malformed headers or a reused id with another body →
+400; a first-sent time older than the window → 412.
 """
 
 import hashlib

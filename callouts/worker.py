@@ -23,6 +23,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from callouts.services.overstaying import hang_up_overstaying
 from callouts.services.recovery import recover
 from calls.background import run_worker
+from calls.services import resend_pending_invitations
 from escalations.services.recovery import recover_escalations
 from integrations.services.recovery import recover_alerts
 from reminders.services.firing import recover_reminders
@@ -92,7 +93,8 @@ def recover_and_log() -> None:
 
 
 def after_ring_sweep() -> None:
-    """The worker's share of each ring sweep: recover lost work, end calls that outstay."""
+    """The worker's share of each ring sweep: recover lost work (invitations among it), end
+    calls that outstay."""
     recover_and_log()
     hung_up = hang_up_overstaying()
     if hung_up:
@@ -106,6 +108,9 @@ def after_ring_sweep() -> None:
     fired = recover_reminders()
     if fired:
         logger.warning("Enqueued again %d reminder firings a stopped worker held.", fired)
+    invitations = resend_pending_invitations()
+    if invitations:
+        logger.warning("Sent again %d invitations nobody confirmed.", invitations)
 
 
 async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> None:

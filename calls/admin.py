@@ -26,6 +26,7 @@ class ParticipantInline(admin.TabularInline[Participant, Call]):
         "joined_at",
         "left_at",
         "keys_pressed",
+        "last_error",
     )
     can_delete = False
 

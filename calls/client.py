@@ -84,8 +84,11 @@ class CallAutomationClient(SignedClient):
     # - play_audio: every transient failure. The worst a repeat does is queue the prompt twice
     #   (results carry our operation context either way); not retrying leaves the call silent.
     # - invite_participants: only when the request certainly never arrived (no connection, or
-    #   429). A repeat of an invite that took effect rings the person a second time, and the
-    #   preview API has no repeatability headers for it; the InviteResult event settles the rest.
+    #   429). A repeat of an invite that took effect rings the person a second time; the
+    #   InviteResult event settles the rest.
+    # - add_participant with a repeatability pair: every transient failure, as create_call (the
+    #   emulator honours the pair on invitations too; the preview documentation never mentions
+    #   it). Without a pair, as invite_participants.
 
     def create_call(
         self,
@@ -181,12 +184,7 @@ class CallAutomationClient(SignedClient):
         """Ring more people into the call; the outcome arrives as an InviteResult event. A
         ProviderUnavailable that is not ProviderUnreachable means the invite may have gone out.
         Raises ProviderError, ValueError."""
-        body: dict[str, Any] = {
-            "participants": wire_targets(targets),
-            "operationContext": non_empty("operation_context", operation_context),
-        }
-        if caller_id is not None:
-            body["alternateCallerId"] = wire_phone_number(caller_id)
+        body = _invite_body(targets, operation_context, caller_id)
         path = call_path(call_id, "participants")
         self._request("invite_participants", "POST", path, body=body, retry_if=never_arrived)
 
@@ -238,10 +236,24 @@ class CallAutomationClient(SignedClient):
         request_id: uuid.UUID | None = None,
         first_sent: datetime | None = None,
     ) -> None:
-        """Invite one person (invite_participants): the preview has neither a ring timeout nor
-        repeatability here, so those are not sent. Raises ProviderError, ValueError."""
-        self.invite_participants(
-            call_id, targets=[target], operation_context=operation_context, caller_id=caller_id
+        """Invite one person (invite_participants), with `request_id`/`first_sent` as
+        Repeatability headers if given (see create_call); the preview has no ring timeout, so
+        `invitation_timeout` is not sent. Raises ProviderError, ValueError."""
+        if request_id is None and first_sent is None:
+            self.invite_participants(
+                call_id, targets=[target], operation_context=operation_context, caller_id=caller_id
+            )
+            return
+        if request_id is None or first_sent is None:
+            raise ValueError("Pass request_id and first_sent together, or neither.")
+        body = _invite_body([target], operation_context, caller_id)
+        headers = {
+            "Repeatability-Request-ID": str(request_id),
+            "Repeatability-First-Sent": signing.http_date(first_sent),
+        }
+        path = call_path(call_id, "participants")
+        self._request(
+            "add_participant", "POST", path, body=body, headers=headers, retry_if=transient
         )
 
     # What the preview has no operation for: refused before anything is sent.
@@ -300,6 +312,18 @@ class CallAutomationClient(SignedClient):
     def list_participants(self, call_id: str) -> tuple[ParticipantInfo, ...]:
         """Raises NotSupportedByDialect (the roster comes in ParticipantsUpdated events)."""
         _unsupported("list_participants")
+
+
+def _invite_body(
+    targets: Sequence[str], operation_context: str, caller_id: str | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "participants": wire_targets(targets),
+        "operationContext": non_empty("operation_context", operation_context),
+    }
+    if caller_id is not None:
+        body["alternateCallerId"] = wire_phone_number(caller_id)
+    return body
 
 
 def _unsupported(operation: str, what: str = "") -> NoReturn:

@@ -141,6 +141,15 @@ class Participant(models.Model):
     # claimed before the request): a join whose request was lost (a worker killed after the
     # commit) is asked again by the sweep.
     keys_listened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # An invitation into a running call (calls.services.inviting), stored before the request:
+    # its Repeatability-Request-ID (also its operation context) and -First-Sent, so a retry or
+    # the resend sweep rings them once. Empty for people a create-call dialled.
+    invite_request_id = models.UUIDField(null=True, blank=True, editable=False)
+    invite_first_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the invitation last went out: the sweep leaves one still in flight alone.
+    invite_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Why the provider refused their invitation ("<code>: <message>").
+    last_error = models.CharField(max_length=500, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

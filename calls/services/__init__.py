@@ -3,13 +3,13 @@
 from calls.services.actions import (
     cancel_media,
     hang_up_call,
-    invite_to_call,
     play_prompt,
     remove_participant,
 )
 from calls.services.again import redial_call, ring_participant_again
 from calls.services.applying import apply_pending_events
 from calls.services.ingest import ingest_callback, store_callbacks
+from calls.services.inviting import invite_to_call, resend_pending_invitations
 from calls.services.placing import place_call, prepare_calls, retry_call
 from calls.services.ringing import expire_unanswered
 
@@ -25,6 +25,7 @@ __all__ = [
     "prepare_calls",
     "redial_call",
     "remove_participant",
+    "resend_pending_invitations",
     "retry_call",
     "ring_participant_again",
     "store_callbacks",

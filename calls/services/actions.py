@@ -1,11 +1,10 @@
-"""What operators do to a running call: invite, remove, play, stop the audio, hang up."""
+"""What operators do to a running call: remove, play, stop the audio, hang up (inviting people
+is calls.services.inviting)."""
 
 import hashlib
 import uuid
-from dataclasses import dataclass
 from typing import Literal
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audited, record_action
-from calls.controls import OVER, WAITING, can_remove, is_connected
+from calls.controls import WAITING, can_remove, is_connected
 from calls.errors import CallNotLive, NoDefaultPrompt
 from calls.models import (
     CALL_STATE_RANK,
@@ -28,94 +27,16 @@ from calls.provider import provider_client, provider_request, provider_speaks_te
 from calls.provider_types import FileSource, PlaySource, TextSource
 from calls.services.announcements import announce, save_and_announce
 from calls.services.prompts import DEFAULT_PROMPT, UseDefault, chosen_prompt
-from calls.services.ringing import start_ringing
 from calls.speech import VOICES, speech_digest
 from calls.spoken import Spoken, spoken_url
-from calls.targets import Target, require_targets
-from incidents.events import batched_broadcasts
 from incidents.models import TimelineKind
-from incidents.timeline import actor_name, add_timeline_entry, names
+from incidents.timeline import actor_name
 
 
 def _require_live(call: Call) -> str:
     if not is_connected(call):
         raise CallNotLive("The call is not connected, so it cannot be changed.")
     return call.provider_call_id
-
-
-@dataclass(frozen=True)
-class Invitation:
-    """What invite_to_call did: who it rang, and who it left alone because they are already
-    on the call or ringing."""
-
-    invited: list[Participant]
-    already_there: list[Participant]
-
-    @property
-    def summary(self) -> str:
-        parts = []
-        if self.invited:
-            parts.append(f"Ringing {names(self.invited)}.")
-        if self.already_there:
-            verb = "is" if len(self.already_there) == 1 else "are"
-            parts.append(f"{names(self.already_there)} {verb} already on the call or ringing.")
-        return " ".join(parts)
-
-
-@audited
-def invite_to_call(*, call: Call, targets: list[Target], actor: User | None) -> Invitation:
-    """Ring `targets` into the running call; people already on it or ringing are skipped, and
-    the answer says who was. Raises NothingToCall when `targets` is empty, CallNotLive,
-    ProviderFailed.
-    """
-    require_targets(targets)
-    provider_call_id = _require_live(call)
-    wanted = {t.identifier for t in targets}
-    busy = list(
-        call.participants.select_related("contact")
-        .exclude(state__in=OVER)
-        .filter(identifier__in=wanted)
-    )
-    busy_ids = {p.identifier for p in busy}
-    targets = [t for t in targets if t.identifier not in busy_ids]
-    if not targets:
-        with transaction.atomic():
-            _record_call_action(call, AuditAction.INVITE, Invitation([], busy).summary, actor)
-        return Invitation(invited=[], already_there=busy)
-    with provider_request("invite them"):
-        provider_client().invite_participants(
-            provider_call_id,
-            targets=[t.identifier for t in targets],
-            operation_context=f"invite:{uuid.uuid4()}",
-            caller_id=settings.ACS_CALLER_ID,
-        )
-    invited = _record_invited(call=call, targets=targets, actor=actor)
-    return Invitation(invited=invited, already_there=busy)
-
-
-@transaction.atomic
-@batched_broadcasts()
-def _record_invited(*, call: Call, targets: list[Target], actor: User | None) -> list[Participant]:
-    invited = []
-    for target in targets:
-        participant, created = Participant.objects.get_or_create(
-            call=call, identifier=target.identifier, defaults={"contact": target.contact}
-        )
-        if not created and participant.state in OVER:
-            participant.state = ParticipantState.INVITED
-            participant.joined_at = participant.left_at = None
-            participant.save(update_fields=["state", "joined_at", "left_at", "updated_at"])
-        invited.append(participant)
-    # The provider dials them straight away (a roster snapshot may already have joined them).
-    invited_ids = [p.pk for p in invited]
-    start_ringing(Participant.objects.select_related("contact", "call").filter(pk__in=invited_ids))
-    invited = list(Participant.objects.select_related("contact").filter(pk__in=invited_ids))
-    said = f"{actor_name(actor)} invited {names(invited)}."
-    add_timeline_entry(
-        incident_id=call.incident_id, kind=TimelineKind.ACTION, text=said, actor=actor
-    )
-    _record_call_action(call, AuditAction.INVITE, said, actor)
-    return invited
 
 
 def _record_call_action(call: Call, action: AuditAction, said: str, actor: User | None) -> None:

@@ -8,7 +8,7 @@ from audit.services import audited, record_action
 from calls.controls import WAITING, can_redial, can_ring_again, is_connected
 from calls.errors import CannotRingAgain, ProviderFailed
 from calls.models import Call, CallMode, Participant, ParticipantState
-from calls.services.actions import invite_to_call
+from calls.services.inviting import invite_to_call
 from calls.services.placing import place_call, prepare_calls
 from calls.targets import Target
 from incidents.models import Incident

@@ -291,7 +291,11 @@ def _apply_play_result(batch: CallBatch, event: ev.PlayResult) -> None:
 
 def _apply_invite_result(batch: CallBatch, event: ev.InviteResult) -> None:
     if event.succeeded:
-        return  # The roster snapshot that follows shows them joining.
+        # Confirmed, so never sent again (calls.services.inviting); the roster snapshot that
+        # follows shows them joining.
+        invited = batch.in_state(ParticipantState.INVITED)
+        start_ringing(p for p in invited if p.identifier in event.participants)
+        return
     waiting = batch.in_state(ParticipantState.INVITED, ParticipantState.RINGING)
     for participant in (p for p in waiting if p.identifier in event.participants):
         participant.state = ParticipantState.FAILED

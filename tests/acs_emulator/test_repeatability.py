@@ -1,5 +1,6 @@
-"""Repeatability-Request-ID on create call: one id places one call, however often and whenever
-(within the window) the request comes again, and even when its copies arrive at once."""
+"""Repeatability-Request-ID on create call and on invitations: one id places one call (or rings
+one person once), however often and whenever (within the window) the request comes again, and
+even when its copies arrive at once."""
 
 import threading
 import time
@@ -16,6 +17,7 @@ from tests.acs_emulator.scenarios import (
     CALLS,
     call_body,
     calls_in_emulator,
+    established_call,
     phone,
 )
 from tests.acs_emulator.servers import Receiver
@@ -211,3 +213,71 @@ def test_first_sent_older_than_five_minutes_is_412(
 
     assert response.status_code == 412
     assert calls_in_emulator(control) == 0
+
+
+# --- Invitations: the same id rings nobody a second time ---------------------------------
+
+INVITEE = "+14255550155"
+
+
+def invitee_entries(control: httpx.Client, call_leg_id: str) -> int:
+    """How often the emulator added the invitee to the call: each ring adds an entry."""
+    people = control.get(f"/emulator/calls/{call_leg_id}").json()["participants"]
+    return sum(1 for p in people if p["rawId"] == f"4:{INVITEE}")
+
+
+def test_repeated_invitation_rings_the_person_once(
+    acs: httpx.Client, control: httpx.Client, receiver: Receiver
+) -> None:
+    call_leg_id = established_call(acs, receiver, call_body(receiver.url))
+    body = {"participants": [phone(INVITEE)], "operationContext": "invite:1"}
+    headers = repeatable(str(uuid.uuid4()))
+    path = f"{CALLS}/{call_leg_id}/participants"
+
+    first = acs.post(path, json=body, headers=headers)
+    receiver.wait_for(call_leg_id, "InviteParticipantResult")
+    again = acs.post(path, json=body, headers=headers)
+
+    assert first.status_code == again.status_code == 202
+    assert again.headers["Repeatability-Result"] == "accepted"
+    assert invitee_entries(control, call_leg_id) == 1
+    receiver.wait_for(call_leg_id, "ParticipantsUpdated", lambda d: len(d["Participants"]) == 3)
+    results = [e for e in receiver.events(call_leg_id) if e["eventType"].endswith("Result")]
+    assert len(results) == 1
+
+
+def test_invitation_without_repeatability_is_refused_for_someone_ringing(
+    acs: httpx.Client, control: httpx.Client, receiver: Receiver
+) -> None:
+    # What the repeatability headers are for: without them a repeat is a second invitation.
+    control.put(f"/emulator/behaviours/{INVITEE}", json={"outcome": "no-answer"})
+    call_leg_id = established_call(acs, receiver, call_body(receiver.url))
+    body = {"participants": [phone(INVITEE)], "operationContext": "invite:1"}
+    path = f"{CALLS}/{call_leg_id}/participants"
+
+    assert acs.post(path, json=body).status_code == 202
+    again = acs.post(path, json=body)
+
+    assert again.status_code == 400
+    assert "Repeatability-Result" not in again.headers
+
+
+def test_invitation_id_reused_with_another_body_or_call_is_400(
+    acs: httpx.Client, control: httpx.Client, receiver: Receiver
+) -> None:
+    call_leg_id = established_call(acs, receiver, call_body(receiver.url))
+    headers = repeatable(str(uuid.uuid4()))
+    path = f"{CALLS}/{call_leg_id}/participants"
+    acs.post(
+        path, json={"participants": [phone(INVITEE)], "operationContext": "a"}, headers=headers
+    )
+
+    other = acs.post(
+        path, json={"participants": [phone(INVITEE)], "operationContext": "b"}, headers=headers
+    )
+    as_call = acs.post(CALLS, json=call_body(receiver.url), headers=headers)
+
+    assert other.status_code == as_call.status_code == 400
+    assert other.headers["Repeatability-Result"] == "rejected"
+    assert invitee_entries(control, call_leg_id) == 1
+    assert calls_in_emulator(control) == 1

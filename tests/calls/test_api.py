@@ -60,10 +60,17 @@ def test_invite_rings_contacts_groups_and_numbers_skipping_people_on_the_call(
     states = {p["identifier"]: p["state"] for p in response.json()["participants"]}
     assert set(states) == {"+14255550101", "+14255550102", "+14255550103"}
     assert states["+14255550101"] == "joined"  # already on the call: not rung again
-    [invite] = provider.requests
-    assert invite.url.path == f"/calling/calls/{call.provider_call_id}/participants"
-    sent = sorted(t["phoneNumber"]["value"] for t in json.loads(invite.content)["participants"])
+    # One request per person, each with its own repeatability id (calls.services.inviting).
+    assert {r.url.path for r in provider.requests} == {
+        f"/calling/calls/{call.provider_call_id}/participants"
+    }
+    sent = sorted(
+        t["phoneNumber"]["value"]
+        for r in provider.requests
+        for t in json.loads(r.content)["participants"]
+    )
     assert sent == ["+14255550102", "+14255550103"]
+    assert len({r.headers["Repeatability-Request-ID"] for r in provider.requests}) == 2
 
 
 @pytest.mark.django_db

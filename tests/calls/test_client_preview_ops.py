@@ -1,7 +1,9 @@
 """The 2021 preview client behind the neutral interface: the operations it maps onto the
 preview's, and the ones it refuses before sending anything."""
 
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ from calls.provider_types import (
     TextSource,
     TextSourceNotSupported,
 )
+from calls.retry_policy import RetryPolicy
 from tests.calls.test_client import CALL, body_of, make_client
 
 Operation = Callable[[CallAutomationClient], Any]
@@ -81,6 +84,34 @@ def test_add_participant_is_an_invitation_of_one() -> None:
         "operationContext": "invite:1",
     }
     assert "Repeatability-Request-ID" not in provider.last.headers
+
+
+def test_add_participant_with_a_pair_sends_it_on_every_try_and_retries_transient_failures() -> None:
+    request_id, first_sent = uuid.uuid4(), datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    client, provider, _ = make_client(
+        httpx.ReadTimeout, httpx.Response(503), httpx.Response(202), retry=RetryPolicy(attempts=3)
+    )
+    client.add_participant(
+        CALL,
+        target="+15550100",
+        operation_context="invite:1",
+        request_id=request_id,
+        first_sent=first_sent,
+    )
+    assert len(provider.requests) == 3
+    assert {r.headers["Repeatability-Request-ID"] for r in provider.requests} == {str(request_id)}
+    assert {r.headers["Repeatability-First-Sent"] for r in provider.requests} == {
+        "Thu, 03 Dec 2026 10:00:00 GMT"
+    }
+
+
+def test_add_participant_refuses_half_a_pair() -> None:
+    client, provider, _ = make_client(httpx.Response(202))
+    with pytest.raises(ValueError, match="together"):
+        client.add_participant(
+            CALL, target="+15550100", operation_context="invite:1", request_id=uuid.uuid4()
+        )
+    assert provider.requests == []
 
 
 def test_remove_participant_ignores_what_the_preview_cannot_send() -> None:

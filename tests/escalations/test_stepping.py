@@ -233,13 +233,13 @@ def test_a_bridge_step_invites_its_people_into_the_connected_bridge(
     with time_machine.travel("2026-12-02 10:01:00Z", tick=False):
         run_escalation_work(escalation_id=escalation_of(incident).pk)
     invites = [p for p in provider.paths() if "participants" in p.lower()]
-    assert len(invites) == 1, provider.paths()
+    assert len(invites) == 2, provider.paths()  # one per person (calls.services.inviting)
     assert {p.identifier for p in call.participants.all()} == {A, B, C}
     escalation = escalation_of(incident)
     assert escalation.dispatched_step == escalation.current_step == 2
     with time_machine.travel("2026-12-02 10:01:01Z", tick=False):
         run_escalation_work(escalation_id=escalation.pk)  # a twin sends nothing
-    assert len([p for p in provider.paths() if "participants" in p.lower()]) == 1
+    assert len([p for p in provider.paths() if "participants" in p.lower()]) == 2
 
 
 def test_a_bridge_step_with_no_bridge_places_a_new_one(provider: FakeProvider) -> None:

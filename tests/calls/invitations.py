@@ -1,0 +1,60 @@
+"""A provider at the transport for the invitation tests: it records each invitation it is sent
+(repeatability pair and body), answers per person, and can die mid-request."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from calls.models import Call, CallState
+from tests.calls.test_callback_view import LEG
+from tests.factories import CallFactory
+
+ADA, BOB = "+14255550101", "+14255550102"
+
+
+@dataclass(frozen=True)
+class Sent:
+    target: str
+    request_id: str
+    first_sent: str
+    body: bytes
+
+
+@dataclass
+class Invitations:
+    """Answers 202 unless `answers` says otherwise for a person (a status, or an exception to
+    raise after recording the request: it arrived, and its sender never heard back)."""
+
+    sent: list[Sent] = field(default_factory=list)
+    answers: dict[str, int | Exception] = field(default_factory=dict)
+    # Run inside the request, before it is answered (to look at the database then).
+    during: Callable[[Sent], None] | None = None
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        (person,) = json.loads(request.content)["participants"]
+        sent = Sent(
+            target=person["phoneNumber"]["value"],
+            request_id=request.headers["Repeatability-Request-ID"],
+            first_sent=request.headers["Repeatability-First-Sent"],
+            body=request.content,
+        )
+        self.sent.append(sent)
+        if self.during is not None:
+            self.during(sent)
+        answer = self.answers.get(sent.target, 202)
+        if isinstance(answer, Exception):
+            raise answer
+        if answer >= 400:
+            error = {"code": "8523", "message": "Invalid target."}
+            return httpx.Response(answer, json={"error": error})
+        return httpx.Response(answer)
+
+    def to(self, target: str) -> list[Sent]:
+        return [s for s in self.sent if s.target == target]
+
+
+def live_call() -> Call:
+    call: Call = CallFactory.create(provider_call_id=LEG, state=CallState.ESTABLISHED)
+    return call
