@@ -179,7 +179,8 @@ class FaultInjector:
 
     def callback_delay_ms(self) -> int:
         """How long to hold the next delivered callback back (0: not at all)."""
-        return self.settings.delay_callback_ms if self._hit(self.settings.delay_callback_rate) else 0
+        delayed = self._hit(self.settings.delay_callback_rate)
+        return self.settings.delay_callback_ms if delayed else 0
 
     def _hit(self, rate: float) -> bool:
         return rate > 0 and self.rng.random() < rate

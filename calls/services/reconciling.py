@@ -47,7 +47,8 @@ READ_EVENT_TYPE = "Reconciled"  # what the events made from a read say they are,
 def reconcile_calls(call_ids: Iterable[int], *, limit: int | None = None) -> int:
     """Read each of these calls from the provider (those read longest ago first, at most
     `limit`, by default RECONCILE_READS_PER_SWEEP) and apply what it says; return how many
-    were read. A failed read is logged and left for the next sweep. Raises nothing."""
+    were read and applied. A failed read (or apply) is logged and left for the next sweep.
+    Raises nothing."""
     if not provider_reads_calls():
         return 0
     limit = settings.RECONCILE_READS_PER_SWEEP if limit is None else limit
@@ -107,8 +108,12 @@ def _reconcile(client: ProviderClient, call: Call) -> bool:
     except ProviderError as exc:
         logger.warning("Could not read call %s from the provider: %s", call.pk, exc)
         return False
-    with serialized_writes():
-        apply_provider_reading(call_id=call.pk, events=events)
+    try:
+        with serialized_writes():
+            apply_provider_reading(call_id=call.pk, events=events)
+    except Exception:  # One call's bad moment (a locked database) must not stop the others.
+        logger.exception("Applying what the provider said of call %s failed.", call.pk)
+        return False
     logger.info(
         "Read call %s from the provider: %s",
         call.pk,

@@ -148,7 +148,9 @@ def test_delayed_callbacks_arrive_late_and_in_order(
 
     call_leg_id = place_call(acs, call_body(receiver.url))
 
-    receiver.wait_for(call_leg_id, "CallLegStateChanged", lambda d: d["CallState"] == "Establishing")
+    receiver.wait_for(
+        call_leg_id, "CallLegStateChanged", lambda d: d["CallState"] == "Establishing"
+    )
     assert time.monotonic() - started >= 30 * TIME_SCALE  # the emulator's time runs faster
     call = control.get(f"/emulator/calls/{call_leg_id}").json()
     assert call["events"][0]["delayMs"] == 30_000
