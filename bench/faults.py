@@ -44,6 +44,7 @@ from bench.server import (
     running,
     scratch,
     serving,
+    wait_for_emulator,
     working,
 )
 from calls.dialects import NEWEST_GA_VERSION
@@ -152,7 +153,7 @@ def _run(database: str, args: argparse.Namespace, *, seed: int) -> Outcome:
                 timeout=30,
             ) as api,
         ):
-            _wait_for_emulator(phones)
+            wait_for_emulator(phones)
             numbers = [f"+{FIRST_RECIPIENT + n}" for n in range(args.recipients)]
             _script_people(phones, numbers, args.no_answer, seed)
             faults = {
@@ -231,19 +232,6 @@ def _script_people(phones: httpx.Client, numbers: list[str], no_answer: float, s
                 "tonesAfterMs": chance.randint(2000, 5000),
             }
         phones.put(f"/emulator/behaviours/{number}", json=behaviour).raise_for_status()
-
-
-def _wait_for_emulator(phones: httpx.Client) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if phones.get("/emulator/behaviours").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit("the emulator did not answer within 30 s.")
-        time.sleep(0.2)
 
 
 def _print_problems(name: str, log: Any) -> None:
