@@ -52,6 +52,7 @@ class CallbackDispatcher:
         if delivery.copies == 0:
             delivery.status = DeliveryStatus.DROPPED
             return delivery
+        delivery.delay_ms = self._faults.callback_delay_ms()
         queue = self._queues.get(call.call_leg_id)
         if queue is not None:
             queue.append((call, delivery))
@@ -64,6 +65,8 @@ class CallbackDispatcher:
         try:
             while queue:
                 call, delivery = queue[0]
+                if delivery.delay_ms:
+                    await self._config.pause(delivery.delay_ms)
                 await self._deliver(call.token_issuer, delivery)
                 call.delivered.set()
                 queue.popleft()

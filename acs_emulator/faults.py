@@ -1,5 +1,5 @@
-"""Fault injection for tests and demos: failing, throttled or slow requests; dropped or doubled
-callbacks.
+"""Fault injection for tests and demos: failing, throttled or slow requests; dropped, doubled or
+delayed callbacks.
 
 Random faults draw from one `random.Random(seed)`, so a seeded run is repeatable. `failNext` fails
 the next N signed requests outright, for tests that need exact retry counts.
@@ -27,12 +27,15 @@ FAULT_FIELDS = (
     "slowMs",
     "dropCallbackRate",
     "duplicateCallbackRate",
+    "delayCallbackRate",
+    "delayCallbackMs",
     "seed",
     "failNext",
     "createResponseAfter",
 )
 FAIL_NEXT_FIELDS = ("status", "count", "retryAfterSeconds")
 MAX_SLOW_MS = 120_000
+MAX_CALLBACK_DELAY_MS = 600_000
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,9 @@ class FaultSettings:
     slow_ms: int = 2_000
     drop_callback_rate: float = 0.0
     duplicate_callback_rate: float = 0.0
+    # A delayed callback holds up its call's later ones too: delivery stays in order per call.
+    delay_callback_rate: float = 0.0
+    delay_callback_ms: int = 5_000
     seed: int | None = None
     fail_next: FailNext | None = None
     # An event type without its prefix ("CallConnected", "CallLegStateChanged"): every
@@ -67,6 +73,8 @@ class FaultSettings:
             "slowMs": self.slow_ms,
             "dropCallbackRate": self.drop_callback_rate,
             "duplicateCallbackRate": self.duplicate_callback_rate,
+            "delayCallbackRate": self.delay_callback_rate,
+            "delayCallbackMs": self.delay_callback_ms,
             "seed": self.seed,
             "failNext": None
             if fail_next is None
@@ -93,6 +101,8 @@ def parse_faults(obj: JsonObject) -> FaultSettings:
         slow_ms=_int(obj, "slowMs", 2_000, MAX_SLOW_MS),
         drop_callback_rate=optional_rate(obj, "dropCallbackRate"),
         duplicate_callback_rate=optional_rate(obj, "duplicateCallbackRate"),
+        delay_callback_rate=optional_rate(obj, "delayCallbackRate"),
+        delay_callback_ms=_int(obj, "delayCallbackMs", 5_000, MAX_CALLBACK_DELAY_MS),
         seed=seed,
         fail_next=_fail_next(obj.get("failNext")),
         create_response_after=_event_name(obj),
@@ -166,6 +176,11 @@ class FaultInjector:
         if self._hit(self.settings.drop_callback_rate):
             return 0
         return 2 if self._hit(self.settings.duplicate_callback_rate) else 1
+
+    def callback_delay_ms(self) -> int:
+        """How long to hold the next delivered callback back (0: not at all)."""
+        delayed = self._hit(self.settings.delay_callback_rate)
+        return self.settings.delay_callback_ms if delayed else 0
 
     def _hit(self, rate: float) -> bool:
         return rate > 0 and self.rng.random() < rate

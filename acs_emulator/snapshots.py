@@ -85,5 +85,6 @@ def delivery_json(delivery: Delivery) -> JsonObject:
         "status": delivery.status.value,
         "attempts": delivery.attempts,
         "copies": delivery.copies,
+        "delayMs": delivery.delay_ms,
         "envelope": delivery.envelope,
     }

@@ -180,6 +180,7 @@ class Delivery:
     status: DeliveryStatus = DeliveryStatus.PENDING
     attempts: int = 0
     copies: int = 1
+    delay_ms: int = 0  # held back this long first (fault injection)
 
 
 @dataclass(eq=False)

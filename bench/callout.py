@@ -53,6 +53,7 @@ from bench.server import (
     running,
     scratch,
     serving,
+    wait_for_emulator,
     working,
 )
 
@@ -199,7 +200,7 @@ def _run(database: str, options: Options) -> Outcome:
                 timeout=30,
             ) as api,
         ):
-            _wait_for_emulator(phones)
+            wait_for_emulator(phones)
             count = max(options.big, options.recipients)
             numbers = [f"+{FIRST_RECIPIENT + n}" for n in range(count)]
             # The big call-out starts with the same people: its pacing never gets past them.
@@ -303,19 +304,6 @@ async def _until_finished(base_url: str, incident: int, cookie: str, timeout: fl
         raise SystemExit(f"the call-out was still running after {timeout:g} s.") from None
     finally:
         await close_dashboards([dashboard])
-
-
-def _wait_for_emulator(phones: httpx.Client) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if phones.get("/emulator/behaviours").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit("the emulator did not answer within 30 s.")
-        time.sleep(0.2)
 
 
 def _print_problems(processes: dict[str, Process], emulator_log: Path) -> None:

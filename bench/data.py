@@ -3,12 +3,15 @@
     python -m bench.data prepare   -> JSON: ids, the callback secret and a signed-in session
     python -m bench.data count ID  -> how many CallEvent rows call ID has
     python -m bench.data pending   -> how many stored events wait to be applied
-    python -m bench.data callout-pool NUMBERS LIMIT ATTEMPTS WAIT
+    python -m bench.data callout-pool NUMBERS LIMIT ATTEMPTS WAIT [WINDOW]
                                    -> JSON: a call-out operator (signed in), NUMBERS caller
                                       numbers of LIMIT calls each, a default policy (ATTEMPTS
-                                      tries, WAIT s apart) and a default prompt
+                                      tries, WAIT s apart, an answer window of WINDOW s) and a
+                                      default prompt
     python -m bench.data attempts ID -> JSON: incident ID's recipients, each with its attempts'
                                       outcomes
+    python -m bench.data people ID -> JSON: incident ID's recipients, each with its status and
+                                      whether the app saw any of its calls answered
 
 Kept apart from the load generators, which never import Django.
 """
@@ -27,13 +30,14 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.files import File  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.db.models import Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.roles import Role  # noqa: E402
 from accounts.services import assign_role  # noqa: E402
 from bench.envelopes import JOINED_NUMBER, LEG, TOGGLED_NUMBER  # noqa: E402
-from callouts.models import Attempt, CallerNumber, CalloutPolicy  # noqa: E402
+from callouts.models import Attempt, CallerNumber, CalloutPolicy, Recipient  # noqa: E402
 from calls.models import (  # noqa: E402
     AudioPrompt,
     Call,
@@ -91,7 +95,9 @@ def session_cookie(user: User) -> str:
 
 
 @transaction.atomic
-def callout_pool(numbers: int, limit: int, attempts: int, wait: int) -> dict[str, object]:
+def callout_pool(
+    numbers: int, limit: int, attempts: int, wait: int, window: int | None = None
+) -> dict[str, object]:
     """An operator to declare call-outs, the pool of caller numbers, the default policy, and
     the demo's default prompt (press 1 to acknowledge)."""
     user = User.objects.create_user(CALLOUT_OPERATOR)
@@ -100,9 +106,12 @@ def callout_pool(numbers: int, limit: int, attempts: int, wait: int) -> dict[str
     CallerNumber.objects.bulk_create(
         CallerNumber(number=number, max_simultaneous_calls=limit) for number in pool
     )
-    CalloutPolicy.objects.create(
+    policy = CalloutPolicy(
         name="Benchmark", max_attempts=attempts, retry_wait_seconds=wait, is_default=True
     )
+    if window is not None:
+        policy.answer_window_seconds = window
+    policy.save()
     with DEFAULT_PROMPT_FILE.open("rb") as wav:
         prompt = AudioPrompt(name=DEFAULT_PROMPT_NAME, is_default=True)
         save_prompt(prompt=prompt, audio=File(wav, name=DEFAULT_PROMPT_FILE.name))
@@ -121,6 +130,21 @@ def attempts(incident_id: int) -> dict[str, list[str]]:
     return tried
 
 
+def people(incident_id: int) -> dict[str, dict[str, object]]:
+    """Each recipient of the incident's call-out: its status, and whether the app saw any of
+    its calls answered (the attempt's answer, or the person on the call)."""
+    seen: dict[str, dict[str, object]] = {}
+    recipients = Recipient.objects.filter(callout__incident_id=incident_id)
+    for identifier, status in recipients.values_list("identifier", "status"):
+        seen[identifier] = {"status": status, "answered": False}
+    answered = Attempt.objects.filter(recipient__callout__incident_id=incident_id).filter(
+        Q(answered_at__isnull=False) | Q(call__participants__joined_at__isnull=False)
+    )
+    for identifier in answered.values_list("recipient__identifier", flat=True):
+        seen[identifier]["answered"] = True
+    return seen
+
+
 def main(argv: list[str]) -> None:
     if argv[:1] == ["prepare"]:
         print(json.dumps(prepare()))
@@ -128,10 +152,12 @@ def main(argv: list[str]) -> None:
         print(CallEvent.objects.filter(call_id=int(argv[1])).count())
     elif argv[:1] == ["pending"]:
         print(CallEvent.objects.filter(applied_at__isnull=True).count())
-    elif argv[:1] == ["callout-pool"] and len(argv) == 5:
+    elif argv[:1] == ["callout-pool"] and len(argv) in (5, 6):
         print(json.dumps(callout_pool(*(int(a) for a in argv[1:]))))
     elif argv[:1] == ["attempts"] and len(argv) == 2:
         print(json.dumps(attempts(int(argv[1]))))
+    elif argv[:1] == ["people"] and len(argv) == 2:
+        print(json.dumps(people(int(argv[1]))))
     else:
         sys.exit(__doc__)
 

@@ -138,6 +138,20 @@ def working(run: Scratch, core: int) -> Iterator[Process]:
         yield Process(process.pid, stderr_path)
 
 
+def wait_for_emulator(phones: httpx.Client) -> None:
+    """Return once the standalone emulator's control API answers (within 30 s)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if phones.get("/emulator/behaviours").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("the emulator did not answer within 30 s.")
+        time.sleep(0.2)
+
+
 def _wait_until_said(process: "subprocess.Popen[bytes]", stdout_path: Path) -> None:
     deadline = time.monotonic() + 60
     while not stdout_path.read_bytes():

@@ -24,6 +24,7 @@ from callouts.services.overstaying import hang_up_overstaying
 from callouts.services.recovery import recover
 from calls.background import run_worker
 from calls.services import resend_pending_invitations
+from calls.services.reconciling import reconcile_live_calls
 from escalations.services.recovery import recover_escalations
 from integrations.services.recovery import recover_alerts
 from reminders.services.firing import recover_reminders
@@ -117,6 +118,11 @@ async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> Non
     """Run the task thread, the callback applier (with APPLY_IN_WORKER; else web processes
     apply) and the ring sweep followed by after_ring_sweep, until cancelled; then let the task
     in progress finish."""
+    # Callbacks may have been lost while no worker ran: ask the provider how each live call
+    # stands (GA; calls.services.reconciling) before recovering anything.
+    read = await database_sync_to_async(reconcile_live_calls)()
+    if read:
+        logger.info("Read %d live calls from the provider at start-up.", read)
     await database_sync_to_async(recover_and_log)()
     tasks = TaskThread(interval=task_interval)
     tasks.start()

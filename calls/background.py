@@ -11,7 +11,8 @@ answers them; on a second such thread it applies what is stored
 (calls.services.apply_pending_events). Storing never waits for an apply in progress: the
 provider sends a call's next event only once the last one is answered, so a call's end
 (Terminating, then Terminated) would otherwise wait for two applies before it is even stored. Every
-RING_SWEEP_SECONDS the sweeper gives up on unanswered phones and also wakes the pipeline, which
+RING_SWEEP_SECONDS the sweeper gives up on unanswered phones (on GA reading their calls from
+the provider first), reads calls whose ending is overdue, and also wakes the pipeline, which
 applies events any process stored but did not apply (it crashed, say). Several processes may
 run all this at once: the services lock each call. No task queue is needed.
 """
@@ -36,6 +37,7 @@ from calls.services import apply_pending_events, expire_unanswered, store_callba
 from calls.services.applying import has_pending_events
 from calls.services.ingest import CallbackOutcome, CallbackSink, Delivery, store_and_apply
 from calls.services.keys import listen_again_for_keys
+from calls.services.reconciling import reconcile_stuck_calls
 from calls.services.welcome import RunAside
 
 logger = logging.getLogger(__name__)
@@ -192,6 +194,7 @@ async def sweep_forever(
         pipeline.wake()
         try:
             expired = await database_sync_to_async(expire_unanswered)()
+            await database_sync_to_async(reconcile_stuck_calls)()
             await database_sync_to_async(listen_again_for_keys)()
             if after_sweep is not None:
                 await database_sync_to_async(after_sweep)()

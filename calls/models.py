@@ -83,6 +83,9 @@ class Call(models.Model):
     # (calls.services.announcements). Broadcast mode alone does not say so: ringing people of
     # an ended broadcast call again (calls.services.again) makes broadcast calls of no call-out.
     quiet = models.BooleanField(default=False, editable=False)
+    # When the app last read the call from the provider because a callback was overdue
+    # (calls.services.reconciling): each read is spent once per overdue event.
+    reconciled_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)

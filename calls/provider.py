@@ -74,6 +74,13 @@ def callbacks_are_signed() -> bool:
     return is_ga(settings.ACS_API_VERSION)
 
 
+def provider_reads_calls() -> bool:
+    """Whether the provider can be asked how a call stands (GA's get call and list
+    participants); the 2021 preview has no read, so there only callbacks and the ring timeout
+    tell."""
+    return is_ga(settings.ACS_API_VERSION)
+
+
 def provider_speaks_text() -> bool:
     """Whether the provider speaks a typed prompt itself (GA); the 2021 preview plays only
     files, so there the app renders the text (calls.speech)."""

@@ -291,6 +291,11 @@ PUBLIC_BASE_URL = env_url(
 # reports unanswered first dial-outs), and how often the server process checks.
 RING_TIMEOUT_SECONDS = env_int("RING_TIMEOUT_SECONDS", 60, minimum=5)
 RING_SWEEP_SECONDS = env_int("RING_SWEEP_SECONDS", 5, minimum=0)
+# Lost callbacks (GA): before the ring timeout gives up on a ringing person, and for calls that
+# stay establishing (past the ring timeout) or terminating longer than this allowance, the
+# sweep reads the call from the provider; at most RECONCILE_READS_PER_SWEEP calls per sweep.
+RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 30, minimum=1)
+RECONCILE_READS_PER_SWEEP = env_int("RECONCILE_READS_PER_SWEEP", 20, minimum=1)
 # Where stored provider events are applied: by the daphne process that stored them (default),
 # or only by `manage.py run_worker` processes, so that web processes just verify and store.
 # Workers broadcast to dashboards served by other processes: that needs the Redis layer.

@@ -6,7 +6,7 @@ newer one, and each stored event is applied once.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from callouts.following import attempt_of, follow
+from callouts.models import Attempt
 from calls import callback_events as ev
 from calls import callbacks as cb
 from calls.models import (
@@ -101,7 +102,7 @@ def _apply_call_events(call_id: int, batch_size: int, run_aside: RunAside) -> in
     call = Call.objects.select_for_update(no_key=True).get(pk=call_id)
     stored = list(call.events.filter(applied_at__isnull=True).order_by("id")[:batch_size])
     batch = CallBatch(call, run_aside)
-    attempt = attempt_of(batch)  # a call-out's call: the call-out follows each event too
+    attempt = attempt_of(batch)
     batch.keypad_decides = attempt is not None
     # What this batch broadcasts comes from these callbacks (README "Operability").
     causes = [
@@ -113,9 +114,7 @@ def _apply_call_events(call_id: int, batch_size: int, run_aside: RunAside) -> in
         for row in stored:
             event = cb.parse_envelope(row.payload)
             with bound_request_id(row.request_id):
-                _APPLY.get(type(event), _ignore)(batch, event)
-                if attempt is not None:
-                    follow(batch, attempt, event)
+                _apply_event(batch, attempt, event)
                 logger.info(
                     "Applied %s to call %s",
                     row.event_type,
@@ -125,6 +124,32 @@ def _apply_call_events(call_id: int, batch_size: int, run_aside: RunAside) -> in
         batch.write_changes()
     CallEvent.objects.filter(pk__in=[row.pk for row in stored]).update(applied_at=timezone.now())
     return len(stored)
+
+
+@transaction.atomic
+@batched_broadcasts()
+def apply_provider_reading(
+    *, call_id: int, events: Sequence[ev.CallbackEvent], run_aside: RunAside = run_now
+) -> None:
+    """Apply what a read of call `call_id` from the provider said, as events
+    (calls.services.reconciling), by the same forward-only rules as its callbacks, and note
+    when it was read. Raises Call.DoesNotExist."""
+    call = Call.objects.select_for_update(no_key=True).get(pk=call_id)
+    batch = CallBatch(call, run_aside)
+    attempt = attempt_of(batch)
+    batch.keypad_decides = attempt is not None
+    with batched_timeline():
+        for event in events:
+            _apply_event(batch, attempt, event)
+        call.reconciled_at = timezone.now()
+        batch.save(call, "reconciled_at")
+        batch.write_changes()
+
+
+def _apply_event(batch: CallBatch, attempt: Attempt | None, event: Any) -> None:
+    _APPLY.get(type(event), _ignore)(batch, event)
+    if attempt is not None:  # a call-out's call: the call-out follows each event too
+        follow(batch, attempt, event)
 
 
 def _ignore(batch: CallBatch, event: Any) -> None:

@@ -1,7 +1,8 @@
 """Phones that ring, and phones that ring too long.
 
 The preview API reports nobody who fails to answer the first dial-out (only invitations get a
-result event), so the app gives up on them itself after RING_TIMEOUT_SECONDS.
+result event), so the app gives up on them itself after RING_TIMEOUT_SECONDS; on GA it first
+reads the call from the provider, in case the callback saying they answered was lost.
 """
 
 import logging
@@ -10,10 +11,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from calls.errors import ProviderFailed
 from calls.models import Call, CallMode, CallState, Participant, ParticipantState
+from calls.provider import provider_reads_calls
 from calls.services.announcements import save_and_announce
 from incidents.events import batched_broadcasts
 
@@ -39,19 +42,37 @@ def start_ringing(participants: Iterable[Participant]) -> None:
 def expire_unanswered(*, now: datetime | None = None) -> int:
     """Mark people who have rung longer than the ring timeout as not answering; return how many.
 
-    Safe to run from several processes at once: each call is locked while it is swept.
+    Where the provider can be read (GA), a lost callback must not make a person who answered
+    look unreached: their call is read first (calls.services.reconciling), and only those a
+    read after their ring timeout left ringing are given up on (or, while reads keep failing,
+    those RECONCILE_AFTER_SECONDS past it). Safe to run from several processes at once: each
+    call is locked while it is swept.
     """
-    deadline = (now or timezone.now()) - timedelta(seconds=settings.RING_TIMEOUT_SECONDS)
-    overdue_calls = (
-        Participant.objects.filter(state=ParticipantState.RINGING, ringing_since__lt=deadline)
-        .exclude(call__state=CallState.TERMINATED)
+    # Imported here: calls.services.reconciling imports the applier, which imports this module.
+    from calls.services.reconciling import reconcile_calls
+
+    now = now or timezone.now()
+    ring = timedelta(seconds=settings.RING_TIMEOUT_SECONDS)
+    deadline = now - ring
+    overdue = Q(state=ParticipantState.RINGING, ringing_since__lt=deadline)
+    if provider_reads_calls():
+        read_since = Q(call__reconciled_at__gt=F("ringing_since") + ring)
+        reconcile_calls(_calls_of(Participant.objects.filter(overdue).exclude(read_since)))
+        allowance = timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
+        overdue &= read_since | Q(ringing_since__lt=deadline - allowance)
+    call_ids = _calls_of(Participant.objects.filter(overdue))
+    expired = sum(_expire_call(call_id, overdue) for call_id in call_ids)
+    hang_up_unanswered()
+    return expired
+
+
+def _calls_of(participants: QuerySet[Participant]) -> list[int]:
+    return list(
+        participants.exclude(call__state=CallState.TERMINATED)
         .order_by()  # else the model's ordering joins DISTINCT: one row per participant
         .values_list("call_id", flat=True)
         .distinct()
     )
-    expired = sum(_expire_call(call_id, deadline) for call_id in list(overdue_calls))
-    hang_up_unanswered()
-    return expired
 
 
 def hang_up_unanswered() -> int:
@@ -85,13 +106,11 @@ def hang_up_unanswered() -> int:
 
 @transaction.atomic
 @batched_broadcasts()
-def _expire_call(call_id: int, deadline: datetime) -> int:
+def _expire_call(call_id: int, overdue: Q) -> int:
     call = Call.objects.select_for_update(no_key=True).get(pk=call_id)
-    overdue = call.participants.select_related("contact").filter(
-        state=ParticipantState.RINGING, ringing_since__lt=deadline
-    )
+    overdue_here = call.participants.select_related("contact").filter(overdue)
     expired = 0
-    for participant in overdue:
+    for participant in overdue_here:
         participant.state = ParticipantState.FAILED
         save_and_announce(
             participant,

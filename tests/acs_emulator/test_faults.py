@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.acs_emulator.scenarios import CALLEE, CALLS, call_body, place_call
+from tests.acs_emulator.scenarios import CALLEE, CALLS, TIME_SCALE, call_body, place_call
 from tests.acs_emulator.servers import Receiver
 
 UNKNOWN_CALL = f"{CALLS}/00000000-0000-0000-0000-000000000000/Hangup"
@@ -137,6 +137,24 @@ def test_duplicated_callbacks_are_posted_twice_in_a_row(
     while len(receiver.events(call_leg_id)) < 2 * len(sent) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert receiver.events(call_leg_id) == [envelope for envelope in sent for _ in range(2)]
+
+
+def test_delayed_callbacks_arrive_late_and_in_order(
+    acs: httpx.Client, control: httpx.Client, receiver: Receiver
+) -> None:
+    short_call(control)
+    control.put("/emulator/faults", json={"delayCallbackRate": 1, "delayCallbackMs": 30_000})
+    started = time.monotonic()
+
+    call_leg_id = place_call(acs, call_body(receiver.url))
+
+    receiver.wait_for(
+        call_leg_id, "CallLegStateChanged", lambda d: d["CallState"] == "Establishing"
+    )
+    assert time.monotonic() - started >= 30 * TIME_SCALE  # the emulator's time runs faster
+    call = control.get(f"/emulator/calls/{call_leg_id}").json()
+    assert call["events"][0]["delayMs"] == 30_000
+    assert control.get("/emulator/faults").json()["delayCallbackMs"] == 30_000
 
 
 def test_failed_callback_is_retried_until_delivered(

@@ -1,5 +1,6 @@
 """The worker process: the task engine's worker on its own thread next to the applier, which
-recovers a dead worker's work when it starts and leaves no thread behind when it stops."""
+reads live calls from the provider and recovers a dead worker's work when it starts, and leaves
+no thread behind when it stops."""
 
 import asyncio
 import threading
@@ -17,9 +18,14 @@ from django_tasks_db.models import DBTaskResult
 from callouts.models import Attempt
 from callouts.services.pacing import plan_round
 from callouts.worker import TaskThread, run_worker_process
+from calls.client_ga import GaCallAutomationClient
 from calls.models import CallState
+from calls.provider import install_client
+from calls.retry_policy import NO_RETRY
 from tests.callouts.conftest import start_callout
+from tests.calls.test_reconciling import GA, GaCalls
 from tests.conftest import FakeProvider, fake_transport
+from tests.factories import CallFactory
 
 # serialized_rollback: the database is emptied after each test; this puts back what the
 # migrations made (content types, role groups) for the tests that come after.
@@ -95,3 +101,32 @@ async def test_a_starting_worker_recovers_what_a_killed_one_left_and_stops_clean
             await worker
     assert _task_threads() == []
     assert await sync_to_async(_placed)() == 1 and len(acs.requests) == 1
+
+
+async def test_a_starting_worker_reads_every_live_call_from_the_provider_first(
+    settings: Any,
+) -> None:
+    settings.ACS_API_VERSION = GA
+    provider = GaCalls()  # knows no call: each one read has ended (404)
+    install_client(
+        GaCallAutomationClient(
+            "endpoint=https://acs.test/;accesskey=cHc=",
+            api_version=GA,
+            transport=httpx.MockTransport(provider),
+            retry=NO_RETRY,
+        )
+    )
+    call = await sync_to_async(CallFactory.create)(state=CallState.ESTABLISHED)
+    worker = asyncio.create_task(run_worker_process(task_interval=0.01))
+    try:
+        async with asyncio.timeout(20):
+            while not _task_threads():  # the task thread starts once the reads are done
+                await asyncio.sleep(0.01)
+    finally:
+        worker.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await worker
+        install_client(None)
+    await sync_to_async(call.refresh_from_db)()
+    assert call.state == CallState.TERMINATED
+    assert provider.requests[0] == f"GET /calling/callConnections/{call.provider_call_id}"
