@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 
 from calls import callbacks_ga
+from calls.callback_limits import check_fits, check_storable
 from calls.callback_events import (
     AnyCallbackEvent,
     CallState,
@@ -40,12 +41,17 @@ from calls.callback_reading import (
 
 
 def parse_callback(body: bytes) -> tuple[AnyCallbackEvent, ...]:
-    """Parse one callback body (an envelope or an array of them); raises CallbackParseError."""
+    """Parse one callback body (an envelope or an array of them) and check that the database
+    can store it (calls.callback_limits); raises CallbackParseError."""
     document = load_json(body)
+    check_storable(document)
     items = document if isinstance(document, list) else [document]
     if not items:
         raise CallbackParseError("empty", "The body is an empty array.")
-    return tuple(parse_envelope(item, f"event[{index}]") for index, item in enumerate(items))
+    events = tuple(parse_envelope(item, f"event[{index}]") for index, item in enumerate(items))
+    for event in events:
+        check_fits(event)
+    return events
 
 
 def dedupe_key(event: AnyCallbackEvent) -> str:

@@ -1,0 +1,146 @@
+"""One callback the database cannot store is refused alone: the others stored in the same group
+commit are stored and answered 2xx (calls.services.ingest, calls.callback_limits). On SQLite
+and, as CI runs the suite again there, on PostgreSQL, which refuses more (NUL in text)."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from calls.models import Call, CallEvent, CallState
+from calls.services import store_callbacks
+from calls.services.ingest import Delivery
+from tests.calls.test_callback_view import LEG, post, state_event
+from tests.calls.test_callbacks_ga import CALL, cloud_event
+from tests.factories import CallFactory
+
+POISON = "Microsoft.Communication.Poison"
+
+
+@pytest.fixture
+def calls(db: None) -> tuple[Call, Call]:
+    preview = CallFactory.create(provider_call_id=LEG, state=CallState.ESTABLISHING)
+    ga = CallFactory.create(provider_call_id=CALL, state=CallState.ESTABLISHING)
+    return preview, ga
+
+
+def deliver(call: Call, body: Any) -> Delivery:
+    return Delivery(call.pk, call.callback_secret, body if isinstance(body, bytes) else _dump(body))
+
+
+def _dump(body: Any) -> bytes:
+    return json.dumps(body).encode()
+
+
+HOSTILE = {
+    "nul": lambda event: {**event, "data": {**event["data"], "note": "a\x00b"}},
+    "nul-in-key": lambda event: {**event, "data": {**event["data"], "a\x00": 1}},
+    "lone-surrogate": lambda event: {**event, "data": {**event["data"], "note": "\ud800"}},
+}
+
+
+@pytest.mark.parametrize("spoil", HOSTILE.values(), ids=HOSTILE.keys())
+def test_text_the_database_refuses_is_refused_alone_in_both_dialects(
+    calls: tuple[Call, Call], spoil: Any
+) -> None:
+    preview, ga = calls
+    outcomes = store_callbacks(
+        [
+            deliver(preview, [state_event("Established")]),
+            deliver(preview, [spoil(state_event("Terminated"))]),
+            deliver(ga, [spoil(cloud_event("CallDisconnected", "ga-2"))]),
+            deliver(ga, [cloud_event("CallConnected", "ga-1")]),
+        ]
+    )
+    assert outcomes[0] == 1 and outcomes[3] == 1
+    for refused in outcomes[1:3]:
+        assert (refused.code, refused.status_code) == ("unstorable_text", 400)  # type: ignore[union-attr]
+    assert CallEvent.objects.count() == 2
+
+
+def test_a_number_too_large_for_json_is_refused_alone(calls: tuple[Call, Call]) -> None:
+    preview, ga = calls
+    huge = json.dumps([cloud_event("CallConnected", "ga-1")]).replace('"corr-1"', "1e400")
+    outcomes = store_callbacks(
+        [deliver(ga, huge.encode()), deliver(preview, [state_event("Established")])]
+    )
+    assert getattr(outcomes[0], "code", None) == "not_finite"
+    assert outcomes[1] == 1
+
+
+def test_the_callback_view_answers_a_nul_with_the_json_error_shape(
+    calls: tuple[Call, Call],
+) -> None:
+    preview, _ = calls
+    event = HOSTILE["nul"](state_event("Established"))
+    response = post(preview, [event])
+    assert response.status_code == 400
+    assert response.json()["code"] == "unstorable_text" and response.json()["message"]
+    assert not CallEvent.objects.exists()
+
+
+@pytest.fixture
+def database_refuses_poison(db: None) -> Iterator[None]:
+    """The database itself refuses events of one type, as it would something nobody foresaw:
+    a trigger, so that the app's own code runs unchanged."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.event_type = '{POISON}' THEN "
+                "RAISE EXCEPTION 'refused' USING ERRCODE = '22000'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_poison BEFORE INSERT ON calls_callevent "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER refuse_poison BEFORE INSERT ON calls_callevent "
+                f"WHEN NEW.event_type = '{POISON}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS refuse_poison" + _on_table())
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP FUNCTION IF EXISTS refuse_poison()")
+
+
+def _on_table() -> str:
+    return " ON calls_callevent" if connection.vendor == "postgresql" else ""
+
+
+def test_a_batch_the_database_refuses_is_stored_one_by_one_refusing_only_the_culprit(
+    calls: tuple[Call, Call], database_refuses_poison: None
+) -> None:
+    preview, ga = calls
+    poison = {**cloud_event("CallConnected", "ga-9"), "type": POISON}
+    outcomes = store_callbacks(
+        [
+            deliver(preview, [state_event("Established")]),
+            deliver(ga, [cloud_event("CallConnected", "ga-1"), poison]),
+            deliver(ga, [cloud_event("CallDisconnected", "ga-2")]),
+            deliver(preview, "not json".encode()),
+        ]
+    )
+    assert outcomes[0] == 1 and outcomes[2] == 1
+    assert (outcomes[1].code, outcomes[1].status_code) == ("unstorable", 422)  # type: ignore[union-attr]
+    assert getattr(outcomes[3], "code", None) == "not_json"
+    # The culprit's callback is refused whole: its good event is not half-stored.
+    stored = sorted(CallEvent.objects.values_list("event_type", flat=True))
+    assert stored == [
+        "Microsoft.Communication.CallDisconnected",
+        "Microsoft.Communication.CallLegStateChanged",
+    ]
+
+
+def test_the_callback_view_answers_the_culprit_422_not_503(
+    calls: tuple[Call, Call], database_refuses_poison: None
+) -> None:
+    preview, _ = calls
+    response = post(preview, [{**state_event("Established"), "eventType": POISON}])
+    assert (response.status_code, response.json()["code"]) == (422, "unstorable")
+    assert response.json()["message"]
