@@ -60,6 +60,7 @@ class ParticipantOutput(serializers.ModelSerializer[Participant]):
             "left_at",
             "keys_pressed",
             "acknowledged",
+            "uninvited",
         ]
         read_only_fields = fields
 

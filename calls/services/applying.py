@@ -199,7 +199,7 @@ def _apply_roster(batch: CallBatch, event: ev.ParticipantsUpdated) -> None:
                 # Someone the app did not ring, before the create-call response told the app
                 # its own identity: it may be the app's leg. A later snapshot adds a real one.
                 continue
-            participant = batch.add(identifier)
+            participant = batch.add(identifier, uninvited=True)
         _join(batch, participant, entry, event)
     gone = [p for p in batch.in_state(ParticipantState.JOINED) if p.identifier not in present]
     _move_participants(gone, ParticipantState.LEFT, event.event_time, batch, said="left the call")
@@ -228,10 +228,11 @@ def _join(
             batch.call, participant, provider_call_id=event.call_id, run_aside=batch.run_aside
         )
     if changed:
+        who = f"{participant}, whom the app did not invite," if participant.uninvited else participant
         batch.save_and_announce(
             participant,
             *("provider_participant_id", "state", "joined_at", "left_at", "keys_listened_at"),
-            says=f"{participant} joined the call.",
+            says=f"{who} joined the call.",
         )
 
 
