@@ -8,13 +8,21 @@ Provider data is validated, not trusted. Per field:
   refuses the callback: cut short it would name someone else, or no one;
 - an event type longer than its column is cut short: it is only a label for the record (an
   event of a type that long is one we do not apply), and refusing it would make the provider
-  redeliver an event we would never take.
+  redeliver an event we would never take;
+- an event time further in the future than ACS_CLOCK_SKEW_SECONDS past the event's arrival is
+  read as its arrival time (the event is stored as sent): a roster snapshot dated next year
+  would otherwise make every real one after it look stale, and freeze the roster.
 
 The limits are the columns' own (calls.models), so a migration that widens one widens the rule.
 Everything here raises only CallbackParseError, so a refusal is one callback's alone.
 """
 
+import dataclasses
+import logging
 import math
+from datetime import datetime, timedelta
+
+from django.conf import settings
 
 from calls.callback_events import AnyCallbackEvent, RosterEntry
 from calls.callback_reading import fail
@@ -31,6 +39,7 @@ IDENTIFIER_LENGTH = min(
 EVENT_TYPE_LENGTH = CallEvent._meta.get_field("event_type").max_length or 0
 # The event fields that end up in an identifier column, whatever the event's type.
 _IDENTIFIER_FIELDS = ("call_id", "participant")
+logger = logging.getLogger(__name__)
 
 
 def check_storable(document: object, where: str = "body") -> None:
@@ -80,3 +89,16 @@ def check_fits(event: AnyCallbackEvent) -> None:
 def event_type_for_column(event_type: str) -> str:
     """The event type as stored: cut to its column (see the module's docstring)."""
     return event_type[:EVENT_TYPE_LENGTH]
+
+
+def within_clock_skew(event: AnyCallbackEvent, *, arrived: datetime) -> AnyCallbackEvent:
+    """The event, dated no later than its arrival plus the clock skew allowed (see above)."""
+    if event.event_time <= arrived + timedelta(seconds=settings.ACS_CLOCK_SKEW_SECONDS):
+        return event
+    logger.warning(
+        "A %s event was dated %s, after it arrived (%s): read as dated on arrival.",
+        event.event_type[:EVENT_TYPE_LENGTH],
+        event.event_time.isoformat(),
+        arrived.isoformat(),
+    )
+    return dataclasses.replace(event, event_time=arrived)

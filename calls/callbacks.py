@@ -12,9 +12,9 @@ with one malformed envelope is rejected, so the sender's retry cannot half-apply
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 
 from calls import callbacks_ga
-from calls.callback_limits import check_fits, check_storable
 from calls.callback_events import (
     AnyCallbackEvent,
     CallState,
@@ -27,6 +27,7 @@ from calls.callback_events import (
     ToneReceived,
     UnknownEvent,
 )
+from calls.callback_limits import check_fits, check_storable, within_clock_skew
 from calls.callback_reading import CallbackParseError as CallbackParseError  # the public name
 from calls.callback_reading import (
     Common,
@@ -59,6 +60,12 @@ def dedupe_key(event: AnyCallbackEvent) -> str:
     if event.event_id and callbacks_ga.is_cloud_event(JsonObject(event.raw, "event")):
         return f"id:{event.event_id}"
     return json.dumps(event.raw, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def parse_stored(payload: object, *, arrived: datetime) -> AnyCallbackEvent:
+    """A stored event, parsed again, its time kept within the clock skew allowed of when it
+    arrived (calls.callback_limits); raises CallbackParseError."""
+    return within_clock_skew(parse_envelope(payload), arrived=arrived)
 
 
 def parse_envelope(item: object, where: str = "event") -> AnyCallbackEvent:

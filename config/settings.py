@@ -291,6 +291,9 @@ PUBLIC_BASE_URL = env_url(
 # reports unanswered first dial-outs), and how often the server process checks.
 RING_TIMEOUT_SECONDS = env_int("RING_TIMEOUT_SECONDS", 60, minimum=5)
 RING_SWEEP_SECONDS = env_int("RING_SWEEP_SECONDS", 5, minimum=0)
+# How far in the future (past its arrival) a provider event may be dated before it is read as
+# dated on arrival (calls.callback_limits): a skewed clock must not freeze a roster.
+ACS_CLOCK_SKEW_SECONDS = env_int("ACS_CLOCK_SKEW_SECONDS", 300, minimum=0)
 # Where stored provider events are applied: by the daphne process that stored them (default),
 # or only by `manage.py run_worker` processes, so that web processes just verify and store.
 # Workers broadcast to dashboards served by other processes: that needs the Redis layer.

@@ -111,7 +111,7 @@ def _apply_call_events(call_id: int, batch_size: int, run_aside: RunAside) -> in
     ]
     with caused_by(causes), batched_timeline():
         for row in stored:
-            event = cb.parse_envelope(row.payload)
+            event = cb.parse_stored(row.payload, arrived=row.ingested_at or row.received_at)
             with bound_request_id(row.request_id):
                 _APPLY.get(type(event), _ignore)(batch, event)
                 if attempt is not None:
@@ -228,7 +228,9 @@ def _join(
             batch.call, participant, provider_call_id=event.call_id, run_aside=batch.run_aside
         )
     if changed:
-        who = f"{participant}, whom the app did not invite," if participant.uninvited else participant
+        who = (
+            f"{participant}, whom the app did not invite," if participant.uninvited else participant
+        )
         batch.save_and_announce(
             participant,
             *("provider_participant_id", "state", "joined_at", "left_at", "keys_listened_at"),

@@ -123,7 +123,7 @@ def test_a_batch_the_database_refuses_is_stored_one_by_one_refusing_only_the_cul
             deliver(preview, [state_event("Established")]),
             deliver(ga, [cloud_event("CallConnected", "ga-1"), poison]),
             deliver(ga, [cloud_event("CallDisconnected", "ga-2")]),
-            deliver(preview, "not json".encode()),
+            deliver(preview, b"not json"),
         ]
     )
     assert outcomes[0] == 1 and outcomes[2] == 1

@@ -69,7 +69,9 @@ def test_the_api_and_the_incident_page_show_the_flag(
     client = Client()
     client.force_login(viewer)
     page = client.get(f"/incidents/{call.incident_id}/").content.decode()
-    found = re.search(r'<script id="incident-snapshot" type="application/json">(.*?)</script>', page)
+    found = re.search(
+        r'<script id="incident-snapshot" type="application/json">(.*?)</script>', page
+    )
     assert found is not None
     snapshot = json.loads(found.group(1))
     shown = {p["identifier"]: p["uninvited"] for p in snapshot["participants"]}
