@@ -2,13 +2,18 @@
 commit are stored and answered 2xx (calls.services.ingest, calls.callback_limits). On SQLite
 and, as CI runs the suite again there, on PostgreSQL, which refuses more (NUL in text)."""
 
+import asyncio
+import contextvars
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from channels.db import database_sync_to_async
 from django.db import connection
 
+from calls.background import CallbackPipeline
 from calls.models import Call, CallEvent, CallState
 from calls.services import store_callbacks
 from calls.services.ingest import Delivery
@@ -144,3 +149,45 @@ def test_the_callback_view_answers_the_culprit_422_not_503(
     response = post(preview, [{**state_event("Established"), "eventType": POISON}])
     assert (response.status_code, response.json()["code"]) == (422, "unstorable")
     assert response.json()["message"]
+
+
+def _calls_committed() -> tuple[Call, Call]:
+    return (
+        CallFactory.create(provider_call_id=LEG, state=CallState.ESTABLISHING),
+        CallFactory.create(provider_call_id=CALL, state=CallState.ESTABLISHING),
+    )
+
+
+def _store_then_disconnect(deliveries: list[Delivery]) -> list[Any]:
+    # The pipeline's thread keeps its connection between batches; the test database can only
+    # be dropped once it is closed.
+    try:
+        return store_callbacks(deliveries)
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+async def test_through_the_pipeline_one_group_commit_answers_each_callback_its_own() -> None:
+    """As under daphne: three requests' callbacks wait for one batch, one of them hostile;
+    the others are stored and answered, the hostile one alone is refused (no 503s)."""
+    preview, ga = await database_sync_to_async(_calls_committed)()
+    deliveries = [
+        deliver(preview, [state_event("Established")]),
+        deliver(ga, [HOSTILE["nul"](cloud_event("CallConnected", "ga-1"))]),
+        deliver(ga, [cloud_event("CallConnected", "ga-2")]),
+    ]
+    loop = asyncio.get_running_loop()
+    pipeline = CallbackPipeline(loop, store=_store_then_disconnect, apply=None)
+    with ThreadPoolExecutor(len(deliveries)) as requests:
+        answers = [loop.run_in_executor(requests, pipeline.store, d) for d in deliveries]
+        while pipeline.waiting < len(deliveries):  # all in before the first batch is taken
+            await asyncio.sleep(0.005)
+        running = asyncio.create_task(pipeline.run(), context=contextvars.Context())
+        try:
+            outcomes = await asyncio.wait_for(asyncio.gather(*answers), 30)
+        finally:
+            running.cancel()
+    assert outcomes[0] == 1 and outcomes[2] == 1
+    assert getattr(outcomes[1], "status_code", None) == 400
+    assert await database_sync_to_async(CallEvent.objects.count)() == 2
