@@ -62,6 +62,8 @@ def check_storable(document: object, where: str = "body") -> None:
 def _check_text(text: str, path: str) -> None:
     if "\x00" in text:
         fail("unstorable_text", f"{path} contains a NUL character.")
+    if text.isascii():
+        return  # nearly always, and then no surrogate either
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -86,6 +86,16 @@ def test_the_callback_view_answers_a_nul_with_the_json_error_shape(
     assert not CallEvent.objects.exists()
 
 
+@pytest.mark.parametrize("key", ["a\ud800", "a\x00", "caf\u00e9"])
+def test_a_refusal_never_echoes_unstorable_text(calls: tuple[Call, Call], key: str) -> None:
+    preview, _ = calls
+    event = state_event("Established")
+    response = post(preview, [{**event, "data": {**event["data"], key: {"x": "\x00"}}}])
+    assert response.status_code == 400  # not a 500 from rendering the message
+    assert response.json()["code"] == "unstorable_text"
+    response.json()["message"].encode("utf-8")
+
+
 @pytest.fixture
 def database_refuses_poison(db: None) -> Iterator[None]:
     """The database itself refuses events of one type, as it would something nobody foresaw:
