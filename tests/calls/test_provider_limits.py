@@ -5,17 +5,24 @@ enforce varchar lengths, PostgreSQL does: CI runs these on both."""
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 from calls.callback_limits import EVENT_TYPE_LENGTH, IDENTIFIER_LENGTH
+from calls.client import CallAutomationClient
+from calls.client_ga import GaCallAutomationClient
+from calls.errors import ProviderFailed
 from calls.models import Call, CallEvent, CallState
-from calls.services import apply_pending_events, store_callbacks
+from calls.provider import install_client
+from calls.retry_policy import NO_RETRY
+from calls.services import apply_pending_events, place_call, store_callbacks
 from calls.services.ingest import Delivery
 from tests.calls.test_callback_view import LEG, T0, envelope, roster_event, state_event
 from tests.calls.test_callbacks_ga import CALL, cloud_event
-from tests.factories import CallFactory
+from tests.factories import CallFactory, ParticipantFactory
 
 LONG = "+1" + "5" * IDENTIFIER_LENGTH  # one past the column, and more
+CONNECTION = "endpoint=https://acs.test/;accesskey=cHc="
 
 
 @pytest.fixture
@@ -87,3 +94,49 @@ def test_an_event_type_longer_than_its_column_is_stored_cut_short(
     assert stored.event_type == name[:EVENT_TYPE_LENGTH]
     assert stored.payload == event  # the record keeps the type whole
     assert apply_pending_events() == 1
+
+
+def _place(answer: dict[str, Any], *, ga_version: str | None, settings: Any) -> Call:
+    """Place a call through the real client of one dialect, the provider answering `answer`."""
+    if ga_version:
+        settings.ACS_API_VERSION = ga_version
+        client: Any = GaCallAutomationClient(
+            CONNECTION, api_version=ga_version, transport=_answering(answer), retry=NO_RETRY
+        )
+    else:
+        client = CallAutomationClient(CONNECTION, transport=_answering(answer), retry=NO_RETRY)
+    call = CallFactory.create(provider_call_id="")
+    ParticipantFactory.create(call=call, identifier="+14255550101")
+    install_client(client)
+    try:
+        place_call(call=call)
+    finally:
+        install_client(None)
+    return call
+
+
+def _answering(answer: dict[str, Any]) -> httpx.MockTransport:
+    return httpx.MockTransport(lambda request: httpx.Response(201, json=answer))
+
+
+@pytest.mark.parametrize(
+    ("answer", "ga_version"),
+    [({"callLegId": LONG}, None), ({"callConnectionId": LONG}, "2026-03-12")],
+    ids=["preview", "ga"],
+)
+def test_a_created_call_whose_id_is_too_long_is_recorded_as_refused(
+    db: None, settings: Any, answer: dict[str, Any], ga_version: str | None
+) -> None:
+    with pytest.raises(ProviderFailed):
+        _place(answer, ga_version=ga_version, settings=settings)
+    call = Call.objects.get()
+    assert (call.state, call.provider_call_id) == (CallState.FAILED, "")
+    assert "longer than" in call.last_error
+
+
+def test_a_created_calls_source_too_long_is_dropped_for_ours(db: None, settings: Any) -> None:
+    source = {"rawId": "8:acs:" + "x" * IDENTIFIER_LENGTH}
+    answer = {"callConnectionId": CALL, "source": source}
+    call = _place(answer, ga_version="2026-03-12", settings=settings)
+    call.refresh_from_db()
+    assert (call.provider_call_id, call.provider_source_id) == (CALL, settings.ACS_SOURCE_ID)
