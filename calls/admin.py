@@ -26,6 +26,7 @@ class ParticipantInline(admin.TabularInline[Participant, Call]):
         "joined_at",
         "left_at",
         "keys_pressed",
+        "uninvited",
     )
     can_delete = False
 
@@ -64,10 +65,11 @@ class ParticipantAdmin(RecordAdminMixin, AuditedModelAdmin[Participant]):
         "call",
         "state",
         "acknowledged",
+        "uninvited",
         "joined_at",
         "left_at",
     ]
-    list_filter = ["state", "acknowledged"]
+    list_filter = ["state", "acknowledged", "uninvited"]
     search_fields = ["identifier", "contact__name", "provider_participant_id"]
     list_select_related = ["contact", "call"]
     readonly_fields = [
@@ -80,6 +82,7 @@ class ParticipantAdmin(RecordAdminMixin, AuditedModelAdmin[Participant]):
         "left_at",
         "keys_pressed",
         "acknowledged",
+        "uninvited",
     ]
 
 
