@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from calls import callback_events as ev
@@ -155,10 +155,10 @@ def store_callbacks(deliveries: Sequence[Delivery]) -> list[CallbackOutcome]:
         rows.append([_event_row(call, event, delivery) for event in events])
     try:
         _insert([row for own in rows for row in own])
-    except (DatabaseError, ValueError):
+    except (DatabaseError, ValueError) as exc:
         # Validation (calls.callback_limits) keeps this rare: a call deleted since it was read,
-        # or something the database refuses that nobody foresaw. A database that is down
-        # fails each one too, and each is answered 503.
+        # or something the database refuses that nobody foresaw.
+        _raise_if_database_gone(exc)
         logger.warning("Storing %d callbacks together failed; storing each alone.", len(rows))
         return [
             outcome if isinstance(outcome, DomainError) or not own else _store_alone(own, outcome)
@@ -184,10 +184,19 @@ def _store_alone(rows: list[CallEvent], outcome: CallbackOutcome) -> CallbackOut
         return _unstorable(rows[0])  # a constraint (SQLite checks that JSON is valid)
     except (DataError, ValueError):
         return _unstorable(rows[0])
-    except DatabaseError:
+    except DatabaseError as exc:
+        _raise_if_database_gone(exc)
         logger.exception("Could not store a callback for call %s.", rows[0].call_id)
         return CallbackNotStored("Could not store the callback; deliver it again.")
     return outcome
+
+
+def _raise_if_database_gone(error: Exception) -> None:
+    """Raise `error` again if the connection no longer works: then the caller (the callback
+    pipeline) answers the whole batch 503 and opens a new connection, rather than failing
+    each callback alone on a dead one."""
+    if isinstance(error, DatabaseError) and not connection.is_usable():
+        raise error
 
 
 def _unstorable(row: CallEvent) -> UnstorableCallback:

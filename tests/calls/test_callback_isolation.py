@@ -7,6 +7,7 @@ import contextvars
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -100,32 +101,38 @@ def test_a_refusal_never_echoes_unstorable_text(calls: tuple[Call, Call], key: s
 def database_refuses_poison(db: None) -> Iterator[None]:
     """The database itself refuses events of one type, as it would something nobody foresaw:
     a trigger, so that the app's own code runs unchanged."""
+    with _refusing(errcode="22000"):  # data_exception, on PostgreSQL
+        yield
+
+
+@contextmanager
+def _refusing(*, errcode: str) -> Iterator[None]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN "
                 f"IF NEW.event_type = '{POISON}' THEN "
-                "RAISE EXCEPTION 'refused' USING ERRCODE = '22000'; END IF; "
+                f"RAISE EXCEPTION 'refused' USING ERRCODE = '{errcode}'; END IF; "
                 "RETURN NEW; END $$ LANGUAGE plpgsql"
             )
             cursor.execute(
                 "CREATE TRIGGER refuse_poison BEFORE INSERT ON calls_callevent "
                 "FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
             )
-        else:
+        else:  # SQLite's RAISE is always a constraint failure
             cursor.execute(
                 "CREATE TRIGGER refuse_poison BEFORE INSERT ON calls_callevent "
                 f"WHEN NEW.event_type = '{POISON}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
             )
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS refuse_poison" + _on_table())
-        if connection.vendor == "postgresql":
-            cursor.execute("DROP FUNCTION IF EXISTS refuse_poison()")
-
-
-def _on_table() -> str:
-    return " ON calls_callevent" if connection.vendor == "postgresql" else ""
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("DROP TRIGGER IF EXISTS refuse_poison ON calls_callevent")
+                cursor.execute("DROP FUNCTION IF EXISTS refuse_poison()")
+            else:
+                cursor.execute("DROP TRIGGER IF EXISTS refuse_poison")
 
 
 def test_a_batch_the_database_refuses_is_stored_one_by_one_refusing_only_the_culprit(
@@ -159,6 +166,26 @@ def test_the_callback_view_answers_the_culprit_422_not_503(
     response = post(preview, [{**state_event("Established"), "eventType": POISON}])
     assert (response.status_code, response.json()["code"]) == (422, "unstorable")
     assert response.json()["message"]
+
+
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="SQLite's triggers refuse as constraints only"
+)
+def test_an_operational_refusal_of_one_callback_is_its_503_alone(
+    calls: tuple[Call, Call],
+) -> None:
+    """Refused with an error that may be passing (PostgreSQL's program_limit_exceeded is an
+    OperationalError) on a connection that still works: that callback is answered 503 to be
+    delivered again, and only that one."""
+    preview, ga = calls
+    with _refusing(errcode="54000"):
+        outcomes = store_callbacks(
+            [
+                deliver(ga, [{**cloud_event("CallConnected", "ga-9"), "type": POISON}]),
+                deliver(preview, [state_event("Established")]),
+            ]
+        )
+    assert (getattr(outcomes[0], "code", None), outcomes[1]) == ("not_stored", 1)
 
 
 def _calls_committed() -> tuple[Call, Call]:
