@@ -27,6 +27,7 @@ class ParticipantInline(admin.TabularInline[Participant, Call]):
         "left_at",
         "keys_pressed",
         "last_error",
+        "uninvited",
     )
     can_delete = False
 
@@ -65,10 +66,11 @@ class ParticipantAdmin(RecordAdminMixin, AuditedModelAdmin[Participant]):
         "call",
         "state",
         "acknowledged",
+        "uninvited",
         "joined_at",
         "left_at",
     ]
-    list_filter = ["state", "acknowledged"]
+    list_filter = ["state", "acknowledged", "uninvited"]
     search_fields = ["identifier", "contact__name", "provider_participant_id"]
     list_select_related = ["contact", "call"]
     readonly_fields = [
@@ -81,6 +83,7 @@ class ParticipantAdmin(RecordAdminMixin, AuditedModelAdmin[Participant]):
         "left_at",
         "keys_pressed",
         "acknowledged",
+        "uninvited",
     ]
 
 

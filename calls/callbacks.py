@@ -12,6 +12,7 @@ with one malformed envelope is rejected, so the sender's retry cannot half-apply
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 
 from calls import callbacks_ga
 from calls.callback_events import (
@@ -26,6 +27,7 @@ from calls.callback_events import (
     ToneReceived,
     UnknownEvent,
 )
+from calls.callback_limits import check_fits, check_storable, within_clock_skew
 from calls.callback_reading import CallbackParseError as CallbackParseError  # the public name
 from calls.callback_reading import (
     Common,
@@ -40,12 +42,17 @@ from calls.callback_reading import (
 
 
 def parse_callback(body: bytes) -> tuple[AnyCallbackEvent, ...]:
-    """Parse one callback body (an envelope or an array of them); raises CallbackParseError."""
+    """Parse one callback body (an envelope or an array of them) and check that the database
+    can store it (calls.callback_limits); raises CallbackParseError."""
     document = load_json(body)
+    check_storable(document)
     items = document if isinstance(document, list) else [document]
     if not items:
         raise CallbackParseError("empty", "The body is an empty array.")
-    return tuple(parse_envelope(item, f"event[{index}]") for index, item in enumerate(items))
+    events = tuple(parse_envelope(item, f"event[{index}]") for index, item in enumerate(items))
+    for event in events:
+        check_fits(event)
+    return events
 
 
 def dedupe_key(event: AnyCallbackEvent) -> str:
@@ -53,6 +60,12 @@ def dedupe_key(event: AnyCallbackEvent) -> str:
     if event.event_id and callbacks_ga.is_cloud_event(JsonObject(event.raw, "event")):
         return f"id:{event.event_id}"
     return json.dumps(event.raw, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def parse_stored(payload: object, *, arrived: datetime) -> AnyCallbackEvent:
+    """A stored event, parsed again, its time kept within the clock skew allowed of when it
+    arrived (calls.callback_limits); raises CallbackParseError."""
+    return within_clock_skew(parse_envelope(payload), arrived=arrived)
 
 
 def parse_envelope(item: object, where: str = "event") -> AnyCallbackEvent:

@@ -72,6 +72,14 @@ class EventForAnotherCall(DomainError):
     status_code = HTTPStatus.BAD_REQUEST
 
 
+class UnstorableCallback(DomainError):
+    """The database refused this callback's events (and only this callback's, the others of
+    its batch were stored): redelivering it would be refused again, so it is not a 503."""
+
+    code = "unstorable"
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
 class CallbackNotStored(DomainError):
     """Answered 503: the provider may deliver again, and a redelivery is stored once."""
 

@@ -140,6 +140,9 @@ class Participant(models.Model):
     left_at = models.DateTimeField(null=True, blank=True)
     keys_pressed = models.CharField(max_length=200, blank=True)
     acknowledged = models.BooleanField(default=False)
+    # Someone the app never invited who showed up in the provider's roster (dialled in, or
+    # added by someone else): recorded and shown flagged, not passed off as one of ours.
+    uninvited = models.BooleanField(default=False, editable=False)
     # When the app last asked the provider to report this person's keys (calls.services.keys;
     # claimed before the request): a join whose request was lost (a worker killed after the
     # commit) is asked again by the sweep.

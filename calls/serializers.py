@@ -61,6 +61,7 @@ class ParticipantOutput(serializers.ModelSerializer[Participant]):
             "keys_pressed",
             "acknowledged",
             "last_error",
+            "uninvited",
         ]
         read_only_fields = fields
 

@@ -296,6 +296,9 @@ RING_SWEEP_SECONDS = env_int("RING_SWEEP_SECONDS", 5, minimum=0)
 # sweep reads the call from the provider; at most RECONCILE_READS_PER_SWEEP calls per sweep.
 RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 30, minimum=1)
 RECONCILE_READS_PER_SWEEP = env_int("RECONCILE_READS_PER_SWEEP", 20, minimum=1)
+# How far in the future (past its arrival) a provider event may be dated before it is read as
+# dated on arrival (calls.callback_limits): a skewed clock must not freeze a roster.
+ACS_CLOCK_SKEW_SECONDS = env_int("ACS_CLOCK_SKEW_SECONDS", 300, minimum=0)
 # Where stored provider events are applied: by the daphne process that stored them (default),
 # or only by `manage.py run_worker` processes, so that web processes just verify and store.
 # Workers broadcast to dashboards served by other processes: that needs the Redis layer.

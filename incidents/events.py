@@ -194,6 +194,7 @@ def participant_payload(participant: "Participant") -> dict[str, Any]:
         "left_at": participant.left_at.isoformat() if participant.left_at else None,
         "keys_pressed": participant.keys_pressed,
         "acknowledged": participant.acknowledged,
+        "uninvited": participant.uninvited,
         "tally": controls.tally(participant),
         "can_remove": controls.can_remove(participant),
         # Whether this person's attempt is over; their call says whether its people can be

@@ -275,7 +275,7 @@ def _acknowledged_at(calls: dict[int, tuple[str, dict[str, str] | None]]) -> dic
     tones = CallEvent.objects.filter(call_id__in=list(calls), event_type__icontains="tone")
     tones = tones | CallEvent.objects.filter(call_id__in=list(calls), event_type__icontains="dtmf")
     for row in tones.order_by("id").iterator(chunk_size=CHUNK):
-        event = cb.parse_envelope(row.payload)
+        event = cb.parse_stored(row.payload, arrived=row.ingested_at or row.received_at)
         identifier, keypad = calls[row.call_id]
         if not isinstance(event, ev.ToneReceived) or (row.call_id, identifier) in found:
             continue

@@ -112,7 +112,7 @@ def _apply_call_events(call_id: int, batch_size: int, run_aside: RunAside) -> in
     ]
     with caused_by(causes), batched_timeline():
         for row in stored:
-            event = cb.parse_envelope(row.payload)
+            event = cb.parse_stored(row.payload, arrived=row.ingested_at or row.received_at)
             with bound_request_id(row.request_id):
                 _apply_event(batch, attempt, event)
                 logger.info(
@@ -224,7 +224,7 @@ def _apply_roster(batch: CallBatch, event: ev.ParticipantsUpdated) -> None:
                 # Someone the app did not ring, before the create-call response told the app
                 # its own identity: it may be the app's leg. A later snapshot adds a real one.
                 continue
-            participant = batch.add(identifier)
+            participant = batch.add(identifier, uninvited=True)
         _join(batch, participant, entry, event)
     gone = [p for p in batch.in_state(ParticipantState.JOINED) if p.identifier not in present]
     _move_participants(gone, ParticipantState.LEFT, event.event_time, batch, said="left the call")
@@ -253,10 +253,13 @@ def _join(
             batch.call, participant, provider_call_id=event.call_id, run_aside=batch.run_aside
         )
     if changed:
+        who = (
+            f"{participant}, whom the app did not invite," if participant.uninvited else participant
+        )
         batch.save_and_announce(
             participant,
             *("provider_participant_id", "state", "joined_at", "left_at", "keys_listened_at"),
-            says=f"{participant} joined the call.",
+            says=f"{who} joined the call.",
         )
 
 

@@ -32,8 +32,10 @@ class CallBatch:
     def in_state(self, *states: ParticipantState) -> list[Participant]:
         return [p for p in self.by_identifier().values() if p.state in states]
 
-    def add(self, identifier: str) -> Participant:
-        participant = Participant.objects.create(call=self.call, identifier=identifier)
+    def add(self, identifier: str, *, uninvited: bool = False) -> Participant:
+        participant = Participant.objects.create(
+            call=self.call, identifier=identifier, uninvited=uninvited
+        )
         self.by_identifier()[identifier] = participant
         return participant
 

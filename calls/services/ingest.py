@@ -12,11 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from calls import callback_events as ev
 from calls import callbacks as cb
+from calls.callback_limits import event_type_for_column
 from calls.callback_tokens import CallbackTokenError, SigningKeysUnavailable
 from calls.errors import (
     BadCallbackToken,
@@ -24,6 +25,7 @@ from calls.errors import (
     EventForAnotherCall,
     MalformedCallback,
     UnknownCall,
+    UnstorableCallback,
     WrongCallbackSecret,
 )
 from calls.metrics import CALLBACKS_INGESTED, CALLBACKS_REJECTED
@@ -135,36 +137,77 @@ def store_callbacks(deliveries: Sequence[Delivery]) -> list[CallbackOutcome]:
 
     Returns, per delivery, how many events it carried or the error that refused it. Each event
     is stored once (by digest): a redelivery stores nothing and still counts as received.
-    Applying comes after, in arrival order (apply_pending_events), so a slow or failing apply
-    never loses an accepted event.
+    Should the database refuse the batch, each callback is stored on its own, so that only the
+    one it refuses is refused (UnstorableCallback). Applying comes after, in arrival order
+    (apply_pending_events), so a slow or failing apply never loses an accepted event.
     """
     calls = _calls_by_id({delivery.call_id for delivery in deliveries})
     outcomes: list[CallbackOutcome] = []
-    rows: list[CallEvent] = []
+    rows: list[list[CallEvent]] = []
     for delivery in deliveries:
         try:
             call, events = _verify(delivery, calls.get(delivery.call_id))
         except DomainError as refusal:
             outcomes.append(refusal)
+            rows.append([])
             continue
         outcomes.append(len(events))
-        rows.extend(_event_row(call, event, delivery) for event in events)
+        rows.append([_event_row(call, event, delivery) for event in events])
     try:
-        # Atomic on its own; the digest's unique index turns a redelivery into a no-op.
-        with serialized_writes():
-            CallEvent.objects.bulk_create(rows, ignore_conflicts=True)
-    except IntegrityError:
-        # A call was deleted since it was read: store the others one by one.
-        if len(deliveries) > 1:
-            return [outcome for delivery in deliveries for outcome in store_callbacks([delivery])]
-        return [UnknownCall("No such call.")]
+        _insert([row for own in rows for row in own])
+    except (DatabaseError, ValueError) as exc:
+        # Validation (calls.callback_limits) keeps this rare: a call deleted since it was read,
+        # or something the database refuses that nobody foresaw.
+        _raise_if_database_gone(exc)
+        logger.warning("Storing %d callbacks together failed; storing each alone.", len(rows))
+        return [
+            outcome if isinstance(outcome, DomainError) or not own else _store_alone(own, outcome)
+            for outcome, own in zip(outcomes, rows, strict=True)
+        ]
     return outcomes
+
+
+def _insert(rows: list[CallEvent]) -> None:
+    # One transaction (a savepoint within one, in tests); the digest's unique index turns a
+    # redelivery into a no-op.
+    with serialized_writes(), transaction.atomic():
+        CallEvent.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _store_alone(rows: list[CallEvent], outcome: CallbackOutcome) -> CallbackOutcome:
+    """Store one callback's events on their own; what refused them if the database does."""
+    try:
+        _insert(rows)
+    except IntegrityError:
+        if not Call.objects.filter(pk=rows[0].call_id).exists():
+            return UnknownCall("No such call.")
+        return _unstorable(rows[0])  # a constraint (SQLite checks that JSON is valid)
+    except (DataError, ValueError):
+        return _unstorable(rows[0])
+    except DatabaseError as exc:
+        _raise_if_database_gone(exc)
+        logger.exception("Could not store a callback for call %s.", rows[0].call_id)
+        return CallbackNotStored("Could not store the callback; deliver it again.")
+    return outcome
+
+
+def _raise_if_database_gone(error: Exception) -> None:
+    """Raise `error` again if the connection no longer works: then the caller (the callback
+    pipeline) answers the whole batch 503 and opens a new connection, rather than failing
+    each callback alone on a dead one."""
+    if isinstance(error, DatabaseError) and not connection.is_usable():
+        raise error
+
+
+def _unstorable(row: CallEvent) -> UnstorableCallback:
+    logger.warning("The database refused a callback for call %s.", row.call_id)
+    return UnstorableCallback("The database cannot store this callback's events.")
 
 
 def _event_row(call: Call, event: ev.AnyCallbackEvent, delivery: Delivery) -> CallEvent:
     return CallEvent(
         call=call,
-        event_type=event.event_type,
+        event_type=event_type_for_column(event.event_type),
         payload=event.raw,
         digest=event_digest(call, event),
         request_id=delivery.request_id,

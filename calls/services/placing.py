@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audited, record_action
+from calls.callback_limits import IDENTIFIER_LENGTH
 from calls.controls import can_retry
 from calls.errors import CannotRetry
 from calls.metrics import CALLS_PLACED, PlacingOutcome
@@ -23,7 +24,7 @@ from calls.models import (
     Participant,
 )
 from calls.provider import callback_url, provider_client, provider_request
-from calls.provider_types import CallLeg, ProviderError
+from calls.provider_types import CallLeg, ProviderError, ProviderProtocolError
 from calls.services.announcements import announce, save_and_announce, tell
 from calls.services.ringing import start_ringing
 from calls.targets import Target, require_targets
@@ -82,6 +83,7 @@ def place_call(*, call: Call, actor: User | None = None, caller_id: str | None =
                 request_id=call.create_request_id,
                 first_sent=call.create_first_sent_at,
             )
+            leg = _fitting(leg)
         except ValueError:  # a target it cannot dial: refused before sending
             _count_placing(call, PlacingOutcome.INVALID)
             raise
@@ -93,6 +95,19 @@ def place_call(*, call: Call, actor: User | None = None, caller_id: str | None =
             raise
     _count_placing(call, PlacingOutcome.PLACED)
     return _record_placed(call=call, leg=leg, people=len(identifiers), actor=actor)
+
+
+def _fitting(leg: CallLeg) -> CallLeg:
+    """The create-call answer as the columns can keep it (calls.callback_limits): a call id
+    too long for its column is refused, as cut short it would match none of the call's
+    callbacks; a source id too long is dropped (ACS_SOURCE_ID stands in, as when absent)."""
+    if len(leg.call_id) > IDENTIFIER_LENGTH:
+        raise ProviderProtocolError(
+            "create_call", f"a call id longer than {IDENTIFIER_LENGTH} characters"
+        )
+    if leg.source is not None and len(leg.source) > IDENTIFIER_LENGTH:
+        return CallLeg(call_id=leg.call_id, source=None)
+    return leg
 
 
 def _count_placing(call: Call, outcome: PlacingOutcome) -> None:

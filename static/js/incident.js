@@ -159,6 +159,14 @@
     badge.className = `badge state-${p.state}`;
     badge.textContent = p.state_label;
     td.appendChild(badge);
+    if (p.uninvited) {
+      // Someone the provider's roster showed whom the app never invited.
+      const flag = document.createElement("span");
+      flag.className = "badge uninvited";
+      flag.textContent = "not invited";
+      flag.title = "The app did not invite them: they joined by other means.";
+      td.append(" ", flag);
+    }
     return td;
   }
 
