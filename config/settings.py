@@ -232,6 +232,9 @@ REST_FRAMEWORK = {
 }
 # Declarations per user (a token belongs to one user) through the API: "<count>/<s|min|h|day>".
 DECLARE_RATE = env_rate("DECLARE_RATE", "30/min")
+# How long a repeated Idempotency-Key waits (409, Retry-After) for a first request that has
+# neither declared nor answered before taking the key over (incidents.idempotency).
+IDEMPOTENCY_GRACE_SECONDS = env_int("IDEMPOTENCY_GRACE_SECONDS", 30, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Incident Reporter API",
     "DESCRIPTION": (

@@ -29,7 +29,7 @@ from websockets.typing import Origin
 from acs_emulator.__main__ import connection_string
 from acs_emulator.config import EMULATOR_RESOURCE_ID
 from acs_emulator.signature import generate_access_key
-from bench.callout import ledger_once_calls_end
+from bench.ledger import ledger_once_calls_end
 from tests.integration.servers import (
     DAPHNE,
     MANAGE,
