@@ -20,9 +20,11 @@ from django.utils.crypto import get_random_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Worker
 
+from callouts.lost_tasks import fail_lost_tasks
 from callouts.services.overstaying import hang_up_overstaying
 from callouts.services.recovery import recover
 from calls.background import run_worker
+from calls.services.unplaced import place_unplaced
 from escalations.services.recovery import recover_escalations
 from integrations.services.recovery import recover_alerts
 from reminders.services.firing import recover_reminders
@@ -105,6 +107,12 @@ def after_ring_sweep() -> None:
     fired = recover_reminders()
     if fired:
         logger.warning("Enqueued again %d reminder firings a stopped worker held.", fired)
+    placed = place_unplaced()
+    if placed:
+        logger.warning("Placed %d calls a stopped process stored but never dialled.", placed)
+    lost = fail_lost_tasks()
+    if lost:
+        logger.warning("Marked failed %d tasks a stopped worker held.", lost)
 
 
 async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> None:
