@@ -57,6 +57,7 @@ SETTINGS = {
     "RING_TIMEOUT_SECONDS": "8",
     "RING_SWEEP_SECONDS": "1",
     "IDEMPOTENCY_GRACE_SECONDS": "3",
+    "TASK_LEASE_SECONDS": "10",
     "ACS_RESOURCE_ID": EMULATOR_RESOURCE_ID,
 }
 STEP_WAIT_S = 6  # between the escalation's two steps
@@ -139,6 +140,7 @@ class Outcome:
     stuck: dict[str, int]
     declared_twice: int
     retries: int  # declare requests sent again (a killed daphne, a 409)
+    replayed: int  # declares whose answer came from the key (the first request died)
     problems: list[str]
 
     @property
@@ -159,7 +161,7 @@ class Outcome:
             f"{self.rounds} rounds, kill -9: {kills} | {self.people} people, {self.calls} calls"
             f" | beyond the policy {self.beyond_policy}, not as the policy {self.not_as_policy}"
             f" | stuck {sum(self.stuck.values())} | declared twice {self.declared_twice}"
-            f" ({self.retries} retries) | {verdict}"
+            f" ({self.retries} retries, {self.replayed} answered from the key) | {verdict}"
         )
 
 
@@ -361,6 +363,7 @@ def _outcome(
         stuck=verdict["stuck"],
         declared_twice=sum(max(titles.get(d.title, 0) - 1, 0) for d in declares),
         retries=sum(d.tries - 1 for d in declares),
+        replayed=sum(1 for d in declares if d.replayed),
         problems=[f"{d.title}: {d.error}" for d in declares if d.error]
         + [f"{d.title}: never declared" for d in declares if not titles.get(d.title)],
     )

@@ -76,6 +76,7 @@ def test_a_call_whose_create_call_never_left_is_placed_after_the_lease(
     call.refresh_from_db()
     assert call.state == CallState.ESTABLISHING and call.provider_call_id == "leg-1"
     assert provider.request_ids == [str(call.create_request_id)]
+    assert call.incident.status == IncidentStatus.ACTIVE  # as declaring would have made it
 
 
 def test_a_call_the_provider_got_is_sent_again_with_the_same_request_id(
@@ -90,18 +91,19 @@ def test_a_call_the_provider_got_is_sent_again_with_the_same_request_id(
     assert provider.request_ids == [str(call.create_request_id)] * 2
 
 
-def test_past_the_repeatability_window_the_call_gets_a_new_request_id(
+def test_past_the_repeatability_window_the_call_is_failed_for_a_retry(
     provider: Provider,
 ) -> None:
     provider.kill_after = True
     with time_machine.travel(T0, tick=False):
         call = _declare_and_die()
     with time_machine.travel(T0 + timedelta(minutes=6), tick=False):
-        assert place_unplaced() == 1
+        assert place_unplaced() == 0
     call.refresh_from_db()
-    first, again = provider.request_ids
-    assert first != again == str(call.create_request_id)
-    assert call.state == CallState.ESTABLISHING
+    assert call.state == CallState.FAILED and call.create_first_sent_at is None
+    assert "server stopped" in call.last_error
+    assert len(provider.request_ids) == 1  # nobody rung twice
+    assert call.incident.timeline.filter(text__contains="was not placed").exists()
 
 
 def test_the_calls_of_a_closed_incident_are_left(provider: Provider) -> None:
