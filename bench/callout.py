@@ -183,7 +183,7 @@ def _run(database: str, options: Options) -> Outcome:
             str(ATTEMPTS),
             str(RETRY_WAIT_SECONDS),
         )
-        prepared = _json(pool)
+        prepared = json_object(pool)
         username, cookie = str(prepared["username"]), str(prepared["session_cookie"])
         token = manage(run.env, "drf_create_token", username).split()[2]
         command = [sys.executable, "-m", "acs_emulator", "--port", str(port)]
@@ -199,7 +199,7 @@ def _run(database: str, options: Options) -> Outcome:
                 timeout=30,
             ) as api,
         ):
-            _wait_for_emulator(phones)
+            wait_for_emulator(phones)
             count = max(options.big, options.recipients)
             numbers = [f"+{FIRST_RECIPIENT + n}" for n in range(count)]
             # The big call-out starts with the same people: its pacing never gets past them.
@@ -223,7 +223,7 @@ def _measure(
     base_url = str(api.base_url).rstrip("/")
     asyncio.run(_until_finished(base_url, incident, cookie, options.timeout))
     ledger = ledger_once_calls_end(phones, HUNG_UP_WITHIN_S)
-    tried = _json(django_data(run.env, "attempts", str(incident)))
+    tried = json_object(django_data(run.env, "attempts", str(incident)))
     calls = ledger["calls"]
     left_up = sum(1 for c in calls if c["endedAt"] is None)
     started, mean_call_s = start_rate([c for c in calls if c["endedAt"] is not None])
@@ -304,7 +304,7 @@ async def _until_finished(base_url: str, incident: int, cookie: str, timeout: fl
         await close_dashboards([dashboard])
 
 
-def _wait_for_emulator(phones: httpx.Client) -> None:
+def wait_for_emulator(phones: httpx.Client) -> None:
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -380,7 +380,7 @@ def _names(cls: type[Options]) -> list[str]:
     return [f.name for f in dataclass_fields(cls)]
 
 
-def _json(text: str) -> dict[str, Any]:
+def json_object(text: str) -> dict[str, Any]:
     value = json.loads(text)
     assert isinstance(value, dict)
     return value

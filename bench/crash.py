@@ -32,7 +32,7 @@ import httpx
 from acs_emulator import EMULATOR_RESOURCE_ID
 from acs_emulator.__main__ import connection_string
 from acs_emulator.signature import generate_access_key
-from bench.callout import ATTEMPTS, _json, _wait_for_emulator
+from bench.callout import ATTEMPTS, json_object, wait_for_emulator
 from bench.server import (
     LOAD_CORE,
     ROOT,
@@ -191,7 +191,7 @@ def _run(database: str, rounds: int, people: int, chance: random.Random) -> Outc
     with scratch(
         database, ACS_CONNECTION_STRING=connection_string("127.0.0.1", port, key), **SETTINGS
     ) as run:
-        prepared = _json(django_data(run.env, "callout-pool", "5", "2", str(ATTEMPTS), "0"))
+        prepared = json_object(django_data(run.env, "callout-pool", "5", "2", str(ATTEMPTS), "0"))
         token = manage(run.env, "drf_create_token", str(prepared["username"])).split()[2]
         everyone = [f"+{FIRST_PERSON + n}" for n in range((rounds - 1) * people + 3)]
         step1, step2 = everyone[-3:-1], everyone[-1:]
@@ -208,7 +208,7 @@ def _run(database: str, rounds: int, people: int, chance: random.Random) -> Outc
             running(run, "emulator", LOAD_CORE, emulator),
             httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as phones,
         ):
-            _wait_for_emulator(phones)
+            wait_for_emulator(phones)
             expected = _script(phones, everyone[:-3], chance)
             expected |= _script(phones, step1, None) | _script(phones, step2, random.Random(0))
             crew.daphne.start()
@@ -328,7 +328,7 @@ def _settle(run: Scratch, phones: httpx.Client) -> dict[str, Any]:
     """The app's verdict once nothing is left to do (or after SETTLE_S)."""
     deadline = time.monotonic() + SETTLE_S
     while True:
-        verdict = _json(crash_data(run, "verdict"))
+        verdict = json_object(crash_data(run, "verdict"))
         calls = phones.get("/emulator/calls", params={"view": "summary"}).json()
         in_flight = sum(caller["inFlight"] for caller in calls["callers"].values())
         if (not any(verdict["stuck"].values()) and not in_flight) or time.monotonic() > deadline:

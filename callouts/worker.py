@@ -4,8 +4,9 @@ its own, next to the callback applier and the ring sweep (calls.background) on t
 Any number of these may run side by side, on any machines: the task engine claims each task
 for one worker (SKIP LOCKED on PostgreSQL, an exclusive transaction on SQLite), and what a task
 does is decided under the call-out's own row locks. A worker killed mid-task leaves its task
-"running" for ever (django-tasks-db recovers nothing): the recovery sweep, run when a worker
-starts and after each ring sweep, enqueues again whatever such a task had left undone.
+"running" (django-tasks-db recovers nothing): the recovery sweep, run when a worker starts and
+after each ring sweep, enqueues again whatever such a task had left undone, and marks the task
+failed once its lease has run out (callouts.lost_tasks).
 """
 
 import asyncio
