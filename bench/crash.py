@@ -179,6 +179,8 @@ def main() -> None:
     args = parser.parse_args()
     rounds = 3 if args.short else args.rounds
     seed = args.seed if args.seed is not None else random.randrange(1_000_000)
+    # A stopped run (CI's timeout) still stops what it started: the `finally`s run.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     pin_to_load_core()
     print(f"crash: {rounds} rounds of {args.people} people, seed {seed}", flush=True)
     outcomes = []
