@@ -137,7 +137,7 @@ def test_a_failure_after_declaring_keeps_the_linked_key(
 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_of_two_concurrent_retries_of_a_dead_claim_exactly_one_declares(
     operator: User, provider: FakeProvider, settings: Any
 ) -> None:
