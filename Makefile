@@ -19,7 +19,7 @@ LOCK_DEV := requirements/dev.txt
 LOCAL_SETTINGS := .env.local
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: run test lint typecheck bench bench-faults migrate check-migrations lock clean
+.PHONY: run test lint typecheck bench bench-faults bench-crash migrate check-migrations lock clean
 
 # The venv gets no pip of its own (seeding it costs more CPU than installing everything else):
 # the pip of the Python that made it installs uv into it, or, where that Python has no pip,
@@ -97,6 +97,11 @@ bench: $(STAMP)
 # exits 1 if anyone's final state differs from the emulator's or a call was placed twice.
 bench-faults: $(STAMP)
 	$(BIN)/python -m bench.faults $(ARGS)
+
+# kill -9 of the worker and daphne during declares, call-outs and an escalation (README,
+# Reliability); ARGS="--short" for the couple of minutes CI runs.
+bench-crash: $(STAMP)
+	$(BIN)/python -m bench.crash $(ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles

@@ -35,6 +35,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--time-scale", type=float, default=1.0, help="multiplies every simulated delay"
     )
     parser.add_argument("--ring-timeout-ms", type=int, default=30_000)
+    parser.add_argument(
+        "--callback-attempts",
+        type=int,
+        default=4,
+        help="deliveries of each callback before giving up (backoff 0.5, 1, 2, then 4 s, scaled)",
+    )
     parser.add_argument("--create-call-status", type=int, choices=(200, 201), default=200)
     parser.add_argument(
         "--log-level", default="info", choices=("debug", "info", "warning", "error")
@@ -49,6 +55,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(f"--access-key: {exc}")
     if args.time_scale < 0:
         parser.error("--time-scale must be zero or more")
+    if args.callback_attempts < 1:
+        parser.error("--callback-attempts must be at least 1")
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
     args.jwt_key_pem = None
@@ -110,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         access_key=args.access_key,
         time_scale=args.time_scale,
         ring_timeout_ms=args.ring_timeout_ms,
+        callback_attempts=args.callback_attempts,
         create_call_status=args.create_call_status,
         allow_http_callbacks=args.allow_http_callbacks,
         jwt_issuer=args.jwt_issuer,

@@ -184,7 +184,7 @@ def _run(database: str, options: Options) -> Outcome:
             str(ATTEMPTS),
             str(RETRY_WAIT_SECONDS),
         )
-        prepared = _json(pool)
+        prepared = json_object(pool)
         username, cookie = str(prepared["username"]), str(prepared["session_cookie"])
         token = manage(run.env, "drf_create_token", username).split()[2]
         command = [sys.executable, "-m", "acs_emulator", "--port", str(port)]
@@ -224,7 +224,7 @@ def _measure(
     base_url = str(api.base_url).rstrip("/")
     asyncio.run(_until_finished(base_url, incident, cookie, options.timeout))
     ledger = ledger_once_calls_end(phones, HUNG_UP_WITHIN_S)
-    tried = _json(django_data(run.env, "attempts", str(incident)))
+    tried = json_object(django_data(run.env, "attempts", str(incident)))
     calls = ledger["calls"]
     left_up = sum(1 for c in calls if c["endedAt"] is None)
     started, mean_call_s = start_rate([c for c in calls if c["endedAt"] is not None])
@@ -369,7 +369,7 @@ def _names(cls: type[Options]) -> list[str]:
     return [f.name for f in dataclass_fields(cls)]
 
 
-def _json(text: str) -> dict[str, Any]:
+def json_object(text: str) -> dict[str, Any]:
     value = json.loads(text)
     assert isinstance(value, dict)
     return value

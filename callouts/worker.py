@@ -4,8 +4,9 @@ its own, next to the callback applier and the ring sweep (calls.background) on t
 Any number of these may run side by side, on any machines: the task engine claims each task
 for one worker (SKIP LOCKED on PostgreSQL, an exclusive transaction on SQLite), and what a task
 does is decided under the call-out's own row locks. A worker killed mid-task leaves its task
-"running" for ever (django-tasks-db recovers nothing): the recovery sweep, run when a worker
-starts and after each ring sweep, enqueues again whatever such a task had left undone.
+"running" (django-tasks-db recovers nothing): the recovery sweep, run when a worker starts and
+after each ring sweep, enqueues again whatever such a task had left undone, and marks the task
+failed once its lease has run out (callouts.lost_tasks).
 """
 
 import asyncio
@@ -20,11 +21,13 @@ from django.utils.crypto import get_random_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Worker
 
+from callouts.lost_tasks import fail_lost_tasks
 from callouts.services.overstaying import hang_up_overstaying
 from callouts.services.recovery import recover
 from calls.background import run_worker
 from calls.services import resend_pending_invitations
 from calls.services.reconciling import reconcile_live_calls
+from calls.services.unplaced import place_unplaced
 from escalations.services.recovery import recover_escalations
 from integrations.services.recovery import recover_alerts
 from reminders.services.firing import recover_reminders
@@ -112,6 +115,12 @@ def after_ring_sweep() -> None:
     invitations = resend_pending_invitations()
     if invitations:
         logger.warning("Sent again %d invitations nobody confirmed.", invitations)
+    placed = place_unplaced()
+    if placed:
+        logger.warning("Placed %d calls a stopped process stored but never dialled.", placed)
+    lost = fail_lost_tasks()
+    if lost:
+        logger.warning("Marked failed %d tasks a stopped worker held.", lost)
 
 
 async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> None:

@@ -31,7 +31,8 @@ class ErrorOutput(serializers.Serializer[None]):
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         # An error that declares no status answers 500 (DomainError's), which Django logs.
-        return Response(error_body(exc.code, exc.message), status=exc.status_code)
+        headers = {} if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
+        return Response(error_body(exc.code, exc.message), status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         # A model's own rules (full_clean in a service) answer like a serializer's.
         detail = as_serializer_error(exc)

@@ -14,6 +14,8 @@ class DomainError(Exception):
 
     code = "domain_error"
     status_code = 500
+    # Seconds after which a retry may succeed, answered as Retry-After; None: not said.
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)

@@ -232,6 +232,9 @@ REST_FRAMEWORK = {
 }
 # Declarations per user (a token belongs to one user) through the API: "<count>/<s|min|h|day>".
 DECLARE_RATE = env_rate("DECLARE_RATE", "30/min")
+# How long a repeated Idempotency-Key waits (409, Retry-After) for a first request that has
+# neither declared nor answered before taking the key over (incidents.idempotency).
+IDEMPOTENCY_GRACE_SECONDS = env_int("IDEMPOTENCY_GRACE_SECONDS", 30, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Incident Reporter API",
     "DESCRIPTION": (
@@ -326,6 +329,8 @@ CALLOUT_STARTS_PER_SECOND = env_float("CALLOUT_STARTS_PER_SECOND", 10.0, minimum
 # lost it: the recovery sweep sends it again, with the same Repeatability-Request-ID. Longer
 # than the client's worst case (three tries of a 10 s timeout, plus backoff).
 CALLOUT_LEASE_SECONDS = env_int("CALLOUT_LEASE_SECONDS", 60, minimum=5)
+# A task running longer than this is taken for lost with its worker (callouts.lost_tasks).
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 600, minimum=5)
 
 # --- Outgoing webhooks (README "Webhooks") ---------------------------------------------------
 # Multiplies the retry schedule (5 s, 30 s, 2 min, 10 min, 1 h, 2 h, 4 h): below 1 in tests.

@@ -1,5 +1,6 @@
 """The incidents API: list, read, declare (idempotently), resolve, cancel, and the timeline."""
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from incidents.errors import CallsNotPlaced
 from incidents.idempotency import (
     answer_idempotency_key,
     claim_idempotency_key,
+    link_idempotency_key,
     release_idempotency_key,
     request_hash,
 )
@@ -122,7 +124,11 @@ class IncidentViewSet(
                 "A broadcast call-out answers at once with its recipients stored (`callout`); "
                 "the dialling is background work.",
             ),
-            409: OpenApiResponse(ErrorOutput, description="The same key is still in flight."),
+            409: OpenApiResponse(
+                ErrorOutput,
+                description="The same key is still in flight; retry after `Retry-After` "
+                "seconds (a request that died is taken over after IDEMPOTENCY_GRACE_SECONDS).",
+            ),
             422: OpenApiResponse(ErrorOutput, description="The key was used with another body."),
             429: OpenApiResponse(ErrorOutput, description="Too many; wait for Retry-After."),
         },
@@ -139,39 +145,51 @@ class IncidentViewSet(
             user=acting_user(request), key=key, body_hash=request_hash(request.data)
         )
         if claim.is_answered:
-            return Response(
-                claim.response_body,
-                status=cast(int, claim.response_status),
-                headers={"Idempotent-Replayed": "true", **self._location(claim.response_body)},
-            )
+            return self._replayed(claim.response_body, cast(int, claim.response_status))
+        if claim.incident is not None:  # declared by a request that died before it answered
+            body = self._detail(claim.incident)
+            answer_idempotency_key(claim=claim, status=status.HTTP_201_CREATED, body=body)
+            return self._replayed(body, status.HTTP_201_CREATED)
         try:
-            response = self._declare(request)
+            response = self._declare(
+                request,
+                on_declared=lambda incident: link_idempotency_key(claim=claim, incident=incident),
+            )
         except BaseException:
             release_idempotency_key(claim=claim)
             raise
         answer_idempotency_key(claim=claim, status=response.status_code, body=response.data)
         return response
 
-    def _declare(self, request: Request) -> Response:
+    def _declare(
+        self, request: Request, on_declared: Callable[[Incident], None] | None = None
+    ) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        self.perform_create(serializer)
-        incident = self.get_queryset().get(pk=cast(Incident, serializer.instance).pk)
-        body = IncidentDetailOutput(incident).data
-        return Response(body, status=status.HTTP_201_CREATED, headers=self._location(body))
-
-    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
         try:
-            data = dict(serializer.validated_data)
-            serializer.instance = declare_with_policy(
+            incident = declare_with_policy(
                 policy=data.pop("escalation_policy", None),
                 **data,
-                declared_by=acting_user(self.request),
+                declared_by=acting_user(request),
+                on_declared=on_declared,
             )
         except CallsNotPlaced as exc:
             # Stored all the same: answering 201 (failed calls visible) stops a retrying client
             # from declaring it again, which a 503 would invite.
-            serializer.instance = exc.incident
+            incident = exc.incident
+        body = self._detail(incident)
+        return Response(body, status=status.HTTP_201_CREATED, headers=self._location(body))
+
+    def _detail(self, incident: Incident) -> Any:
+        return IncidentDetailOutput(self.get_queryset().get(pk=incident.pk)).data
+
+    def _replayed(self, body: Any, status_code: int) -> Response:
+        return Response(
+            body,
+            status=status_code,
+            headers={"Idempotent-Replayed": "true", **self._location(body)},
+        )
 
     @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])

@@ -38,7 +38,12 @@ class IdempotencyKeyReused(DomainError):
 
 
 class IdempotentRequestInFlight(DomainError):
-    """A request with the same Idempotency-Key is still being processed."""
+    """A request with the same Idempotency-Key is still being processed (or may be: retry after
+    `retry_after` seconds)."""
 
     code = "idempotency_request_in_flight"
     status_code = HTTPStatus.CONFLICT
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

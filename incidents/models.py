@@ -140,8 +140,9 @@ class TimelineEntry(models.Model):
 class IdempotencyKey(models.Model):
     """An `Idempotency-Key` a user sent when declaring through the API, and the answer given.
 
-    While the declaration runs the response is empty ("in flight"); keys expire after a day
-    (incidents.idempotency).
+    While the declaration runs the response is empty ("in flight"); `incident` is set in the
+    declaring transaction, so a claim whose request died is known by it to have declared or not.
+    Keys expire after a day (incidents.idempotency).
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -149,7 +150,15 @@ class IdempotencyKey(models.Model):
     request_hash = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(db_index=True)
+    incident = models.ForeignKey(
+        "Incident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The incident the request declared, set in the declaring transaction.",
+    )
+    created_at = models.DateTimeField(db_index=True, help_text="When the key was last claimed.")
 
     class Meta:
         constraints = [

@@ -50,6 +50,7 @@ def test_a_key_is_generated_when_none_is_given() -> None:
 
     assert len(base64.b64decode(args.access_key, validate=True)) == 32
     assert (args.host, args.port, args.time_scale) == ("127.0.0.1", 8100, 1.0)
+    assert args.callback_attempts == 4
 
 
 @pytest.mark.parametrize(
@@ -57,11 +58,19 @@ def test_a_key_is_generated_when_none_is_given() -> None:
     [
         ["--access-key", "not base64!"],
         ["--time-scale", "-1"],
+        ["--callback-attempts", "0"],
         ["--tls-cert", "cert.pem"],
         ["--jwt-key-file", "/nonexistent/key.pem"],
         ["--jwt-key-file", __file__],
     ],
-    ids=["key", "scale", "cert-without-key", "missing-jwt-key", "not-a-jwt-key"],
+    ids=[
+        "key",
+        "scale",
+        "no-callback-attempts",
+        "cert-without-key",
+        "missing-jwt-key",
+        "not-a-jwt-key",
+    ],
 )
 def test_bad_arguments_stop_the_program(argv: list[str]) -> None:
     with pytest.raises(SystemExit):

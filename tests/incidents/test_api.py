@@ -312,8 +312,8 @@ def test_duplicate_while_the_first_is_in_flight_is_a_conflict(
 ) -> None:
     client = token_client(operator)
     first = _declare(client, "alert-42")
-    # The state a concurrent first request leaves while it is still phoning people.
-    IdempotencyKey.objects.filter(key="alert-42").update(response_status=None)
+    # The state a concurrent first request leaves before its declaring transaction commits.
+    IdempotencyKey.objects.filter(key="alert-42").update(response_status=None, incident=None)
     response = _declare(client, "alert-42")
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_request_in_flight"
