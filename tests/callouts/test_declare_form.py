@@ -12,7 +12,7 @@ from callouts.models import Callout, CalloutPolicy
 from callouts.policy import NOT_FOR_A_BRIDGE
 from incidents.models import Incident
 from tests.callouts.declared import numbers
-from tests.conftest import FakeProvider
+from tests.provider_fake import FakeProvider
 
 DECLARE = "/incidents/declare/"
 

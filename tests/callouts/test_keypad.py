@@ -13,7 +13,6 @@ from calls.models import Call, CallMode, CallState, MediaState, ParticipantState
 from incidents.models import TimelineKind
 from tests.callouts.conftest import queued
 from tests.callouts.lines import Lines, answered, attempt_of, cancelled, played, state, tone
-from tests.conftest import FakeProvider, fake_transport
 from tests.factories import (
     AttemptFactory,
     AudioPromptFactory,
@@ -21,6 +20,7 @@ from tests.factories import (
     ParticipantFactory,
     RecipientFactory,
 )
+from tests.provider_fake import FakeProvider, fake_transport
 
 pytestmark = pytest.mark.django_db
 

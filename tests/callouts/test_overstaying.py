@@ -12,8 +12,8 @@ from callouts.services.keypad import CONFIRMATION_GRACE
 from callouts.services.overstaying import hang_up_overstaying
 from calls.models import Call, CallState, ParticipantState
 from tests.callouts.lines import Lines, answered, attempt_of, state, tone
-from tests.conftest import FakeProvider
 from tests.factories import AttemptFactory, AudioPromptFactory, ParticipantFactory
+from tests.provider_fake import FakeProvider
 
 pytestmark = pytest.mark.django_db
 

@@ -31,7 +31,7 @@ from tests.callouts.conftest import (
     run_tasks,
     start_callout,
 )
-from tests.conftest import FakeProvider
+from tests.provider_fake import FakeProvider
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db

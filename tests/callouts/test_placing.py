@@ -15,7 +15,7 @@ from callouts.services.placing import RESEND_AFTER, place
 from callouts.tasks import place_attempt
 from calls.models import CallState
 from tests.callouts.conftest import queued, run_tasks, start_callout
-from tests.conftest import FakeProvider
+from tests.provider_fake import FakeProvider
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db

@@ -29,8 +29,8 @@ from tests.callouts.conftest import (
     start_callout,
 )
 from tests.calls.test_callbacks_ga import cloud_event
-from tests.conftest import FakeProvider
 from tests.factories import CallEventFactory
+from tests.provider_fake import FakeProvider
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from callouts.services.placing import place
 from callouts.services.recovery import recover
 from calls.models import CallState
 from tests.callouts.conftest import queued, ring_out, run_tasks, start_callout
-from tests.conftest import fake_transport
+from tests.provider_fake import fake_transport
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)

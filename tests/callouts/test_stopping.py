@@ -14,7 +14,6 @@ from calls.models import Call, CallMode, CallState, ParticipantState
 from incidents.models import TimelineKind
 from incidents.services import cancel_incident, resolve_incident
 from tests.callouts.lines import Lines, answered, attempt_of, played
-from tests.conftest import FakeProvider
 from tests.factories import (
     AttemptFactory,
     AudioPromptFactory,
@@ -23,6 +22,7 @@ from tests.factories import (
     ParticipantFactory,
     RecipientFactory,
 )
+from tests.provider_fake import FakeProvider
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from calls.models import Call, CallState, ParticipantState
 from incidents.models import TimelineKind
 from tests.callouts.conftest import ring_out, run_tasks, start_callout
 from tests.callouts.lines import Lines, answered, played, state, tone
-from tests.conftest import FakeProvider, Listener
+from tests.conftest import Listener
+from tests.provider_fake import FakeProvider
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from callouts.policy import Rules
 from calls.models import Call, CallState, ParticipantState
 from calls.services import expire_unanswered
 from tests.callouts.conftest import call_state, deliver, in_flight, run_tasks, start_callout
-from tests.conftest import FakeProvider
+from tests.provider_fake import FakeProvider
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from callouts.services.pacing import plan_round
 from callouts.worker import TaskThread, run_worker_process
 from calls.models import CallState
 from tests.callouts.conftest import start_callout
-from tests.conftest import FakeProvider, fake_transport
+from tests.provider_fake import FakeProvider, fake_transport
 
 # serialized_rollback: the database is emptied after each test; this puts back what the
 # migrations made (content types, role groups) for the tests that come after.

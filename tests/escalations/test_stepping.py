@@ -25,7 +25,6 @@ from escalations.tasks import run_escalation
 from incidents.services import resolve_incident
 from tests.callouts.conftest import run_tasks
 from tests.callouts.lines import Lines, state
-from tests.conftest import FakeProvider
 from tests.escalations.scenario import (
     A,
     B,
@@ -39,6 +38,7 @@ from tests.escalations.scenario import (
     roster,
 )
 from tests.factories import CallerNumberFactory, SubscriptionFactory, UserFactory
+from tests.provider_fake import FakeProvider
 from webhooks.models import Delivery
 
 pytestmark = pytest.mark.django_db

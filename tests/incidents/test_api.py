@@ -13,7 +13,7 @@ from calls.models import Call, CallMode, CallState, ParticipantState
 from contacts.models import Contact
 from incidents.models import IdempotencyKey, Incident, IncidentKind, IncidentStatus
 from tests.callouts.conftest import run_tasks
-from tests.conftest import FakeProvider, Listener, token_client
+from tests.conftest import Listener, token_client
 from tests.factories import (
     AudioPromptFactory,
     CallFactory,
@@ -22,6 +22,7 @@ from tests.factories import (
     TimelineEntryFactory,
     UserFactory,
 )
+from tests.provider_fake import FakeProvider
 
 
 def _group_of(*numbers: str) -> Any:

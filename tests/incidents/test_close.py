@@ -18,8 +18,9 @@ from calls.targets import resolve_targets
 from incidents.models import Incident, TimelineKind
 from incidents.services import declare_incident
 from tests.callouts.conftest import run_tasks
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
 from tests.factories import ContactFactory
+from tests.provider_fake import FakeProvider
 
 CLOSE = ["resolve", "cancel"]
 CLOSED_STATUS = {"resolve": "resolved", "cancel": "cancelled"}

@@ -13,8 +13,8 @@ from contacts.models import Contact
 from incidents.models import Incident, IncidentStatus
 from incidents.services import declare_incident, resolve_incident
 from tests.callouts.conftest import run_tasks
-from tests.conftest import FakeProvider
 from tests.factories import ContactGroupFactory
+from tests.provider_fake import FakeProvider
 
 
 def _group_of(*numbers: str) -> Any:

@@ -21,9 +21,9 @@ from incidents.events import INCIDENT_LIST_GROUP
 from incidents.models import Incident, IncidentStatus
 from incidents.services import declare_incident, resolve_incident, transition_incident
 from tests.calls.test_callback_view import LEG, T0, envelope, post, roster_event
-from tests.conftest import FakeProvider
 from tests.factories import CallFactory, IncidentFactory, ParticipantFactory, UserFactory
 from tests.incidents.test_callout_page import attempt_each, callout_incident
+from tests.provider_fake import FakeProvider
 
 CLOSED = {"status": IncidentStatus.RESOLVED, "closed_at": "2026-01-01T00:00Z"}
 

@@ -6,7 +6,6 @@ from django.test.utils import CaptureQueriesContext
 
 from calls.models import Participant
 from incidents.models import IncidentStatus
-from tests.conftest import FakeProvider
 from tests.factories import (
     CallFactory,
     ContactFactory,
@@ -14,6 +13,7 @@ from tests.factories import (
     IncidentFactory,
     ParticipantFactory,
 )
+from tests.provider_fake import FakeProvider
 
 
 def client_for(user: User) -> Client:

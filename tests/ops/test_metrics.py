@@ -12,9 +12,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from callouts.models import CalloutState, RecipientStatus
 from calls.errors import ProviderFailed
 from calls.services import place_call
-from tests.conftest import FakeProvider
 from tests.factories import CallFactory, CalloutFactory, ParticipantFactory, RecipientFactory
 from tests.ops.callbacks import post, ringing_call, state_event
+from tests.provider_fake import FakeProvider
 
 NAMES = {
     "incident_reporter_calls_placed",

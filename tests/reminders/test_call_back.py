@@ -11,7 +11,7 @@ from calls.models import Call
 from reminders.selectors import Answer, confirmations
 from tests.callouts.conftest import run_tasks
 from tests.callouts.lines import Lines, answered, state
-from tests.conftest import FakeProvider
+from tests.provider_fake import FakeProvider
 from tests.reminders.conftest import make_reminder
 
 T0 = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
