@@ -176,3 +176,8 @@ def post(call: Call, body: Any, *, secret: str | None = None, **headers: str) ->
         data=json.dumps(body),
         content_type="application/json",
     )
+
+
+def event_type(envelope: Envelope) -> str:
+    """A callback's event type, as the app stores it (GA's `type`, the preview's `eventType`)."""
+    return str(envelope.get("type") or envelope["eventType"])
