@@ -57,8 +57,9 @@ def callback(
     """One callback about `call`. `kind` is GA's name: CallConnected, CallDisconnected,
     ParticipantsUpdated (`people` on the call now), ToneReceived (`key` pressed by `who`),
     PlayCompleted/PlayFailed/PlayCanceled and AddParticipantSucceeded/Failed (of the request
-    whose `context` it echoes; `who` was added; a failure's `code` and `message`). Raises
-    ValueError for another kind."""
+    whose `context` it echoes; `who` was added; a failure's `code` and `message`),
+    CreateCallFailed (the phone refused with SIP `code`), and the preview's CallTerminating.
+    Raises ValueError for another kind, or one the dialect in force does not send."""
     emulated = _stand_in(call, people)
     if kind in _STATES:
         emulated.state = _STATES[kind]
@@ -75,6 +76,13 @@ def callback(
         return _tone(emulated, key, who, context)
     if kind in _PLAYS:
         return _play(emulated, kind, context, _result(kind, code, message))
+    if kind == "CallTerminating":
+        if ga_in_force():
+            raise ValueError("GA sends no event when a call starts ending.")
+        emulated.state = CallState.TERMINATING
+        return preview.call_leg_state_changed(emulated)
+    if kind == "CreateCallFailed":
+        return _refused(emulated, ResultInfo(code or 500, 0, message or "Refused."))
     if kind in _ADDS:
         failure = None if kind == _ADDS[0] else ResultInfo(code or 500, 0, message)
         return _added(emulated, kind, _phone(who), context, failure)
@@ -95,6 +103,19 @@ def _stand_in(call: Call, people: Sequence[str]) -> EmulatedCall:
             person, Role.TARGET, ParticipantState.CONNECTED, participant_id=person.raw_id
         )
     return emulated
+
+
+def _refused(call: EmulatedCall, failure: ResultInfo) -> Envelope:
+    """GA reports a refused call as CreateCallFailed naming the SIP response; the preview's
+    emulator says nothing of why, but some preview builds put the same resultInformation in
+    the Terminated state event, and the app reads it there."""
+    if ga_in_force():
+        return ga.cloud_event(call, "CreateCallFailed", ga.refusal_json(failure), result=failure)
+    call.state = CallState.TERMINATED
+    event = preview.call_leg_state_changed(call)
+    sip = {"Code": failure.code, "Message": failure.message}
+    event["data"]["ResultInformation"] = {"Code": failure.code, "SipDetails": sip}
+    return event
 
 
 def _phone(number: str) -> Identifier:

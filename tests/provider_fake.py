@@ -136,6 +136,11 @@ class FakeProvider:
         """The numbers each create_call rang (`targets` in both dialects)."""
         return [_numbers(body["targets"]) for body in self.sent("create_call")]
 
+    def caller_ids(self) -> list[str | None]:
+        """The number each create_call showed (the preview's alternateCallerId, GA's
+        sourceCallerIdNumber)."""
+        return [_caller_id(body) for body in self.sent("create_call")]
+
     def invited(self) -> list[str]:
         """The numbers asked into running calls: the preview invites a list at once, GA one
         per request."""
@@ -151,6 +156,12 @@ class FakeProvider:
 
 def _numbers(identifiers: list[dict[str, Any]]) -> list[str]:
     return [identifier["phoneNumber"]["value"] for identifier in identifiers]
+
+
+def _caller_id(body: dict[str, Any]) -> str | None:
+    if "alternateCallerId" in body:
+        return str(body["alternateCallerId"]["phoneNumber"]["value"])
+    return str(body["sourceCallerIdNumber"]["value"]) if "sourceCallerIdNumber" in body else None
 
 
 def _played(body: dict[str, Any]) -> Played:

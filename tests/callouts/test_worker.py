@@ -19,7 +19,7 @@ from callouts.services.pacing import plan_round
 from callouts.worker import TaskThread, run_worker_process
 from calls.models import CallState
 from tests.callouts.conftest import start_callout
-from tests.provider_fake import FakeProvider, fake_transport
+from tests.provider_fake import FakeProvider, fake_transport, operation
 
 # serialized_rollback: the database is emptied after each test; this puts back what the
 # migrations made (content types, role groups) for the tests that come after.
@@ -42,7 +42,7 @@ class CountingProvider(FakeProvider):
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         response = super().handle(request)
-        if sum(r.url.path.endswith("/calling/calls") for r in self.requests) >= self.expected:
+        if sum(operation(r) == "create_call" for r in self.requests) >= self.expected:
             self.placed.set()
         return response
 

@@ -64,5 +64,5 @@ def roster(call: Call, numbers: list[str]) -> dict[str, Any]:
 def acknowledge_alone(lines: Lines, call: Call, number: str) -> None:
     """`number` is the only one on the bridge and presses 1 (the preview credits the one
     person on a bridge call)."""
-    lines.run(lines.deliver(call, state(call, "Established"), roster(call, [number])))
+    lines.run(lines.deliver(call, state(call, "CallConnected"), roster(call, [number])))
     lines.run(lines.deliver(call, tone(call, "1")))

@@ -228,7 +228,7 @@ def test_a_bridge_step_invites_its_people_into_the_connected_bridge(
     with time_machine.travel("2026-12-02 10:00:00Z", tick=False):
         incident = declare(made)
         call = bridge_of(incident)
-        lines.run(lines.deliver(call, state(call, "Established"), roster(call, [A])))
+        lines.run(lines.deliver(call, state(call, "CallConnected"), roster(call, [A])))
         provider.requests.clear()
     with time_machine.travel("2026-12-02 10:01:00Z", tick=False):
         run_escalation_work(escalation_id=escalation_of(incident).pk)
@@ -261,7 +261,7 @@ def test_invitations_a_killed_worker_left_unsent_are_sent_once_after_the_lease(
     with time_machine.travel("2026-12-02 10:00:00Z", tick=False):
         incident = declare(made)
         call = bridge_of(incident)
-        lines.run(lines.deliver(call, state(call, "Established"), roster(call, [A])))
+        lines.run(lines.deliver(call, state(call, "CallConnected"), roster(call, [A])))
     with time_machine.travel("2026-12-02 10:01:00Z", tick=False):
         escalation = advance_escalation(escalation_id=escalation_of(incident).pk)
         # The worker claimed the sending and was killed before the request went out.

@@ -35,7 +35,7 @@ def test_3_asks_to_be_called_back_and_they_are_tried_again_after_the_wait(
         assert attempt.recipient.status == RecipientStatus.DIALLING  # until the call ends
         plays = [r for r in provider.requests if r.url.path.endswith("/PlayAudio")]
         assert plays and b"confirm-call-back" in plays[-1].content
-        lines.run(lines.deliver(call, state(call, "Terminated")))
+        lines.run(lines.deliver(call, state(call, "CallDisconnected")))
     recipient = Attempt.objects.get().recipient
     assert recipient.status == RecipientStatus.PENDING
     assert recipient.next_attempt_at == T0 + timedelta(seconds=300)

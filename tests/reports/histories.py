@@ -56,7 +56,7 @@ def _attempt(number: str, n: int) -> Attempt:
 def _answer(attempt: Attempt, when: float) -> None:
     call = attempt.call
     with at(when):
-        deliver(call, call_state(call, "Establishing"), call_state(call, "Established"))
+        deliver(call, call_state(call, "CallConnected"))
         deliver(call, roster(call, [attempt.recipient.identifier]))
 
 
@@ -67,13 +67,13 @@ def _press(attempt: Attempt, key: str, when: float) -> None:
 
 def _hang_up(attempt: Attempt, when: float) -> None:
     with at(when):
-        deliver(attempt.call, roster(attempt.call, []), call_state(attempt.call, "Terminated"))
+        deliver(attempt.call, roster(attempt.call, []), call_state(attempt.call, "CallDisconnected"))
 
 
 def _ring_out(attempt: Attempt, when: float) -> None:
     with at(when):
         call = attempt.call
-        deliver(call, call_state(call, "Establishing"), call_state(call, "Terminated"))
+        deliver(call, call_state(call, "CallDisconnected"))
 
 
 CALLOUT_PEOPLE = [f"+1425555{n:04d}" for n in range(1000, 1005)]  # start_callout's numbers
@@ -135,14 +135,14 @@ def bridge_history() -> Incident:
         )
     call = incident.calls.get()
     steps: list[tuple[float, Callable[[], list[dict[str, Any]]]]] = [
-        (2, lambda: [call_state(call, "Established")]),
+        (2, lambda: [call_state(call, "CallConnected")]),
         (5, lambda: [roster(call, [x])]),
         (7, lambda: [tone(call, "1", 1)]),
         (12, lambda: [roster(call, [x, y])]),
         (30, lambda: [roster(call, [x, y, z])]),
         (31, lambda: [roster(call, [x, y])]),
         (50, lambda: [roster(call, [y])]),
-        (90, lambda: [roster(call, []), call_state(call, "Terminated")]),
+        (90, lambda: [roster(call, []), call_state(call, "CallDisconnected")]),
     ]
     for when, events in steps:
         with at(when):  # each envelope's eventTime is the time it is made
