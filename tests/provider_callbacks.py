@@ -118,8 +118,11 @@ def _refused(call: EmulatedCall, failure: ResultInfo) -> Envelope:
     return event
 
 
-def _phone(number: str) -> Identifier:
-    return Identifier(Kind.PHONE_NUMBER, number.removeprefix("4:"))
+def _phone(raw: str) -> Identifier:
+    """A person in the app's raw form: "+E164" (or "4:+E164") or an "8:" ACS user."""
+    if raw.startswith("8:"):
+        return Identifier(Kind.COMMUNICATION_USER, raw)
+    return Identifier(Kind.PHONE_NUMBER, raw.removeprefix("4:"))
 
 
 _sequence = iter(range(1, 10**9))  # every tone is a new press, never a redelivery

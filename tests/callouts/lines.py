@@ -30,9 +30,9 @@ def answered(call: Call) -> list[Envelope]:
     return [state(call, "CallConnected"), joined]
 
 
-def tone(call: Call, key: str) -> Envelope:
-    """The call's one person pressed `key`."""
-    person = call.participants.get().identifier
+def tone(call: Call, key: str, who: str = "") -> Envelope:
+    """`who` (by default the call's one person) pressed `key`."""
+    person = who or call.participants.get().identifier
     return callback("ToneReceived", call=call, key=key, who=person)
 
 
