@@ -33,8 +33,8 @@ def test_3_asks_to_be_called_back_and_they_are_tried_again_after_the_wait(
         attempt = Attempt.objects.get()
         assert attempt.outcome == Outcome.CALL_BACK
         assert attempt.recipient.status == RecipientStatus.DIALLING  # until the call ends
-        plays = [r for r in provider.requests if r.url.path.endswith("/PlayAudio")]
-        assert plays and b"confirm-call-back" in plays[-1].content
+        plays = provider.played()
+        assert plays and "confirm-call-back" in plays[-1].source
         lines.run(lines.deliver(call, state(call, "CallDisconnected")))
     recipient = Attempt.objects.get().recipient
     assert recipient.status == RecipientStatus.PENDING

@@ -113,7 +113,7 @@ def test_cancelling_before_the_start_calls_nobody(pool: Any, provider: FakeProvi
         assert recover_reminders() == 0
     assert not ReminderRun.objects.exists()
     assert not Call.objects.exists()
-    assert provider.requests == []
+    assert provider.operations() == []
     assert Reminder.objects.get().state == ReminderState.CANCELLED
 
 
