@@ -180,7 +180,8 @@ def one_of_everything() -> dict[str, int]:
         call=call,
         state=ParticipantState.JOINED,
         joined_at=timezone.now(),
-        provider_participant_id="p-1",
+        identifier="+14255550199",
+        provider_participant_id="4:+14255550199",  # a raw id, as both dialects' rosters give
     )
     failed_call = CallFactory.create(
         incident__declared_by=None, state=CallState.FAILED, provider_call_id=""
