@@ -114,8 +114,16 @@ def _refused(call: EmulatedCall, failure: ResultInfo) -> Envelope:
     call.state = CallState.TERMINATED
     event = preview.call_leg_state_changed(call)
     sip = {"Code": failure.code, "Message": failure.message}
-    event["data"]["ResultInformation"] = {"Code": failure.code, "SipDetails": sip}
-    return event
+    data = {
+        **_object(event["data"]),
+        "ResultInformation": {"Code": failure.code, "SipDetails": sip},
+    }
+    return {**event, "data": data}
+
+
+def _object(value: object) -> dict[str, Any]:
+    assert isinstance(value, dict)
+    return value
 
 
 def _phone(raw: str) -> Identifier:
