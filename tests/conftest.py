@@ -1,10 +1,8 @@
 import asyncio
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -18,12 +16,11 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from accounts.services import assign_role
-from calls.client import CallAutomationClient
-from calls.dialects import PREVIEW_VERSION
-from calls.provider import install_client
-from calls.retry_policy import NO_RETRY
 from incidents import events as incident_events
+from tests.dialects import dialect_version
 from tests.factories import UserFactory
+from tests.provider_callbacks import provider_keys
+from tests.provider_fake import FakeProvider, fake_transport
 
 pytest_plugins = ["tests.live_server"]
 
@@ -62,66 +59,37 @@ def operator_client(operator: User) -> Client:
     return client
 
 
-# Tests that take the dialect from the environment (ACS_API_VERSION, as CI runs the suite under
-# each): they run the app in servers of its own and speak to it over real sockets.
+@pytest.fixture(autouse=True)
+def declared_dialect(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked `dialect("preview")` or `dialect("ga")` tests that dialect's wire on
+    purpose and gets it whatever the environment; every other test runs on the ACS_API_VERSION
+    the environment gives (CI runs the whole suite under each dialect)."""
+    marker = request.node.get_closest_marker("dialect")
+    if marker is None:
+        yield
+        return
+    with override_settings(ACS_API_VERSION=dialect_version(*marker.args)):
+        yield
+
+
+# Tests that run the app in servers of its own, whose callbacks the emulator signs.
 END_TO_END = ("tests/integration/", "tests/browser/")
 
 
 @pytest.fixture(autouse=True)
-def preview_dialect_in_unit_tests(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Unit tests speak the 2021 preview, explicitly, whatever the default or the environment:
-    FakeProvider answers with the preview's responses and their callbacks are the preview's
-    Event Grid envelopes. They test the dialect-neutral services through the preview's wire;
-    the GA wire has tests of its own, which set ACS_API_VERSION to a GA version themselves."""
+def callback_keys(request: pytest.FixtureRequest, declared_dialect: None) -> Iterator[None]:
+    """GA callbacks are checked against the tests' own signing key (tests.provider_callbacks
+    signs them with it); the preview's are not signed, and the key goes unused."""
     path = request.node.path.as_posix()
     if any(f"/{part}" in path for part in END_TO_END):
         yield
         return
-    with override_settings(ACS_API_VERSION=PREVIEW_VERSION):
+    with provider_keys():
         yield
-
-
-class FakeProvider:
-    """The 2021 preview at the transport level: records requests, answers from `responses`
-    (fake_transport installs the preview's client; preview_dialect_in_unit_tests pins it)."""
-
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-        self.responses: list[httpx.Response] = []
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self.responses:
-            return self.responses.pop(0)
-        if request.url.path.endswith("/calling/calls"):
-            return httpx.Response(200, json={"callLegId": f"leg-{len(self.requests)}"})
-        if request.url.path.endswith(("/PlayAudio", "/CancelMediaProcessing")):
-            body = {"id": "op", "status": "notStarted", "operationContext": "x"}
-            return httpx.Response(202, json=body)
-        return httpx.Response(202)
-
-    def paths(self) -> list[str]:
-        return [f"{r.method} {r.url.path}" for r in self.requests]
-
-
-@contextmanager
-def fake_transport(handle: Callable[[httpx.Request], httpx.Response]) -> Iterator[None]:
-    """Inside the block every provider request goes to `handle` (no retries)."""
-    install_client(
-        CallAutomationClient(
-            "endpoint=https://acs.test/;accesskey=cHc=",
-            transport=httpx.MockTransport(handle),
-            retry=NO_RETRY,
-        )
-    )
-    try:
-        yield
-    finally:
-        install_client(None)
 
 
 @pytest.fixture
-def provider() -> Iterator[FakeProvider]:
+def provider(declared_dialect: None) -> Iterator[FakeProvider]:
     fake = FakeProvider()
     with fake_transport(fake.handle):
         yield fake

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.utils import timezone
-from factory.declarations import LazyFunction, SelfAttribute, Sequence, SubFactory
+from factory.declarations import LazyAttribute, LazyFunction, SelfAttribute, Sequence, SubFactory
 from factory.django import DjangoModelFactory, FileField, Password
 from factory.faker import Faker
 
@@ -21,6 +21,8 @@ from calls.models import (
 )
 from contacts.models import Contact, ContactGroup
 from incidents.models import Incident, IncidentStatus, TimelineEntry
+from tests.provider_callbacks import callback
+from tests.provider_callbacks import event_type as type_of
 from webhooks.models import Subscription
 from webhooks.services.subscribing import new_secret
 
@@ -88,8 +90,9 @@ class CallEventFactory(DjangoModelFactory[CallEvent]):
         model = CallEvent
 
     call = SubFactory(CallFactory)
-    event_type = "Microsoft.Communication.CallLegStateChanged"
-    payload = LazyFunction(dict)
+    # A call-connected event in the dialect in force, as the provider would have sent it.
+    payload = LazyAttribute(lambda o: callback("CallConnected", call=o.call))
+    event_type = LazyAttribute(lambda o: type_of(o.payload))
     digest = Faker("sha256")
 
 
@@ -177,7 +180,8 @@ def one_of_everything() -> dict[str, int]:
         call=call,
         state=ParticipantState.JOINED,
         joined_at=timezone.now(),
-        provider_participant_id="p-1",
+        identifier="+14255550199",
+        provider_participant_id="4:+14255550199",  # a raw id, as both dialects' rosters give
     )
     failed_call = CallFactory.create(
         incident__declared_by=None, state=CallState.FAILED, provider_call_id=""

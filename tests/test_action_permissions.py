@@ -18,9 +18,10 @@ from callouts.models import RecipientStatus
 from calls.models import Call, CallMode
 from config import api_urls
 from tests.callouts.declared import declared_callout, numbers
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
 from tests.escalations.scenario import declare, policy
 from tests.factories import UserFactory, one_of_everything
+from tests.provider_fake import FakeProvider
 
 Request = tuple[str, str, dict[str, Any] | None]  # method, path template, body
 

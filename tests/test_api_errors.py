@@ -10,8 +10,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from incidents.models import IncidentStatus
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
 from tests.factories import IncidentFactory
+from tests.provider_fake import FakeProvider
 
 
 @pytest.mark.django_db

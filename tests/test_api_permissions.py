@@ -9,8 +9,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
 from tests.factories import DEFAULT_PROMPT_WAV, one_of_everything
+from tests.provider_fake import FakeProvider
 
 READ = (401, 200, 200, 200)
 ACT = (401, 403, 200, 200)

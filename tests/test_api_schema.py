@@ -22,7 +22,7 @@ from schemathesis.openapi import from_wsgi
 
 from calls.models import CallState, ParticipantState
 from incidents.models import IncidentStatus
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
 from tests.factories import (
     AudioPromptFactory,
     CallFactory,
@@ -30,6 +30,7 @@ from tests.factories import (
     ContactGroupFactory,
     ParticipantFactory,
 )
+from tests.provider_fake import FakeProvider
 
 
 @pytest.mark.django_db

@@ -12,8 +12,9 @@ from django.test import Client
 from calls.models import CallState
 from config.api_errors import api_exception_handler
 from config.errors import DomainError
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
 from tests.factories import AudioPromptFactory, CallFactory
+from tests.provider_fake import FakeProvider
 
 PROJECT_PACKAGES = ["accounts", "calls", "config", "contacts", "incidents"]
 

@@ -3,6 +3,7 @@
 import re
 
 import httpx
+import pytest
 
 from tests.acs_emulator.scenarios import (
     APP_ID,
@@ -15,6 +16,8 @@ from tests.acs_emulator.scenarios import (
     place_call,
 )
 from tests.acs_emulator.servers import Receiver
+
+pytestmark = pytest.mark.dialect("preview")
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 EVENT_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from acs_emulator import EmulatorApp, EmulatorConfig, build_app
 from tests.acs_emulator.scenarios import (
@@ -22,6 +23,8 @@ from tests.acs_emulator.scenarios import (
 )
 from tests.acs_emulator.servers import Receiver
 from tests.acs_emulator.signing import HmacAuth
+
+pytestmark = pytest.mark.dialect("preview")
 
 OTHER_CALLER = "+14255550101"
 SECOND = "+14255550124"

@@ -18,6 +18,8 @@ from calls.retry_policy import RetryPolicy
 from tests.acs_emulator.scenarios import ACCESS_KEY, APP_ID, CALLER_ID, wav_bytes
 from tests.acs_emulator.servers import Receiver
 
+pytestmark = pytest.mark.dialect("preview")
+
 FAST_RETRY = RetryPolicy(attempts=3, initial_backoff=0.01, max_backoff=0.05, max_retry_after=2.0)
 
 

@@ -20,6 +20,8 @@ from tests.acs_emulator.scenarios import (
 from tests.acs_emulator.servers import Receiver
 from tests.acs_emulator.signing import HmacAuth
 
+pytestmark = pytest.mark.dialect("preview")
+
 GUID_LENGTH = 36
 
 

@@ -4,11 +4,14 @@ import asyncio
 import time
 
 import httpx
+import pytest
 
 from acs_emulator import EmulatorApp, EmulatorConfig, build_app
 from tests.acs_emulator.scenarios import ACCESS_KEY, CALLS, TIME_SCALE, call_body
 from tests.acs_emulator.servers import Receiver
 from tests.acs_emulator.signing import HmacAuth
+
+pytestmark = pytest.mark.dialect("preview")
 
 
 async def states_of(receiver: Receiver, call_leg_id: str, until: str) -> list[object]:

@@ -27,6 +27,8 @@ from tests.acs_emulator.scenarios import (
 from tests.acs_emulator.servers import Receiver
 from tests.acs_emulator.signing import HmacAuth, rfc1123
 
+pytestmark = pytest.mark.dialect("ga")
+
 COLLEAGUE = "+14255550177"
 
 

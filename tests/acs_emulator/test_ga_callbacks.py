@@ -27,6 +27,8 @@ from tests.acs_emulator.scenarios import ACCESS_KEY, CALLEE, TIME_SCALE, call_bo
 from tests.acs_emulator.servers import Receiver
 from tests.acs_emulator.signing import HmacAuth
 
+pytestmark = pytest.mark.dialect("ga")
+
 COLLEAGUE = "+14255550177"
 
 

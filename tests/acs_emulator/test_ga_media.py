@@ -8,6 +8,8 @@ from tests.acs_emulator.ga import action, connected_ga_call, ga_call_body, types
 from tests.acs_emulator.scenarios import CALLEE, TIME_SCALE, phone, wav_bytes
 from tests.acs_emulator.servers import Receiver
 
+pytestmark = pytest.mark.dialect("ga")
+
 TARGET = phone(CALLEE)
 
 

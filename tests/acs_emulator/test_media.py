@@ -19,6 +19,8 @@ from tests.acs_emulator.scenarios import (
 from tests.acs_emulator.servers import Event, Receiver
 from tests.acs_emulator.signing import HmacAuth
 
+pytestmark = pytest.mark.dialect("preview")
+
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 

@@ -16,6 +16,8 @@ from tests.acs_emulator.scenarios import (
 )
 from tests.acs_emulator.servers import Receiver
 
+pytestmark = pytest.mark.dialect("preview")
+
 INVITEE = "+14255550155"
 UNKNOWN = "00000000-0000-0000-0000-00000000dead"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

@@ -23,6 +23,8 @@ from tests.acs_emulator.scenarios import (
 from tests.acs_emulator.servers import Receiver
 from tests.acs_emulator.signing import rfc1123
 
+pytestmark = pytest.mark.dialect("preview")
+
 COPIES = 16
 # Every answer is held this long after the call is placed, so that the copies overlap in flight.
 SLOW_MS = 300

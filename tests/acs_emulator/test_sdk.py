@@ -32,6 +32,8 @@ from tests.acs_emulator.scenarios import ACCESS_KEY, CALLER_ID, wav_bytes
 from tests.acs_emulator.servers import Receiver, ServerThread
 from tests.acs_emulator.test_main import PROJECT, free_port
 
+pytestmark = pytest.mark.dialect("ga")
+
 CALLEE = "+14255550123"
 COLLEAGUE = "+14255550177"
 PROMPT_SECONDS = 0.4

@@ -18,8 +18,9 @@ from calls.models import Call, CallState, Participant, ParticipantState
 from calls.services import hang_up_call
 from incidents.models import Incident
 from tests.callouts.declared import declared_callout
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
 from tests.factories import UserFactory
+from tests.provider_fake import FakeProvider
 from tests.test_action_permissions import API, DASHBOARD, Request, _filled, _world
 
 pytestmark = pytest.mark.django_db

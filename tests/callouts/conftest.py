@@ -2,14 +2,11 @@
 engine's own Worker, one ready task at a time), the provider faked at the transport and its
 callbacks posted to the app's callback endpoint."""
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
-from django.utils import timezone
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -19,6 +16,7 @@ from callouts.policy import Rules
 from calls.models import Call, CallMode
 from calls.targets import resolve_targets
 from incidents.services import declare_incident
+from tests.provider_callbacks import callback, post
 
 
 def start_callout(
@@ -71,49 +69,25 @@ def queued(name: str) -> list[DBTaskResult[Any, Any]]:
     )
 
 
-def envelope(call: Call, kind: str, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": None,
-        "topic": None,
-        "subject": f"callLeg/{call.provider_call_id}/{kind}",
-        "eventType": f"Microsoft.Communication.{event_type}",
-        "eventTime": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f0Z"),
-        "data": {"CallLegId": call.provider_call_id, **data},
-        "metadataVersion": None,
-        "dataVersion": None,
-    }
-
-
-def call_state(call: Call, state: str, **extra: Any) -> dict[str, Any]:
-    return envelope(call, "callState", "CallLegStateChanged", {"CallState": state, **extra})
+def call_state(call: Call, kind: str) -> dict[str, Any]:
+    """CallConnected or CallDisconnected, in the dialect in force."""
+    return callback(kind, call=call)
 
 
 def roster(call: Call, numbers: list[str]) -> dict[str, Any]:
-    people = [
-        {
-            "Identifier": {"RawId": "4:" + n, "PhoneNumber": {"Value": n}},
-            "ParticipantId": n,
-            "IsMuted": False,
-        }
-        for n in numbers
-    ]
-    return envelope(call, "participantsUpdated", "ParticipantsUpdated", {"Participants": people})
+    return callback("ParticipantsUpdated", call=call, people=numbers)
 
 
 def deliver(call: Call, *events: dict[str, Any]) -> None:
     """POST `events` to the call's callback endpoint (stored and applied at once)."""
-    response = Client().post(
-        f"/calls/{call.pk}/events/{call.callback_secret}/",
-        data=json.dumps(list(events)),
-        content_type="application/json",
-    )
+    response = post(call, list(events))
     assert response.status_code == 200, response.content
 
 
 def ring_out(attempt: Attempt) -> None:
     """The provider rang the attempt's phone and nobody answered: the call just ends."""
     call = Call.objects.get(pk=attempt.call_id)
-    deliver(call, call_state(call, "Establishing"), call_state(call, "Terminated"))
+    deliver(call, call_state(call, "CallDisconnected"))
 
 
 def answer_and_hang_up(attempt: Attempt) -> None:
@@ -122,11 +96,10 @@ def answer_and_hang_up(attempt: Attempt) -> None:
     person = call.participants.get().identifier
     deliver(
         call,
-        call_state(call, "Establishing"),
-        call_state(call, "Established"),
+        call_state(call, "CallConnected"),
         roster(call, [person]),
         roster(call, []),
-        call_state(call, "Terminated"),
+        call_state(call, "CallDisconnected"),
     )
 
 

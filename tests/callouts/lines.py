@@ -6,76 +6,42 @@ test can say when it runs, as the callback pipeline would later on another threa
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
-from itertools import count
 from typing import Any
 
 from callouts.models import Attempt
 from calls.models import Call
 from calls.services import apply_pending_events, store_callbacks
 from calls.services.ingest import Delivery
+from tests.provider_callbacks import callback
 
 Envelope = dict[str, Any]
 Work = Callable[[], None]
-_sequence = count(1)  # every tone is a new press, never a redelivery
 
 
-def envelope(call: Call, kind: str, event_type: str, data: dict[str, Any]) -> Envelope:
-    """An Event Grid envelope as the 2021 preview sends it (PascalCase data)."""
-    leg = call.provider_call_id
-    return {
-        "id": None,
-        "topic": None,
-        "subject": f"callLeg/{leg}/{kind}",
-        "eventType": f"Microsoft.Communication.{event_type}",
-        "eventTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z"),
-        "data": {"CallLegId": leg, **data},
-        "metadataVersion": None,
-        "dataVersion": None,
-    }
-
-
-def state(call: Call, value: str) -> Envelope:
-    return envelope(call, "callState", "CallLegStateChanged", {"CallState": value})
+def state(call: Call, kind: str) -> Envelope:
+    """CallConnected or CallDisconnected, in the dialect in force."""
+    return callback(kind, call=call)
 
 
 def answered(call: Call) -> list[Envelope]:
     """The call connects and its one person is on it."""
     person = call.participants.get().identifier
-    roster = [
-        {
-            "Identifier": {"RawId": "4:" + person, "PhoneNumber": {"Value": person}},
-            "ParticipantId": f"pid-{person}",
-            "IsMuted": False,
-        }
-    ]
-    joined = envelope(call, "participantsUpdated", "ParticipantsUpdated", {"Participants": roster})
-    return [state(call, "Established"), joined]
+    joined = callback("ParticipantsUpdated", call=call, people=[person])
+    return [state(call, "CallConnected"), joined]
 
 
-def tone(call: Call, key: str) -> Envelope:
-    info = {
-        "SequenceId": next(_sequence),
-        "Tone": {"*": "Star", "#": "Pound"}.get(key, f"Tone{key}"),
-    }
-    return envelope(call, "dtmf", "DtmfReceived", {"ToneInfo": info})
+def tone(call: Call, key: str, who: str = "") -> Envelope:
+    """`who` (by default the call's one person) pressed `key`."""
+    person = who or call.participants.get().identifier
+    return callback("ToneReceived", call=call, key=key, who=person)
 
 
 def played(call: Call, context: str, *, failed: bool = False) -> Envelope:
-    code, status = (500, "Failed") if failed else (200, "Completed")
-    data = {
-        "ResultInfo": {"Code": code, "Subcode": 0, "Message": "Done."},
-        "OperationContext": context,
-        "Status": status,
-    }
-    return envelope(call, "playAudio", "PlayAudioResult", data)
+    return callback("PlayFailed" if failed else "PlayCompleted", call=call, context=context)
 
 
 def cancelled(call: Call, context: str) -> Envelope:
-    """The documented quirk: Status Completed with 400/8508."""
-    event = played(call, context)
-    event["data"]["ResultInfo"] = {"Code": 400, "Subcode": 8508, "Message": "Cancelled."}
-    return event
+    return callback("PlayCanceled", call=call, context=context)
 
 
 class Lines:

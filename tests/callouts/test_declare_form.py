@@ -12,7 +12,7 @@ from callouts.models import Callout, CalloutPolicy
 from callouts.policy import NOT_FOR_A_BRIDGE
 from incidents.models import Incident
 from tests.callouts.declared import numbers
-from tests.conftest import FakeProvider
+from tests.provider_fake import FakeProvider
 
 DECLARE = "/incidents/declare/"
 
@@ -123,4 +123,4 @@ def test_a_bridge_ignores_the_preselected_policy(
     response = _post(operator_client, mode="bridge", policy=presets["standard"].pk)
     assert response.status_code == 302
     assert not Callout.objects.exists()
-    assert provider.paths() == ["POST /calling/calls"]  # one bridge call for everyone
+    assert provider.operations() == ["create_call"]  # one bridge call for everyone

@@ -1,6 +1,5 @@
 """The keypad map on a call-out's call, driven by stored callbacks through the applier."""
 
-import json
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from calls.models import Call, CallMode, CallState, MediaState, ParticipantState
 from incidents.models import TimelineKind
 from tests.callouts.conftest import queued
 from tests.callouts.lines import Lines, answered, attempt_of, cancelled, played, state, tone
-from tests.conftest import FakeProvider, fake_transport
 from tests.factories import (
     AttemptFactory,
     AudioPromptFactory,
@@ -21,6 +19,7 @@ from tests.factories import (
     ParticipantFactory,
     RecipientFactory,
 )
+from tests.provider_fake import FakeProvider, fake_transport, operation
 
 pytestmark = pytest.mark.django_db
 
@@ -42,17 +41,10 @@ def connected_call(lines: Lines, provider: FakeProvider, **attempt: Any) -> Call
     return call
 
 
-def sent(provider: FakeProvider, ending: str) -> list[dict[str, Any]]:
-    """The JSON bodies of the requests whose path ends with `ending`."""
-    return [
-        json.loads(r.content or b"{}") for r in provider.requests if r.url.path.endswith(ending)
-    ]
-
-
 def confirmation_context(provider: FakeProvider) -> str:
-    (play,) = sent(provider, "/PlayAudio")
-    assert play["loop"] is False
-    return str(play["operationContext"])
+    (play,) = provider.played()
+    assert play.loop is False
+    return play.context
 
 
 def test_1_acknowledges_at_once_then_confirms_aloud_and_hangs_up_when_that_has_played(
@@ -65,23 +57,21 @@ def test_1_acknowledges_at_once_then_confirms_aloud_and_hangs_up_when_that_has_p
     assert (attempt.outcome, attempt.keys) == (Outcome.ACKNOWLEDGED, "1")
     assert attempt.recipient.status == RecipientStatus.ACKNOWLEDGED
     assert call.participants.get().acknowledged
-    assert provider.requests == []
+    assert provider.operations() == []
 
     lines.run(aside)
-    assert provider.paths() == [
-        f"POST /calling/calls/{call.provider_call_id}/CancelMediaProcessing",
-        f"POST /calling/calls/{call.provider_call_id}/PlayAudio",
-    ]
-    (play,) = sent(provider, "/PlayAudio")
-    assert play["audioFileUri"].endswith("/calls/spoken/confirm-acknowledged.wav")
+    assert provider.operations() == ["cancel_media", "play"]
+    assert set(provider.calls_asked("play")) == {call.provider_call_id}
+    (play,) = provider.played()
+    assert play.source.endswith("/calls/spoken/confirm-acknowledged.wav")
     context = confirmation_context(provider)
     assert context.startswith(f"confirm:{attempt.pk}:acknowledge:")
 
     # The looping prompt's cancellation is not the confirmation: the call stays up.
     lines.run(lines.deliver(call, cancelled(call, "play:1:x")))
-    assert not sent(provider, "/Hangup")
+    assert not provider.sent("terminate")
     lines.run(lines.deliver(call, played(call, context)))
-    assert len(sent(provider, "/Hangup")) == 1
+    assert len(provider.sent("terminate")) == 1
     call.refresh_from_db()
     assert call.state == CallState.TERMINATING
 
@@ -94,7 +84,7 @@ def test_hanging_up_after_the_confirmation_wakes_the_pacer_for_the_line_it_frees
     lines.run(lines.deliver(call, tone(call, "1")))
     assert not queued("pace_callout")
     lines.run(lines.deliver(call, played(call, confirmation_context(provider))))
-    assert len(sent(provider, "/Hangup")) == 1
+    assert len(provider.sent("terminate")) == 1
     assert len(queued("pace_callout")) == 1  # before the call's Terminated comes
 
 
@@ -107,10 +97,10 @@ def test_2_records_that_they_cannot_help_and_a_failed_confirmation_still_ends_th
     assert attempt.outcome == Outcome.DECLINED_BY_KEY
     assert attempt.recipient.status == RecipientStatus.DECLINED
     assert not call.participants.get().acknowledged
-    (play,) = sent(provider, "/PlayAudio")
-    assert play["audioFileUri"].endswith("/calls/spoken/confirm-declined.wav")
+    (play,) = provider.played()
+    assert play.source.endswith("/calls/spoken/confirm-declined.wav")
     lines.run(lines.deliver(call, played(call, confirmation_context(provider), failed=True)))
-    assert len(sent(provider, "/Hangup")) == 1
+    assert len(provider.sent("terminate")) == 1
 
 
 def test_keys_after_the_answer_are_recorded_and_change_nothing(
@@ -122,7 +112,7 @@ def test_keys_after_the_answer_are_recorded_and_change_nothing(
     attempt = attempt_of(call)
     assert (attempt.outcome, attempt.keys) == (Outcome.ACKNOWLEDGED, "129*")
     assert attempt.recipient.status == RecipientStatus.ACKNOWLEDGED
-    assert len(sent(provider, "/PlayAudio")) == 1  # one confirmation, no replay
+    assert len(provider.sent("play")) == 1  # one confirmation, no replay
 
 
 def test_keys_the_map_does_not_name_are_recorded_and_ignored(
@@ -133,7 +123,7 @@ def test_keys_the_map_does_not_name_are_recorded_and_ignored(
     attempt = attempt_of(call)
     assert (attempt.outcome, attempt.keys) == ("", "5#0")
     assert attempt.recipient.status == RecipientStatus.DIALLING
-    assert provider.requests == []
+    assert provider.operations() == []
 
 
 def test_star_plays_the_prompt_again_from_the_start_on_a_loop(
@@ -141,10 +131,10 @@ def test_star_plays_the_prompt_again_from_the_start_on_a_loop(
 ) -> None:
     call = connected_call(lines, provider)
     lines.press(call, "*")
-    assert [p.split("/")[-1] for p in provider.paths()] == ["CancelMediaProcessing", "PlayAudio"]
-    (play,) = sent(provider, "/PlayAudio")
-    assert play["loop"] is True
-    assert play["audioFileUri"].endswith(f"/calls/prompts/{call.prompt_id}.wav")
+    assert provider.operations() == ["cancel_media", "play"]
+    (play,) = provider.played()
+    assert play.loop is True
+    assert play.source.endswith(f"/calls/prompts/{call.prompt_id}.wav")
     assert attempt_of(call).outcome == ""
     call.refresh_from_db()
     assert call.media_state == MediaState.PLAYING
@@ -167,11 +157,11 @@ def test_the_call_outs_own_map_says_which_key_acknowledges(
 def pressed_9_and_heard_the_confirmation(lines: Lines, provider: FakeProvider) -> Call:
     call = connected_call(lines, provider)
     lines.press(call, "9")
-    (play,) = sent(provider, "/PlayAudio")
-    assert play["audioFileUri"].endswith("/calls/spoken/confirm-join-bridge.wav")
+    (play,) = provider.played()
+    assert play.source.endswith("/calls/spoken/confirm-join-bridge.wav")
     lines.run(lines.deliver(call, played(call, confirmation_context(provider))))
-    assert len(sent(provider, "/Hangup")) == 1
-    assert not sent(provider, "/participants")  # rung only once this call has ended
+    assert len(provider.sent("terminate")) == 1
+    assert not provider.invited()  # rung only once this call has ended
     provider.requests.clear()
     return call
 
@@ -182,13 +172,12 @@ def test_9_acknowledges_and_once_the_call_ends_rings_them_on_a_new_bridge_call(
     call = pressed_9_and_heard_the_confirmation(lines, provider)
     attempt = attempt_of(call)
     assert attempt.outcome == Outcome.ACKNOWLEDGED
-    lines.run(lines.deliver(call, state(call, "Terminating"), state(call, "Terminated")))
+    lines.run(lines.deliver(call, state(call, "CallDisconnected")))
     bridge = Call.objects.get(incident=call.incident, mode=CallMode.BRIDGE)
     assert list(bridge.participants.values_list("identifier", flat=True)) == [
         attempt.recipient.identifier
     ]
-    (create,) = sent(provider, "/calling/calls")
-    assert create["targets"][0]["phoneNumber"]["value"] == attempt.recipient.identifier
+    assert provider.dialled() == [[attempt.recipient.identifier]]
     assert bridge.state == CallState.ESTABLISHING and bridge.prompt is None
     # Rung once, when the call had ended: not on "terminating" too, to wait on its own bridge.
     assert not DBTaskResult.objects.filter(task_path=join_bridge.module_path).exists()
@@ -201,10 +190,10 @@ def test_9_invites_them_into_the_bridge_call_that_is_live(
     bridge = CallFactory.create(
         incident=call.incident, mode=CallMode.BRIDGE, state=CallState.ESTABLISHED
     )
-    lines.run(lines.deliver(call, state(call, "Terminated")))
-    (invite,) = sent(provider, f"/{bridge.provider_call_id}/participants")
+    lines.run(lines.deliver(call, state(call, "CallDisconnected")))
     identifier = attempt_of(call).recipient.identifier
-    assert invite["participants"][0]["phoneNumber"]["value"] == identifier
+    assert provider.invited() == [identifier]
+    assert provider.calls_asked("add_participant") == [bridge.provider_call_id]
     assert bridge.participants.get().identifier == identifier
     assert Call.objects.filter(mode=CallMode.BRIDGE).count() == 1
 
@@ -216,9 +205,9 @@ def test_9_then_hanging_up_before_the_confirmation_ends_still_rings_them_into_th
     lines.press(call, "9")
     provider.requests.clear()
     # The provider reports no PlayResult for a play the end of the call stopped.
-    lines.run(lines.deliver(call, state(call, "Terminated")))
+    lines.run(lines.deliver(call, state(call, "CallDisconnected")))
     assert Call.objects.filter(incident=call.incident, mode=CallMode.BRIDGE).count() == 1
-    assert len(sent(provider, "/calling/calls")) == 1
+    assert len(provider.dialled()) == 1
 
 
 def test_9_waits_for_a_bridge_call_still_being_set_up_then_invites_them(
@@ -228,21 +217,21 @@ def test_9_waits_for_a_bridge_call_still_being_set_up_then_invites_them(
     bridge = CallFactory.create(
         incident=call.incident, mode=CallMode.BRIDGE, state=CallState.ESTABLISHING
     )
-    lines.run(lines.deliver(call, state(call, "Terminated")))
-    assert provider.requests == []  # no second bridge, and no invitation it would refuse
+    lines.run(lines.deliver(call, state(call, "CallDisconnected")))
+    assert provider.operations() == []  # no second bridge, and no invitation it would refuse
     (later,) = DBTaskResult.objects.filter(task_path=join_bridge.module_path)
     Call.objects.filter(pk=bridge.pk).update(state=CallState.ESTABLISHED)
     join_bridge.call(*later.args_kwargs["args"])
-    assert len(sent(provider, f"/{bridge.provider_call_id}/participants")) == 1
+    assert provider.calls_asked("add_participant") == [bridge.provider_call_id]
 
 
 def test_an_unanswered_call_ending_rings_nobody_into_the_bridge(
     lines: Lines, provider: FakeProvider
 ) -> None:
     call = connected_call(lines, provider)
-    lines.run(lines.deliver(call, state(call, "Terminated")))
+    lines.run(lines.deliver(call, state(call, "CallDisconnected")))
     assert not Call.objects.filter(mode=CallMode.BRIDGE).exists()
-    assert provider.requests == []
+    assert provider.operations() == []
 
 
 def test_the_confirmations_are_served_to_the_provider_without_an_account() -> None:
@@ -261,7 +250,7 @@ def test_a_key_that_overtakes_the_calls_established_event_ends_the_call_without_
     )
     lines.press(made.call, "1")
     assert attempt_of(made.call).outcome == Outcome.ACKNOWLEDGED
-    assert [p.split("/")[-1] for p in provider.paths()] == ["Hangup"]
+    assert provider.operations() == ["terminate"]
 
 
 def test_a_prompt_that_starts_after_the_key_was_answered_is_cancelled_with_what_it_blocks(
@@ -277,16 +266,13 @@ def test_a_prompt_that_starts_after_the_key_was_answered_is_cancelled_with_what_
 
     def key_applied_meanwhile(request: Any) -> Any:
         # The person's key is applied (elsewhere) while the prompt's play is on its way.
-        if request.url.path.endswith("/PlayAudio"):
+        if operation(request) == "play":
             type(made).objects.filter(pk=made.pk).update(outcome=Outcome.ACKNOWLEDGED)
         return handle(request)
 
     with fake_transport(key_applied_meanwhile):
         lines.run(welcome)
-    assert provider.paths() == [
-        f"POST /calling/calls/{call.provider_call_id}/PlayAudio",
-        f"POST /calling/calls/{call.provider_call_id}/CancelMediaProcessing",
-    ]
+    assert provider.operations() == ["play", "cancel_media"]
 
 
 def test_no_prompt_once_the_key_was_answered(lines: Lines, provider: FakeProvider) -> None:
@@ -298,4 +284,4 @@ def test_no_prompt_once_the_key_was_answered(lines: Lines, provider: FakeProvide
     welcome = lines.deliver(call, *answered(call))
     type(made).objects.filter(pk=made.pk).update(outcome=Outcome.ACKNOWLEDGED)
     lines.run(welcome)
-    assert sent(provider, "/PlayAudio") == []
+    assert provider.played() == []

@@ -12,8 +12,8 @@ from callouts.services.keypad import CONFIRMATION_GRACE
 from callouts.services.overstaying import hang_up_overstaying
 from calls.models import Call, CallState, ParticipantState
 from tests.callouts.lines import Lines, answered, attempt_of, state, tone
-from tests.conftest import FakeProvider
 from tests.factories import AttemptFactory, AudioPromptFactory, ParticipantFactory
+from tests.provider_fake import FakeProvider
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def connected_call(lines: Lines, provider: FakeProvider, window: int = 60) -> Ca
 
 
 def hang_ups(provider: FakeProvider) -> int:
-    return sum(1 for r in provider.requests if r.url.path.endswith("/Hangup"))
+    return len(provider.sent("terminate"))
 
 
 def test_an_answered_call_without_a_key_is_hung_up_after_the_answer_window(
@@ -56,7 +56,7 @@ def test_an_answered_call_without_a_key_is_hung_up_after_the_answer_window(
     call.refresh_from_db()
     assert call.state == CallState.TERMINATING
 
-    lines.run(lines.deliver(call, state(call, "Terminated")))
+    lines.run(lines.deliver(call, state(call, "CallDisconnected")))
     attempt.refresh_from_db()
     assert attempt.outcome == Outcome.ANSWERED_NO_KEY
     assert attempt.ended_at is not None
@@ -79,7 +79,7 @@ def test_an_answer_whose_confirmation_never_ended_the_call_is_hung_up_after_the_
     assert hang_up_overstaying(now=attempt.hang_up_at - timedelta(seconds=1)) == 0
     assert hang_up_overstaying(now=attempt.hang_up_at + timedelta(seconds=1)) == 1
 
-    lines.run(lines.deliver(call, state(call, "Terminated")))
+    lines.run(lines.deliver(call, state(call, "CallDisconnected")))
     attempt.refresh_from_db()
     assert attempt.outcome == Outcome.ACKNOWLEDGED  # the key's answer stands
     assert attempt.recipient.status == RecipientStatus.ACKNOWLEDGED
@@ -105,4 +105,4 @@ def test_calls_not_yet_answered_have_no_deadline(provider: FakeProvider) -> None
     attempt = AttemptFactory.create(call__state=CallState.ESTABLISHING)
     assert attempt.hang_up_at is None
     assert hang_up_overstaying(now=timezone.now() + timedelta(days=1)) == 0
-    assert provider.requests == []
+    assert provider.operations() == []

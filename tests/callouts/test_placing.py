@@ -15,7 +15,7 @@ from callouts.services.placing import RESEND_AFTER, place
 from callouts.tasks import place_attempt
 from calls.models import CallState
 from tests.callouts.conftest import queued, run_tasks, start_callout
-from tests.conftest import FakeProvider
+from tests.provider_fake import FakeProvider
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
@@ -109,7 +109,7 @@ def test_past_the_repeatability_window_an_unsure_create_call_is_not_sent_again(
         place(attempt_id=Attempt.objects.get().pk)
     attempt = Attempt.objects.get()
     assert attempt.outcome == Outcome.FAILED and "five minutes" in attempt.provider_message
-    assert len(provider.requests) == 1
+    assert len(provider.operations()) == 1
     assert callout.recipients.get().status == RecipientStatus.FAILED
 
 
@@ -120,7 +120,7 @@ def test_an_attempt_is_placed_once_however_often_its_task_runs(
     attempt = Attempt.objects.get()
     for _ in range(3):
         place(attempt_id=attempt.pk)
-    assert len(provider.requests) == 1
+    assert len(provider.operations()) == 1
 
 
 def test_an_attempt_a_live_worker_is_sending_is_left_to_it(
@@ -131,7 +131,7 @@ def test_an_attempt_a_live_worker_is_sending_is_left_to_it(
         Attempt.objects.update(claimed_at=T0)
     with time_machine.travel(T0 + timedelta(seconds=10), tick=False):
         place(attempt_id=Attempt.objects.get().pk)
-    assert provider.requests == []
+    assert provider.operations() == []
 
 
 def test_an_attempt_whose_call_out_stopped_before_it_was_placed_is_cancelled(
@@ -141,6 +141,6 @@ def test_an_attempt_whose_call_out_stopped_before_it_was_placed_is_cancelled(
     Callout.objects.filter(pk=callout.pk).update(state=CalloutState.STOPPED, finished_at=T0)
     run_tasks()
     attempt = Attempt.objects.get()
-    assert attempt.outcome == Outcome.CANCELLED and provider.requests == []
+    assert attempt.outcome == Outcome.CANCELLED and provider.operations() == []
     assert attempt.call.state == CallState.TERMINATED  # never placed: ended here
     assert callout.recipients.get().status == RecipientStatus.STOPPED

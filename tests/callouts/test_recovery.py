@@ -20,7 +20,7 @@ from callouts.services.placing import place
 from callouts.services.recovery import recover
 from calls.models import CallState
 from tests.callouts.conftest import queued, ring_out, run_tasks, start_callout
-from tests.conftest import fake_transport
+from tests.provider_fake import answer, fake_transport, operation
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -38,22 +38,22 @@ class RepeatableProvider:
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
-        self.calls: dict[str, str] = {}  # request id → the call placed for it
+        self.calls: dict[str, int] = {}  # request id → the number of the call placed for it
         self.kill_next = False
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        if not request.url.path.endswith("/calling/calls"):
-            return httpx.Response(202)
+        if operation(request) != "create_call":
+            return answer(request, len(self.requests))
         request_id = request.headers["Repeatability-Request-ID"]
-        leg = self.calls.setdefault(request_id, f"leg-{len(self.calls) + 1}")
+        number = self.calls.setdefault(request_id, len(self.calls) + 1)
         if self.kill_next:
             self.kill_next = False
             raise WorkerKilled
-        return httpx.Response(201, json={"callLegId": leg})
+        return answer(request, number)  # the call "leg-<number>", in the dialect in force
 
     def creates(self) -> list[httpx.Request]:
-        return [r for r in self.requests if r.url.path.endswith("/calling/calls")]
+        return [r for r in self.requests if operation(r) == "create_call"]
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Stopping a call-out: by quorum, by an operator, by the incident closing."""
 
-import json
 from typing import Any
 
 import httpx
@@ -14,7 +13,6 @@ from calls.models import Call, CallMode, CallState, ParticipantState
 from incidents.models import TimelineKind
 from incidents.services import cancel_incident, resolve_incident
 from tests.callouts.lines import Lines, answered, attempt_of, played
-from tests.conftest import FakeProvider
 from tests.factories import (
     AttemptFactory,
     AudioPromptFactory,
@@ -23,6 +21,7 @@ from tests.factories import (
     ParticipantFactory,
     RecipientFactory,
 )
+from tests.provider_fake import FakeProvider
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +71,7 @@ class Everyone:
 
 
 def hung_up_legs(provider: FakeProvider) -> list[str]:
-    return [r.url.path.split("/")[3] for r in provider.requests if r.url.path.endswith("/Hangup")]
+    return provider.calls_asked("terminate")
 
 
 def test_the_acknowledgement_that_reaches_the_quorum_stops_the_rest_and_hangs_up_the_ringing(
@@ -213,9 +212,9 @@ def test_a_late_confirmation_after_the_stop_still_ends_its_call(
     everyone = Everyone(lines, provider, quorum=1)
     call = everyone.on_line[0].call
     lines.press(call, "1")
-    (play,) = [r for r in provider.requests if r.url.path.endswith("/PlayAudio")]
+    (play,) = provider.played()
     assert Callout.objects.get().state == CalloutState.STOPPED
     provider.requests.clear()
-    lines.run(lines.deliver(call, played(call, json.loads(play.content)["operationContext"])))
+    lines.run(lines.deliver(call, played(call, play.context)))
     assert hung_up_legs(provider) == [call.provider_call_id]
     assert attempt_of(call).outcome == Outcome.ACKNOWLEDGED

@@ -1,7 +1,6 @@
 """A call-out's attempts are quiet: no call or participant events, one timeline line per
 outcome, and the call-out's own lines; the provider's every event is still stored."""
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +16,8 @@ from calls.models import Call, CallState, ParticipantState
 from incidents.models import TimelineKind
 from tests.callouts.conftest import ring_out, run_tasks, start_callout
 from tests.callouts.lines import Lines, answered, played, state, tone
-from tests.conftest import FakeProvider, Listener
+from tests.conftest import Listener
+from tests.provider_fake import FakeProvider
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
@@ -51,13 +51,11 @@ def test_an_attempts_whole_life_adds_one_line_and_no_call_or_participant_event(
     call = placed(callout, lines)
     assert call.quiet
 
-    lines.run(lines.deliver(call, state(call, "Establishing")))
     lines.run(lines.deliver(call, *answered(call)))  # its prompt plays
     lines.press(call, "1")  # the confirmation plays
-    plays = [json.loads(r.content) for r in provider.requests if r.url.path.endswith("/PlayAudio")]
-    context = plays[-1]["operationContext"]
+    context = provider.played()[-1].context
     lines.run(lines.deliver(call, played(call, context)))  # which hangs up
-    lines.run(lines.deliver(call, state(call, "Terminated")))
+    lines.run(lines.deliver(call, state(call, "CallDisconnected")))
 
     assert timeline(callout) == [
         (TimelineKind.STATUS, "Declared (major) by the system; calling 1 person one by one."),
@@ -74,7 +72,7 @@ def test_an_attempts_whole_life_adds_one_line_and_no_call_or_participant_event(
     person = call.participants.get()
     assert call.state == CallState.TERMINATED and person.state == ParticipantState.LEFT
     assert person.acknowledged and person.keys_pressed == "1"
-    assert call.events.count() == 6  # establishing, established, roster, tone, played, ended
+    assert call.events.count() == 5  # connected, roster, tone, played, disconnected
 
 
 def test_each_try_nobody_answers_says_when_the_next_is_and_the_last_says_none(
@@ -127,7 +125,7 @@ def test_a_key_and_the_calls_end_in_one_batch_send_the_counts_and_the_row_once(
     lines.run(lines.deliver(call, *answered(call)))
     dashboard = listen(callout.incident_id)
 
-    lines.deliver(call, tone(call, "1"), state(call, "Terminated"))
+    lines.deliver(call, tone(call, "1"), state(call, "CallDisconnected"))
 
     (message,) = dashboard.messages()
     events = [(e["kind"], e["data"]) for e in message["events"]]

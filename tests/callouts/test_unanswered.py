@@ -13,7 +13,7 @@ from callouts.policy import Rules
 from calls.models import Call, CallState, ParticipantState
 from calls.services import expire_unanswered
 from tests.callouts.conftest import call_state, deliver, in_flight, run_tasks, start_callout
-from tests.conftest import FakeProvider
+from tests.provider_fake import FakeProvider
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
@@ -34,20 +34,21 @@ def test_a_call_nobody_answers_is_hung_up_and_then_frees_its_slot(
 ) -> None:
     attempt = _ringing(settings)
     assert expire_unanswered(now=T0 + timedelta(seconds=59)) == 0
-    assert provider.paths()[-1] == "POST /calling/calls"
+    assert provider.operations()[-1] == "create_call"
     with time_machine.travel(T0 + timedelta(seconds=61), tick=False):
         assert expire_unanswered() == 1
     call = Call.objects.get(pk=attempt.call_id)
-    assert provider.paths()[-1] == f"POST /calling/calls/{call.provider_call_id}/Hangup"
+    assert provider.operations()[-1] == "terminate"
+    assert provider.calls_asked("terminate") == [call.provider_call_id]
     assert call.state == CallState.TERMINATING
     assert in_flight() == {attempt.caller_number.number: 1}  # until the provider ends it
-    deliver(call, call_state(call, "Terminated"))
+    deliver(call, call_state(call, "CallDisconnected"))
     attempt.refresh_from_db()
     assert attempt.outcome == Outcome.NO_ANSWER and in_flight() == {}
     assert attempt.recipient.status == RecipientStatus.NOT_REACHED
     with time_machine.travel(T0 + timedelta(seconds=120), tick=False):
         expire_unanswered()
-    assert len(provider.requests) == 2  # hung up once
+    assert len(provider.operations()) == 2  # hung up once
 
 
 def test_a_hang_up_the_provider_failed_is_tried_again_on_the_next_sweep(
@@ -61,4 +62,4 @@ def test_a_hang_up_the_provider_failed_is_tried_again_on_the_next_sweep(
     with time_machine.travel(T0 + timedelta(seconds=66), tick=False):
         expire_unanswered()
     assert Call.objects.get(pk=attempt.call_id).state == CallState.TERMINATING
-    assert [p.rsplit("/", 1)[-1] for p in provider.paths()[1:]] == ["Hangup", "Hangup"]
+    assert provider.operations()[1:] == ["terminate", "terminate"]

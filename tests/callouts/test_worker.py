@@ -24,8 +24,8 @@ from calls.provider import install_client
 from calls.retry_policy import NO_RETRY
 from tests.callouts.conftest import start_callout
 from tests.calls.test_reconciling import GA, GaCalls
-from tests.conftest import FakeProvider, fake_transport
 from tests.factories import CallFactory
+from tests.provider_fake import FakeProvider, fake_transport, operation
 
 # serialized_rollback: the database is emptied after each test; this puts back what the
 # migrations made (content types, role groups) for the tests that come after.
@@ -48,7 +48,7 @@ class CountingProvider(FakeProvider):
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         response = super().handle(request)
-        if sum(r.url.path.endswith("/calling/calls") for r in self.requests) >= self.expected:
+        if sum(operation(r) == "create_call" for r in self.requests) >= self.expected:
             self.placed.set()
         return response
 

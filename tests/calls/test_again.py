@@ -1,7 +1,5 @@
 """Ringing people again after their attempt is over: services and API actions."""
 
-import json
-
 import httpx
 import pytest
 from django.contrib.auth.models import User
@@ -12,8 +10,9 @@ from calls.errors import CannotRingAgain, ProviderFailed
 from calls.models import Call, CallMode, CallState, Participant, ParticipantState
 from calls.services import redial_call, ring_participant_again
 from incidents.models import IncidentStatus
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
 from tests.factories import CallFactory, ContactFactory, IncidentFactory, ParticipantFactory
+from tests.provider_fake import FakeProvider
 
 
 def ended_call(**fields: object) -> Call:
@@ -33,14 +32,6 @@ def ended_call(**fields: object) -> Call:
     return call
 
 
-def created_targets(provider: FakeProvider) -> list[list[str]]:
-    return [
-        [t["phoneNumber"]["value"] for t in json.loads(r.content)["targets"]]
-        for r in provider.requests
-        if r.url.path.endswith("/calling/calls")
-    ]
-
-
 @pytest.mark.django_db
 def test_redial_rings_everyone_of_an_ended_call_on_a_new_call(
     operator: User, provider: FakeProvider
@@ -49,7 +40,7 @@ def test_redial_rings_everyone_of_an_ended_call_on_a_new_call(
     (new,) = redial_call(call=call, actor=operator)
     assert new.pk != call.pk and new.incident_id == call.incident_id
     assert new.state == CallState.ESTABLISHING
-    assert created_targets(provider) == [["+14255550101", "+14255550102"]]
+    assert provider.dialled() == [["+14255550101", "+14255550102"]]
     assert sorted(new.participants.values_list("state", flat=True)) == ["ringing", "ringing"]
     assert call.incident.timeline.filter(text="Call placed by operator: ringing 2 people.").exists()
 
@@ -104,7 +95,7 @@ def test_people_already_ringing_elsewhere_are_not_rung_twice(
     grace = call.participants.get(identifier="+14255550102")
     with pytest.raises(CannotRingAgain, match="Grace Hopper is on another call"):
         ring_participant_again(participant=grace, actor=operator)
-    assert len(created_targets(provider)) == 1
+    assert len(provider.dialled()) == 1
 
 
 @pytest.mark.django_db
@@ -115,7 +106,7 @@ def test_one_person_of_an_ended_call_rings_on_a_call_of_their_own(
     grace = call.participants.get(identifier="+14255550102")
     rung_on = ring_participant_again(participant=grace, actor=operator)
     assert rung_on.pk != call.pk
-    assert created_targets(provider) == [["+14255550102"]]
+    assert provider.dialled() == [["+14255550102"]]
     assert list(rung_on.participants.values_list("contact__name", "state")) == [
         ("Grace Hopper", "ringing")
     ]
@@ -129,7 +120,8 @@ def test_one_person_of_a_running_call_is_invited_back_into_it(
     call = ended_call(state=CallState.ESTABLISHED)
     grace = call.participants.get(identifier="+14255550102")
     assert ring_participant_again(participant=grace, actor=operator).pk == call.pk
-    assert provider.paths() == [f"POST /calling/calls/{call.provider_call_id}/participants"]
+    assert provider.operations() == ["add_participant"]
+    assert provider.calls_asked("add_participant") == [call.provider_call_id]
     grace.refresh_from_db()
     assert grace.state == ParticipantState.RINGING
 

@@ -11,8 +11,9 @@ from calls.models import Call, CallMode, CallState
 from calls.services import hang_up_call, redial_call
 from calls.services.hanging_up import hang_up_each
 from incidents.models import TimelineKind
-from tests.conftest import FakeProvider, Listener
+from tests.conftest import Listener
 from tests.factories import CallFactory, ParticipantFactory
+from tests.provider_fake import FakeProvider
 
 pytestmark = pytest.mark.django_db
 

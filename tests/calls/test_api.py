@@ -1,5 +1,3 @@
-import json
-
 import httpx
 import pytest
 from django.contrib.auth.models import User
@@ -8,7 +6,7 @@ from django.utils import timezone
 
 from calls.models import AudioPrompt, Call, CallState, MediaState, ParticipantState
 from incidents.models import IncidentStatus
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
 from tests.factories import (
     DEFAULT_PROMPT_WAV,
     AudioPromptFactory,
@@ -17,6 +15,7 @@ from tests.factories import (
     ContactGroupFactory,
     ParticipantFactory,
 )
+from tests.provider_fake import FakeProvider, operation
 
 
 def _live_call() -> Call:
@@ -60,17 +59,11 @@ def test_invite_rings_contacts_groups_and_numbers_skipping_people_on_the_call(
     states = {p["identifier"]: p["state"] for p in response.json()["participants"]}
     assert set(states) == {"+14255550101", "+14255550102", "+14255550103"}
     assert states["+14255550101"] == "joined"  # already on the call: not rung again
+    assert sorted(provider.invited()) == ["+14255550102", "+14255550103"]
+    assert set(provider.calls_asked("add_participant")) == {call.provider_call_id}
     # One request per person, each with its own repeatability id (calls.services.inviting).
-    assert {r.url.path for r in provider.requests} == {
-        f"/calling/calls/{call.provider_call_id}/participants"
-    }
-    sent = sorted(
-        t["phoneNumber"]["value"]
-        for r in provider.requests
-        for t in json.loads(r.content)["participants"]
-    )
-    assert sent == ["+14255550102", "+14255550103"]
-    assert len({r.headers["Repeatability-Request-ID"] for r in provider.requests}) == 2
+    adds = [r for r in provider.requests if operation(r) == "add_participant"]
+    assert len({r.headers["Repeatability-Request-ID"] for r in adds}) == len(adds) == 2
 
 
 @pytest.mark.django_db
@@ -93,12 +86,13 @@ def test_remove_drops_a_joined_participant(operator: User, provider: FakeProvide
         call=call,
         state=ParticipantState.JOINED,
         joined_at=timezone.now(),
-        provider_participant_id="p-1",
+        provider_participant_id="4:+14255550101",
     )
     response = token_client(operator).delete(f"/api/calls/{call.pk}/participants/{participant.pk}/")
     assert response.status_code == 200
     assert response.json()["state"] == "removed"
-    assert provider.paths() == [f"DELETE /calling/calls/{call.provider_call_id}/participants/p-1"]
+    assert provider.operations() == ["remove_participant"]
+    assert provider.calls_asked("remove_participant") == [call.provider_call_id]
 
 
 @pytest.mark.django_db
@@ -120,10 +114,10 @@ def test_play_and_cancel_media(operator: User, provider: FakeProvider) -> None:
         f"/api/calls/{call.pk}/play/", {"prompt": prompt.pk, "loop": False}, format="json"
     )
     assert played.status_code == 200 and played.json()["media_state"] == MediaState.PLAYING
-    assert json.loads(provider.requests[0].content)["loop"] is False
+    assert [played.loop for played in provider.played()] == [False]
     stopped = client.post(f"/api/calls/{call.pk}/cancel-media/")
     assert stopped.status_code == 200 and stopped.json()["media_state"] == MediaState.IDLE
-    assert provider.paths()[1].endswith("/CancelMediaProcessing")
+    assert provider.operations() == ["play", "cancel_media"]
 
 
 @pytest.mark.django_db
@@ -137,8 +131,8 @@ def test_play_without_naming_a_prompt_plays_the_default(
     default = AudioPromptFactory.create(is_default=True)
     played = client.post(f"/api/calls/{call.pk}/play/", {}, format="json")
     assert played.status_code == 200, played.json()
-    [request] = provider.requests
-    assert f"/calls/prompts/{default.pk}.wav" in json.loads(request.content)["audioFileUri"]
+    [sent] = provider.played()
+    assert f"/calls/prompts/{default.pk}.wav" in sent.source
 
 
 @pytest.mark.django_db

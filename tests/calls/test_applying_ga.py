@@ -19,6 +19,8 @@ from incidents.models import TimelineKind
 from tests.calls.test_callbacks_ga import CALL, PHONE, USER, Json, cloud_event
 from tests.factories import CallEventFactory, CallFactory, ParticipantFactory
 
+pytestmark = pytest.mark.dialect("ga")
+
 APP = "8:acs:resource_app-leg"
 APP_WIRE = {"kind": "communicationUser", "rawId": APP, "communicationUser": {"id": APP}}
 ANN = {"kind": "phoneNumber", "rawId": "4:+15550177", "phoneNumber": {"value": "+15550177"}}

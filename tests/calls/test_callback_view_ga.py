@@ -16,6 +16,8 @@ from tests.calls.signed_callbacks import KeyServer, new_key, serve, token, verif
 from tests.calls.test_callbacks_ga import CALL, cloud_event
 from tests.factories import CallFactory
 
+pytestmark = pytest.mark.dialect("ga")
+
 
 @pytest.fixture(scope="module")
 def key() -> rsa.RSAPrivateKey:

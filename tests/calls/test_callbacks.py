@@ -22,6 +22,8 @@ from calls.callback_events import (
 )
 from calls.callbacks import CallbackParseError, parse_callback
 
+pytestmark = pytest.mark.dialect("preview")
+
 CALL = "411f0b00-0b5b-4a3b-8a42-6e2f4f7b9d10"
 TIME = "2021-05-05T20:31:00.1234567Z"
 PARSED_TIME = datetime(2021, 5, 5, 20, 31, 0, 123456, tzinfo=UTC)

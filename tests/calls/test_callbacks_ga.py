@@ -22,6 +22,8 @@ from calls.callback_events import (
 )
 from calls.callbacks import CallbackParseError, dedupe_key, parse_callback, parse_envelope
 
+pytestmark = pytest.mark.dialect("ga")
+
 CALL = "411f0b00-aaaa-bbbb-cccc-000000000001"
 TIME = "2024-05-01T10:00:00.0000000+00:00"
 PARSED_TIME = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)

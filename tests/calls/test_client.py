@@ -29,6 +29,8 @@ from calls.provider_types import (
 from calls.retry_policy import NO_RETRY, RetryPolicy
 from calls.signing import ConnectionStringError, compute_signature, content_hash
 
+pytestmark = pytest.mark.dialect("preview")
+
 CONNECTION_STRING = "endpoint=https://contoso.communication.azure.com/;accesskey=pw=="
 KEY = base64.b64decode("pw==")
 BASE = "https://contoso.communication.azure.com"

@@ -31,6 +31,8 @@ from calls.retry_policy import NO_RETRY, RetryPolicy
 from calls.signing import content_hash
 from tests.calls.test_client import FakeProvider, Reply, expected_authorization
 
+pytestmark = pytest.mark.dialect("ga")
+
 CONNECTION_STRING = "endpoint=https://contoso.communication.azure.com/;accesskey=pw=="
 BASE = "https://contoso.communication.azure.com"
 VERSION = "2024-09-15"

@@ -19,6 +19,8 @@ from calls.provider_types import (
 from calls.retry_policy import RetryPolicy
 from tests.calls.test_client import CALL, body_of, make_client
 
+pytestmark = pytest.mark.dialect("preview")
+
 Operation = Callable[[CallAutomationClient], Any]
 UNSUPPORTED: dict[str, Operation] = {
     "mute_participant": lambda c: c.mute_participant(CALL, "p-1"),

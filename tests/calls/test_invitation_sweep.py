@@ -18,7 +18,7 @@ from calls.services.placing import REPEATABILITY_WINDOW
 from calls.targets import resolve_targets
 from tests.calls.invitations import ADA, Invitations, live_call
 from tests.calls.test_callback_view import envelope, post
-from tests.conftest import fake_transport
+from tests.provider_fake import fake_transport
 
 T0 = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 LATER = T0 + RESEND_AFTER + timedelta(seconds=1)

@@ -21,7 +21,7 @@ from calls.retry_policy import NO_RETRY
 from calls.services import invite_to_call
 from calls.targets import resolve_targets
 from tests.calls.invitations import ADA, BOB, Invitations, Sent, live_call
-from tests.conftest import fake_transport
+from tests.provider_fake import fake_transport
 
 T0 = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 GA_VERSION = "2026-03-12"

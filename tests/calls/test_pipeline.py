@@ -17,6 +17,7 @@ from calls.background import CALLBACK_SINK, CallbackPipeline
 from calls.errors import CallbackNotStored, UnknownCall
 from calls.services.ingest import CallbackOutcome, CallbackSink, Delivery
 from calls.services.welcome import RunAside
+from tests.provider_callbacks import signed
 
 
 def delivery(call_id: int) -> Delivery:
@@ -128,7 +129,11 @@ async def post_callback(path: str, body: bytes, sink: CallbackSink) -> tuple[int
         "method": "POST",
         "path": path,
         "query_string": b"",
-        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            *((name.lower().encode(), value.encode()) for name, value in signed().items()),
+        ],
         CALLBACK_SINK: sink,
     }
     communicator = ApplicationCommunicator(get_asgi_application(), scope)

@@ -12,8 +12,8 @@ from calls.models import CallState, ParticipantState
 from calls.services import expire_unanswered, invite_to_call
 from calls.targets import resolve_targets
 from incidents.services import declare_incident
-from tests.conftest import FakeProvider
 from tests.factories import CallFactory, ParticipantFactory
+from tests.provider_fake import FakeProvider
 
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

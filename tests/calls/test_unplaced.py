@@ -14,7 +14,7 @@ from calls.services.unplaced import place_unplaced
 from calls.targets import resolve_targets
 from incidents.models import IncidentStatus
 from incidents.services import declare_incident
-from tests.conftest import fake_transport
+from tests.provider_fake import fake_transport
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from escalations.models import Escalation, EscalationPolicy
 from escalations.services.declaring import declare_with_policy
 from escalations.services.policies import StepSpec, create_policy
 from incidents.models import Incident, TimelineKind
-from tests.callouts.lines import Lines, envelope, state, tone
+from tests.callouts.lines import Lines, state, tone
+from tests.provider_callbacks import callback
 
 A, B, C = "+14255550101", "+14255550102", "+14255550103"
 
@@ -50,19 +51,11 @@ def bridge_of(incident: Incident) -> Call:
 
 
 def roster(call: Call, numbers: list[str]) -> dict[str, Any]:
-    people = [
-        {
-            "Identifier": {"RawId": "4:" + n, "PhoneNumber": {"Value": n}},
-            "ParticipantId": f"pid-{n}",
-            "IsMuted": False,
-        }
-        for n in numbers
-    ]
-    return envelope(call, "participantsUpdated", "ParticipantsUpdated", {"Participants": people})
+    return callback("ParticipantsUpdated", call=call, people=numbers)
 
 
 def acknowledge_alone(lines: Lines, call: Call, number: str) -> None:
     """`number` is the only one on the bridge and presses 1 (the preview credits the one
     person on a bridge call)."""
-    lines.run(lines.deliver(call, state(call, "Established"), roster(call, [number])))
-    lines.run(lines.deliver(call, tone(call, "1")))
+    lines.run(lines.deliver(call, state(call, "CallConnected"), roster(call, [number])))
+    lines.run(lines.deliver(call, tone(call, "1", who=number)))

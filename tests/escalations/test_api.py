@@ -11,10 +11,11 @@ from escalations.models import EscalationPolicy
 from incidents.models import Incident
 from integrations.models import Alert, Integration, IntegrationKind
 from integrations.services import processing
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
 from tests.escalations.scenario import A, B, C, declare, escalation_of, policy
 from tests.factories import CallerNumberFactory, ContactFactory, ContactGroupFactory
 from tests.integrations.test_alerts import body, post
+from tests.provider_fake import FakeProvider
 
 pytestmark = pytest.mark.django_db
 URL = "/api/escalation-policies/"

@@ -13,10 +13,11 @@ from calls.models import CallMode
 from escalations.models import Escalation
 from escalations.services.stepping import advance_escalation
 from incidents.models import Incident
-from tests.conftest import FakeProvider, Listener
+from tests.conftest import Listener
 from tests.escalations.scenario import A, B, C, declare, policy
 from tests.factories import CallerNumberFactory
 from tests.incidents.test_callout_page import snapshot_of
+from tests.provider_fake import FakeProvider
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,6 @@ from escalations.tasks import run_escalation
 from incidents.services import resolve_incident
 from tests.callouts.conftest import run_tasks
 from tests.callouts.lines import Lines, state
-from tests.conftest import FakeProvider
 from tests.escalations.scenario import (
     A,
     B,
@@ -39,6 +38,7 @@ from tests.escalations.scenario import (
     roster,
 )
 from tests.factories import CallerNumberFactory, SubscriptionFactory, UserFactory
+from tests.provider_fake import FakeProvider
 from webhooks.models import Delivery
 
 pytestmark = pytest.mark.django_db
@@ -228,18 +228,20 @@ def test_a_bridge_step_invites_its_people_into_the_connected_bridge(
     with time_machine.travel("2026-12-02 10:00:00Z", tick=False):
         incident = declare(made)
         call = bridge_of(incident)
-        lines.run(lines.deliver(call, state(call, "Established"), roster(call, [A])))
+        lines.run(lines.deliver(call, state(call, "CallConnected"), roster(call, [A])))
         provider.requests.clear()
     with time_machine.travel("2026-12-02 10:01:00Z", tick=False):
         run_escalation_work(escalation_id=escalation_of(incident).pk)
-    invites = [p for p in provider.paths() if "participants" in p.lower()]
-    assert len(invites) == 2, provider.paths()  # one per person (calls.services.inviting)
+    assert sorted(provider.invited()) == [B, C], provider.operations()
+    assert (
+        provider.operations().count("add_participant") == 2
+    )  # one per person (calls.services.inviting)
     assert {p.identifier for p in call.participants.all()} == {A, B, C}
     escalation = escalation_of(incident)
     assert escalation.dispatched_step == escalation.current_step == 2
     with time_machine.travel("2026-12-02 10:01:01Z", tick=False):
         run_escalation_work(escalation_id=escalation.pk)  # a twin sends nothing
-    assert len([p for p in provider.paths() if "participants" in p.lower()]) == 2
+    assert sorted(provider.invited()) == [B, C]
 
 
 def test_a_bridge_step_with_no_bridge_places_a_new_one(provider: FakeProvider) -> None:
@@ -250,7 +252,7 @@ def test_a_bridge_step_with_no_bridge_places_a_new_one(provider: FakeProvider) -
         run_escalation_work(escalation_id=escalation_of(incident).pk)
     call = bridge_of(incident)
     assert [p.identifier for p in call.participants.all()] == [B]
-    assert "POST /calling/calls" in provider.paths()
+    assert "create_call" in provider.operations()
     assert escalation_of(incident).dispatched_step == 2
 
 
@@ -261,7 +263,7 @@ def test_invitations_a_killed_worker_left_unsent_are_sent_once_after_the_lease(
     with time_machine.travel("2026-12-02 10:00:00Z", tick=False):
         incident = declare(made)
         call = bridge_of(incident)
-        lines.run(lines.deliver(call, state(call, "Established"), roster(call, [A])))
+        lines.run(lines.deliver(call, state(call, "CallConnected"), roster(call, [A])))
     with time_machine.travel("2026-12-02 10:01:00Z", tick=False):
         escalation = advance_escalation(escalation_id=escalation_of(incident).pk)
         # The worker claimed the sending and was killed before the request went out.
@@ -270,13 +272,13 @@ def test_invitations_a_killed_worker_left_unsent_are_sent_once_after_the_lease(
         DBTaskResult.objects.filter(task_path=run_escalation.module_path).delete()
         provider.requests.clear()
         send_invitations(escalation_id=escalation.pk)  # a twin within the lease: nothing
-        assert provider.paths() == []
+        assert provider.operations() == []
         assert recover_escalations() == 0
     with time_machine.travel("2026-12-02 10:01:31Z", tick=False):
         assert recover_escalations() == 1
         run_tasks()
         assert recover_escalations() == 0
-    assert len([p for p in provider.paths() if "participants" in p.lower()]) == 1
+    assert provider.invited() == [B]
     assert escalation_of(incident).dispatched_step == 2
     assert {p.identifier for p in call.participants.all()} == {A, B}
 

@@ -1,4 +1,3 @@
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from calls.models import Call, CallMode, CallState, ParticipantState
 from contacts.models import Contact
 from incidents.models import IdempotencyKey, Incident, IncidentKind, IncidentStatus
 from tests.callouts.conftest import run_tasks
-from tests.conftest import FakeProvider, Listener, token_client
+from tests.conftest import Listener, token_client
 from tests.factories import (
     AudioPromptFactory,
     CallFactory,
@@ -22,6 +21,7 @@ from tests.factories import (
     TimelineEntryFactory,
     UserFactory,
 )
+from tests.provider_fake import FakeProvider
 
 
 def _group_of(*numbers: str) -> Any:
@@ -191,8 +191,7 @@ def test_declare_through_the_api_matches_the_dashboard(
     assert response.json()["id"] == api.pk
     assert response["Location"] == f"/api/incidents/{api.pk}/"
     # The same calls, to the same people, with the same prompt and outcome...
-    sent = [json.loads(r.content) for r in provider.requests]
-    assert [sorted(t["phoneNumber"]["value"] for t in body["targets"]) for body in sent] == [
+    assert [sorted(numbers) for numbers in provider.dialled()] == [
         ["+14255550101", "+14255550102", "+14255550103"]
     ] * 2
     assert _shape(api) == _shape(dashboard)
@@ -213,14 +212,14 @@ def test_declare_in_broadcast_mode_stores_a_call_out_and_the_worker_dials_each_p
     )
     assert response.status_code == 201
     assert response.json()["status"] == IncidentStatus.ACTIVE
-    assert response.json()["calls"] == [] and provider.requests == []  # nobody dialled yet
+    assert response.json()["calls"] == [] and provider.operations() == []  # nobody dialled yet
     callout = Callout.objects.get(incident_id=response.json()["id"])
     assert list(callout.recipients.values_list("identifier", flat=True)) == [
         "+14255550101",
         "8:acs:r_1",
     ]
     run_tasks()  # what a worker does
-    assert provider.paths() == ["POST /calling/calls", "POST /calling/calls"]
+    assert provider.operations() == ["create_call", "create_call"]
 
 
 @pytest.mark.django_db
@@ -232,7 +231,7 @@ def test_declare_rejects_bad_numbers_field_by_field(operator: User, provider: Fa
     assert response.json()["errors"]["targets"]["1"] == [
         "Enter a phone number in international format, e.g. +14255550123."
     ]
-    assert provider.requests == [] and not Incident.objects.exists()
+    assert provider.operations() == [] and not Incident.objects.exists()
 
 
 @pytest.mark.django_db
@@ -286,7 +285,7 @@ def test_same_key_and_body_replays_the_first_answer_and_calls_nobody_twice(
     assert again["Idempotent-Replayed"] == "true"
     assert again["Location"] == first["Location"]
     assert Incident.objects.count() == 1 and Call.objects.count() == 1
-    assert provider.paths() == ["POST /calling/calls"]
+    assert provider.operations() == ["create_call"]
 
 
 @pytest.mark.django_db
@@ -317,7 +316,7 @@ def test_duplicate_while_the_first_is_in_flight_is_a_conflict(
     response = _declare(client, "alert-42")
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_request_in_flight"
-    assert first.status_code == 201 and provider.paths() == ["POST /calling/calls"]
+    assert first.status_code == 201 and provider.operations() == ["create_call"]
 
 
 @pytest.mark.django_db
@@ -377,7 +376,8 @@ def test_resolve_hangs_up_and_answers_with_the_incident(
     assert response.status_code == 200
     assert response.json()["status"] == "resolved"
     assert response.json()["calls"][0]["state"] == "terminating"
-    assert provider.paths() == [f"POST /calling/calls/{call.provider_call_id}/Hangup"]
+    assert provider.operations() == ["terminate"]
+    assert provider.calls_asked("terminate") == [call.provider_call_id]
 
 
 @pytest.mark.django_db

@@ -18,8 +18,9 @@ from calls.targets import resolve_targets
 from incidents.models import Incident, TimelineKind
 from incidents.services import declare_incident
 from tests.callouts.conftest import run_tasks
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
 from tests.factories import ContactFactory
+from tests.provider_fake import FakeProvider, call_id_of
 
 CLOSE = ["resolve", "cancel"]
 CLOSED_STATUS = {"resolve": "resolved", "cancel": "cancelled"}
@@ -34,7 +35,7 @@ class HangUps:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        leg = request.url.path.split("/")[3]
+        leg = call_id_of(request)
         return httpx.Response(503 if leg in self.failing else 202)
 
 

@@ -16,9 +16,9 @@ from calls.models import CallState, ParticipantState
 from calls.services import ingest_callback
 from incidents.models import IncidentStatus
 from incidents.services import transition_incident
-from tests.calls.test_callback_view import LEG, T0, roster_event
 from tests.factories import CallFactory, IncidentFactory, ParticipantFactory, UserFactory
 from tests.incidents.test_callout_page import callout_incident
+from tests.provider_callbacks import callback, signed
 
 # serialized_rollback keeps the role groups the data migration made.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -112,9 +112,7 @@ async def test_viewer_gets_a_snapshot_then_live_events_and_can_resync(
 async def test_a_dashboard_that_reconnects_sees_what_happened_while_it_was_away(
     application: Any, viewer: User
 ) -> None:
-    call = await sync_to_async(CallFactory.create)(
-        provider_call_id=LEG, state=CallState.ESTABLISHED
-    )
+    call = await sync_to_async(CallFactory.create)(state=CallState.ESTABLISHED)
     await sync_to_async(ParticipantFactory.create)(
         call=call, identifier="+14255550101", state=ParticipantState.RINGING
     )
@@ -123,8 +121,13 @@ async def test_a_dashboard_that_reconnects_sees_what_happened_while_it_was_away(
     before = await first.receive_json_from()
     await first.disconnect()  # the network drops
 
-    body = json.dumps([roster_event(["+14255550101"], T0)]).encode()
-    await sync_to_async(ingest_callback)(call_id=call.pk, secret=call.callback_secret, body=body)
+    joined = callback("ParticipantsUpdated", call=call, people=["+14255550101"])
+    await sync_to_async(ingest_callback)(
+        call_id=call.pk,
+        secret=call.callback_secret,
+        body=json.dumps([joined]).encode(),
+        authorization=signed().get("Authorization"),
+    )
 
     again = await connect(application, call.incident_id, viewer)
     assert (await again.connect())[0]

@@ -1,4 +1,3 @@
-import json
 from typing import Any
 
 import httpx
@@ -13,8 +12,8 @@ from contacts.models import Contact
 from incidents.models import Incident, IncidentStatus
 from incidents.services import declare_incident, resolve_incident
 from tests.callouts.conftest import run_tasks
-from tests.conftest import FakeProvider
 from tests.factories import ContactGroupFactory
+from tests.provider_fake import FakeProvider
 
 
 def _group_of(*numbers: str) -> Any:
@@ -37,13 +36,10 @@ def test_declare_calls_everyone_once_on_one_bridge(
     call = incident.calls.get()
     assert call.provider_call_id == "leg-1" and call.state == CallState.ESTABLISHING
     assert set(call.participants.values_list("state", flat=True)) == {ParticipantState.RINGING}
-    body = json.loads(provider.requests[0].content)
-    assert sorted(t["phoneNumber"]["value"] for t in body["targets"]) == [
-        "+14255550101",
-        "+14255550102",
-        "+14255550103",
+    assert [sorted(numbers) for numbers in provider.dialled()] == [
+        ["+14255550101", "+14255550102", "+14255550103"]
     ]
-    assert body["requestedCallEvents"] == ["participantsUpdated", "dtmfReceived"]
+    (body,) = provider.sent("create_call")
     assert body["callbackUri"].endswith(f"/calls/{call.pk}/events/{call.callback_secret}/")
     assert provider.requests[0].headers["Repeatability-Request-ID"] == str(call.create_request_id)
 
@@ -71,10 +67,10 @@ def test_broadcast_mode_stores_a_call_out_that_a_worker_dials_one_call_per_perso
     )
     assert incident.status == IncidentStatus.ACTIVE
     assert incident.callout.recipients.count() == 2
-    assert incident.calls.count() == 0 and provider.requests == []
+    assert incident.calls.count() == 0 and provider.operations() == []
     run_tasks()  # what a worker does
     assert incident.calls.count() == 2
-    assert provider.paths() == ["POST /calling/calls", "POST /calling/calls"]
+    assert provider.operations() == ["create_call", "create_call"]
 
 
 @pytest.mark.django_db
@@ -105,7 +101,8 @@ def test_resolving_hangs_up_the_calls(operator: User, provider: FakeProvider) ->
         title="Fire", targets=resolve_targets(numbers=["+14255550101"]), declared_by=operator
     )
     resolve_incident(incident=incident, actor=operator)
-    assert provider.paths()[-1] == "POST /calling/calls/leg-1/Hangup"
+    assert provider.operations()[-1] == "terminate"
+    assert provider.calls_asked("terminate") == ["leg-1"]
     assert Call.objects.get().state == CallState.TERMINATING
 
 

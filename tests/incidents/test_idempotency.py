@@ -25,7 +25,8 @@ from incidents.idempotency import (
 )
 from incidents.models import IdempotencyKey, Incident
 from incidents.services import declare_incident
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
+from tests.provider_fake import FakeProvider
 
 PAYLOAD = {"title": "Disk full", "targets": ["+14255550101"]}
 
@@ -64,7 +65,7 @@ def test_a_retry_after_a_request_died_having_declared_replays_the_incident(
     again = _declare(client)
     assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
     assert again.json() == first.json() and again["Location"] == first["Location"]
-    assert Incident.objects.count() == 1 and provider.paths() == ["POST /calling/calls"]
+    assert Incident.objects.count() == 1 and provider.operations() == ["create_call"]
     assert IdempotencyKey.objects.get().response_status == 201  # later repeats: the stored one
 
 

@@ -20,11 +20,12 @@ from calls.targets import resolve_targets
 from incidents.events import INCIDENT_LIST_GROUP
 from incidents.models import Incident, IncidentStatus
 from incidents.services import declare_incident, resolve_incident, transition_incident
-from tests.calls.test_callback_view import LEG, T0, envelope, post, roster_event
-from tests.conftest import FakeProvider
 from tests.factories import CallFactory, IncidentFactory, ParticipantFactory, UserFactory
 from tests.incidents.test_callout_page import attempt_each, callout_incident
+from tests.provider_callbacks import callback, post
+from tests.provider_fake import FakeProvider
 
+LEG = "0a1f0000-1111-2222-3333-444455556666"
 CLOSED = {"status": IncidentStatus.RESOLVED, "closed_at": "2026-01-01T00:00Z"}
 
 
@@ -237,12 +238,11 @@ def test_declaring_and_resolving_tell_the_list(operator: User, provider: FakePro
 def test_an_acknowledgement_tells_the_list(db: None) -> None:
     call = CallFactory.create(provider_call_id=LEG, state=CallState.ESTABLISHED)
     ParticipantFactory.create(call=call, identifier="+14255550101", state=ParticipantState.RINGING)
-    post(call, [roster_event(["+14255550101"], T0)])
+    post(call, [callback("ParticipantsUpdated", call=call, people=["+14255550101"])])
     listener = ListListener()
-    tone = envelope("dtmf", "DtmfReceived", {"ToneInfo": {"SequenceId": 1, "Tone": "Tone1"}}, T0)
-    post(call, [tone])
+    post(call, [callback("ToneReceived", call=call, key="1", who="+14255550101")])
     assert [m["incident"]["id"] for m in listener.messages()] == [call.incident_id]
-    post(call, [envelope("dtmf", "DtmfReceived", {"ToneInfo": {"SequenceId": 2, "Tone": "2"}}, T0)])
+    post(call, [callback("ToneReceived", call=call, key="2", who="+14255550101")])
     assert listener.messages() == []  # Only a new acknowledgement changes the counts.
 
 

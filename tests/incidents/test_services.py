@@ -6,8 +6,8 @@ from calls.targets import Target
 from incidents.errors import InvalidTransition
 from incidents.models import Incident, IncidentStatus, TimelineKind
 from incidents.services import declare_incident, transition_incident
-from tests.conftest import FakeProvider
 from tests.factories import AudioPromptFactory, IncidentFactory
+from tests.provider_fake import FakeProvider
 
 
 @pytest.mark.django_db

@@ -11,8 +11,9 @@ from calls.models import AudioPrompt, Call
 from calls.speech import MAX_TEXT_LENGTH
 from tests.callouts.declared import numbers
 from tests.calls.test_typed_prompts import needs_speech
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
 from tests.factories import AudioPromptFactory
+from tests.provider_fake import FakeProvider
 
 pytestmark = [pytest.mark.django_db, needs_speech]
 SAID = "Gas leak on floor 3. Press 1 if you are coming."

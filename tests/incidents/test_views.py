@@ -6,7 +6,6 @@ from django.test.utils import CaptureQueriesContext
 
 from calls.models import Participant
 from incidents.models import IncidentStatus
-from tests.conftest import FakeProvider
 from tests.factories import (
     CallFactory,
     ContactFactory,
@@ -14,6 +13,7 @@ from tests.factories import (
     IncidentFactory,
     ParticipantFactory,
 )
+from tests.provider_fake import FakeProvider
 
 
 def client_for(user: User) -> Client:
@@ -68,7 +68,7 @@ def test_declare_form_reports_bad_numbers_and_missing_targets(
         "/incidents/declare/", {"title": "X", "severity": "major", "mode": "bridge"}
     )
     assert b"Choose at least one active contact, group or number" in response.content
-    assert provider.requests == []
+    assert provider.operations() == []
 
 
 @pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_declare_form_places_the_call_and_shows_the_incident(
         },
     )
     assert response.status_code == 302
-    assert provider.paths() == ["POST /calling/calls"]
+    assert provider.operations() == ["create_call"]
 
 
 @pytest.mark.django_db

@@ -12,9 +12,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from callouts.models import CalloutState, RecipientStatus
 from calls.errors import ProviderFailed
 from calls.services import place_call
-from tests.conftest import FakeProvider
 from tests.factories import CallFactory, CalloutFactory, ParticipantFactory, RecipientFactory
 from tests.ops.callbacks import post, ringing_call, state_event
+from tests.provider_callbacks import signed
+from tests.provider_fake import FakeProvider
 
 NAMES = {
     "incident_reporter_calls_placed",
@@ -96,17 +97,16 @@ def test_served_to_the_allowed_networks(networks: list[str], peer: str, status: 
 @pytest.mark.django_db
 def test_calls_placed_are_counted_by_outcome(provider: FakeProvider) -> None:
     before = scrape()
-    provider.responses = [
-        httpx.Response(200, json={"callLegId": "leg-1"}),
-        httpx.Response(400, json={"code": "8523", "message": "Invalid request."}),
-        httpx.Response(503, json={"message": "Try later."}),
-    ]
     calls = []
     for _ in range(3):
         call = CallFactory.create(provider_call_id="")
         ParticipantFactory.create(call=call, identifier="+14255550101")
         calls.append(call)
-    place_call(call=calls[0])
+    place_call(call=calls[0])  # the provider's own answer, in the dialect in force
+    provider.responses = [
+        httpx.Response(400, json={"code": "8523", "message": "Invalid request."}),
+        httpx.Response(503, json={"message": "Try later."}),
+    ]
     for refused in calls[1:]:
         with pytest.raises(ProviderFailed):
             place_call(call=refused)
@@ -125,11 +125,14 @@ def test_calls_placed_are_counted_by_outcome(provider: FakeProvider) -> None:
 def test_callbacks_ingested_and_rejected_by_reason() -> None:
     call = ringing_call()
     before = scrape()
-    post(call, [state_event("Established")])
-    post(call, [state_event("Established")])  # a redelivery: counted, stored once
-    post(call, [state_event("Established")], secret="wrong")
+    connected = state_event(call, "CallConnected")
+    post(call, [connected])
+    post(call, [connected])  # a redelivery: counted, stored once
+    post(call, [connected], secret="wrong")
     post(call, "not an event")
-    Client().post("/calls/999999/events/x/", data="[]", content_type="application/json")
+    Client(headers=signed()).post(
+        "/calls/999999/events/x/", data="[]", content_type="application/json"
+    )
     after = scrape()
 
     def delta(name: str, **labels: str) -> float:

@@ -19,8 +19,9 @@ from calls.services import apply_pending_events, store_callbacks
 from calls.services.ingest import CallbackSink, Delivery, ingest_callback
 from config.request_ids import bound_request_id
 from incidents.metrics import CALLBACK_TO_BROADCAST
-from tests.ops.callbacks import T0, post, ringing_call, state_event
+from tests.ops.callbacks import T0, event_type, post, ringing_call, state_event
 from tests.ops.conftest import JsonLogs
+from tests.provider_callbacks import signed
 
 STEPS = {
     "config.requests",  # the request's own line: ingest
@@ -65,7 +66,7 @@ def test_an_insane_incoming_id_is_replaced(incoming: str) -> None:
 @pytest.mark.django_db
 def test_the_callback_url_secret_is_not_logged(json_logs: JsonLogs) -> None:
     call = ringing_call()
-    post(call, [state_event("Established")], **{"X-Request-ID": "req-secret"})
+    post(call, [state_event(call, "CallConnected")], **{"X-Request-ID": "req-secret"})
     (line,) = [
         x for x in json_logs.with_request_id("req-secret") if x["logger"] == "config.requests"
     ]
@@ -81,7 +82,8 @@ def test_a_callback_is_followed_by_its_id_from_ingest_to_broadcast(
 ) -> None:
     call = ringing_call()
     with django_capture_on_commit_callbacks(execute=True):
-        response = post(call, [state_event("Established")], **{"X-Request-ID": "req-cb-1"})
+        connected = state_event(call, "CallConnected")
+        response = post(call, [connected], **{"X-Request-ID": "req-cb-1"})
     assert response.status_code == 200 and response["X-Request-ID"] == "req-cb-1"
     lines = json_logs.with_request_id("req-cb-1")
     assert {line["logger"] for line in lines} >= STEPS
@@ -89,7 +91,7 @@ def test_a_callback_is_followed_by_its_id_from_ingest_to_broadcast(
     applied = next(x for x in lines if x["logger"] == "calls.services.applying")
     broadcast = next(x for x in lines if x["logger"] == "incidents.events")
     assert (stored["call_id"], stored["events"]) == (call.pk, 1)
-    assert applied["event_type"] == "Microsoft.Communication.CallLegStateChanged"
+    assert applied["event_type"] == event_type(connected)
     assert broadcast["group"] == f"incident.{call.incident_id}"
     assert CallEvent.objects.get().request_id == "req-cb-1"
 
@@ -112,7 +114,7 @@ def test_a_worker_applies_with_the_id_the_stored_event_kept(
     before = _histogram_count_and_sum()
     with time_machine.travel(T0, tick=False) as clock:
         # A request's context, then the worker's own: nothing passes between them but the row.
-        body = [state_event("Established")]
+        body = [state_event(call, "CallConnected")]
         contextvars.Context().run(_ingest, call, "req-worker", body, store_only)
         loggers = {line["logger"] for line in json_logs.with_request_id("req-worker")}
         assert "calls.services.ingest" in loggers and "calls.services.applying" not in loggers
@@ -136,7 +138,11 @@ def _ingest(call: Any, request_id: str, body: Any, sink: CallbackSink) -> None:
     """What the callback view does, in a request whose id is `request_id`."""
     with bound_request_id(request_id):
         ingest_callback(
-            call_id=call.pk, secret=call.callback_secret, body=json.dumps(body).encode(), sink=sink
+            call_id=call.pk,
+            secret=call.callback_secret,
+            body=json.dumps(body).encode(),
+            authorization=signed().get("Authorization"),
+            sink=sink,
         )
 
 
@@ -159,8 +165,8 @@ async def test_the_pipeline_threads_log_each_callback_with_its_own_id(
     pipeline = CallbackPipeline(loop, store=store_callbacks, apply=apply_pending_events)
     running = asyncio.create_task(pipeline.run(), context=contextvars.Context())
     bodies = {
-        "req-a": [state_event("Established", T0)],
-        "req-b": [state_event("Terminated", T0 + timedelta(seconds=1))],
+        "req-a": [state_event(call, "CallConnected")],
+        "req-b": [state_event(call, "CallDisconnected")],
     }
     try:
         for request_id, body in bodies.items():

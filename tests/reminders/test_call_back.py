@@ -11,7 +11,7 @@ from calls.models import Call
 from reminders.selectors import Answer, confirmations
 from tests.callouts.conftest import run_tasks
 from tests.callouts.lines import Lines, answered, state
-from tests.conftest import FakeProvider
+from tests.provider_fake import FakeProvider
 from tests.reminders.conftest import make_reminder
 
 T0 = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
@@ -33,9 +33,9 @@ def test_3_asks_to_be_called_back_and_they_are_tried_again_after_the_wait(
         attempt = Attempt.objects.get()
         assert attempt.outcome == Outcome.CALL_BACK
         assert attempt.recipient.status == RecipientStatus.DIALLING  # until the call ends
-        plays = [r for r in provider.requests if r.url.path.endswith("/PlayAudio")]
-        assert plays and b"confirm-call-back" in plays[-1].content
-        lines.run(lines.deliver(call, state(call, "Terminated")))
+        plays = provider.played()
+        assert plays and "confirm-call-back" in plays[-1].source
+        lines.run(lines.deliver(call, state(call, "CallDisconnected")))
     recipient = Attempt.objects.get().recipient
     assert recipient.status == RecipientStatus.PENDING
     assert recipient.next_attempt_at == T0 + timedelta(seconds=300)

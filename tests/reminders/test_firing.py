@@ -17,7 +17,7 @@ from reminders.models import Reminder, ReminderRun, ReminderState, Repeat
 from reminders.services.firing import fire_due, recover_reminders
 from reminders.services.scheduling import Line, cancel_reminder
 from tests.callouts.conftest import queued, run_tasks
-from tests.conftest import FakeProvider
+from tests.provider_fake import FakeProvider
 from tests.reminders.conftest import make_reminder
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -113,7 +113,7 @@ def test_cancelling_before_the_start_calls_nobody(pool: Any, provider: FakeProvi
         assert recover_reminders() == 0
     assert not ReminderRun.objects.exists()
     assert not Call.objects.exists()
-    assert provider.requests == []
+    assert provider.operations() == []
     assert Reminder.objects.get().state == ReminderState.CANCELLED
 
 

@@ -11,7 +11,7 @@ from django.test import Client
 from callouts.models import Attempt, Outcome, Recipient, RecipientStatus
 from reminders.models import Reminder, ReminderState
 from tests.callouts.conftest import run_tasks
-from tests.conftest import FakeProvider
+from tests.provider_fake import FakeProvider
 from tests.reminders.conftest import make_reminder
 
 T0 = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)

@@ -15,7 +15,8 @@ from calls.targets import resolve_targets
 from incidents.models import Incident
 from incidents.services import declare_incident, resolve_incident
 from reports.models import CallRates
-from tests.callouts.conftest import call_state, deliver, envelope, run_tasks, start_callout
+from tests.callouts.conftest import call_state, deliver, run_tasks, start_callout
+from tests.provider_callbacks import callback
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday
 PSTN, VOIP = Decimal("0.0130"), Decimal("0.0040")
@@ -31,22 +32,11 @@ def set_rates() -> CallRates:
 
 
 def roster(call: Call, people: list[str]) -> dict[str, Any]:
-    entries = [
-        {
-            "Identifier": {"RawId": p, "CommunicationUser": {"Id": p}}
-            if p.startswith("8:")
-            else {"RawId": "4:" + p, "PhoneNumber": {"Value": p}},
-            "ParticipantId": f"pid-{p}",
-            "IsMuted": False,
-        }
-        for p in people
-    ]
-    return envelope(call, "participantsUpdated", "ParticipantsUpdated", {"Participants": entries})
+    return callback("ParticipantsUpdated", call=call, people=people)
 
 
-def tone(call: Call, key: str, sequence: int) -> dict[str, Any]:
-    info = {"SequenceId": sequence, "Tone": f"Tone{key}"}
-    return envelope(call, "dtmf", "DtmfReceived", {"ToneInfo": info})
+def tone(call: Call, key: str, who: str) -> dict[str, Any]:
+    return callback("ToneReceived", call=call, key=key, who=who)
 
 
 def _attempt(number: str, n: int) -> Attempt:
@@ -56,24 +46,26 @@ def _attempt(number: str, n: int) -> Attempt:
 def _answer(attempt: Attempt, when: float) -> None:
     call = attempt.call
     with at(when):
-        deliver(call, call_state(call, "Establishing"), call_state(call, "Established"))
+        deliver(call, call_state(call, "CallConnected"))
         deliver(call, roster(call, [attempt.recipient.identifier]))
 
 
 def _press(attempt: Attempt, key: str, when: float) -> None:
     with at(when):
-        deliver(attempt.call, tone(attempt.call, key, int(when * 10)))
+        deliver(attempt.call, tone(attempt.call, key, attempt.recipient.identifier))
 
 
 def _hang_up(attempt: Attempt, when: float) -> None:
     with at(when):
-        deliver(attempt.call, roster(attempt.call, []), call_state(attempt.call, "Terminated"))
+        deliver(
+            attempt.call, roster(attempt.call, []), call_state(attempt.call, "CallDisconnected")
+        )
 
 
 def _ring_out(attempt: Attempt, when: float) -> None:
     with at(when):
         call = attempt.call
-        deliver(call, call_state(call, "Establishing"), call_state(call, "Terminated"))
+        deliver(call, call_state(call, "CallDisconnected"))
 
 
 CALLOUT_PEOPLE = [f"+1425555{n:04d}" for n in range(1000, 1005)]  # start_callout's numbers
@@ -135,14 +127,14 @@ def bridge_history() -> Incident:
         )
     call = incident.calls.get()
     steps: list[tuple[float, Callable[[], list[dict[str, Any]]]]] = [
-        (2, lambda: [call_state(call, "Established")]),
+        (2, lambda: [call_state(call, "CallConnected")]),
         (5, lambda: [roster(call, [x])]),
-        (7, lambda: [tone(call, "1", 1)]),
+        (7, lambda: [tone(call, "1", x)]),
         (12, lambda: [roster(call, [x, y])]),
         (30, lambda: [roster(call, [x, y, z])]),
         (31, lambda: [roster(call, [x, y])]),
         (50, lambda: [roster(call, [y])]),
-        (90, lambda: [roster(call, []), call_state(call, "Terminated")]),
+        (90, lambda: [roster(call, []), call_state(call, "CallDisconnected")]),
     ]
     for when, events in steps:
         with at(when):  # each envelope's eventTime is the time it is made

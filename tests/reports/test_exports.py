@@ -20,7 +20,8 @@ from incidents.services import declare_incident
 from incidents.timeline import add_timeline_entry, batched_timeline
 from reports.exports import PERSON_COLUMNS, csv_stream, people_records, timeline_records
 from tests.callouts.declared import declared_callout
-from tests.conftest import FakeProvider, token_client
+from tests.conftest import token_client
+from tests.provider_fake import FakeProvider
 from tests.reports.histories import CALLOUT_PEOPLE, callout_history, set_rates
 
 pytestmark = pytest.mark.django_db

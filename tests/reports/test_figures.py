@@ -12,7 +12,7 @@ from reports.selectors import (
     incident_report,
     percentile,
 )
-from tests.conftest import FakeProvider
+from tests.provider_fake import FakeProvider
 from tests.reports.histories import (
     BRIDGE_PEOPLE,
     CALLOUT_PEOPLE,

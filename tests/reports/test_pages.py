@@ -12,9 +12,9 @@ from contacts.models import Contact, ContactGroup
 from escalations.services.stepping import escalate_now
 from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry
-from tests.conftest import FakeProvider
 from tests.escalations.scenario import A, B, declare, policy
 from tests.factories import CallerNumberFactory, UserFactory
+from tests.provider_fake import FakeProvider
 from tests.reports.histories import CALLOUT_PEOPLE, at, bridge_history, callout_history, set_rates
 
 pytestmark = pytest.mark.django_db

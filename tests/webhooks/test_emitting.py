@@ -23,7 +23,6 @@ from incidents.services import (
 )
 from tests.callouts.declared import declared_callout
 from tests.callouts.lines import Lines, answered
-from tests.conftest import FakeProvider
 from tests.factories import (
     AttemptFactory,
     AudioPromptFactory,
@@ -32,6 +31,7 @@ from tests.factories import (
     ParticipantFactory,
     SubscriptionFactory,
 )
+from tests.provider_fake import FakeProvider
 from webhooks.models import Delivery, EventType
 from webhooks.services.emitting import emit, emit_incident_escalated
 
