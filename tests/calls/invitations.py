@@ -10,6 +10,7 @@ import httpx
 from calls.models import Call, CallState
 from tests.calls.test_callback_view import LEG
 from tests.factories import CallFactory
+from tests.provider_fake import answer as provider_answer
 
 ADA, BOB = "+14255550101", "+14255550102"
 
@@ -33,7 +34,11 @@ class Invitations:
     during: Callable[[Sent], None] | None = None
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        (person,) = json.loads(request.content)["participants"]
+        body = json.loads(request.content)
+        # GA adds one participant a request; the 2021 preview sends a list (of one, here).
+        (person,) = (
+            [body["participantToAdd"]] if "participantToAdd" in body else body["participants"]
+        )
         sent = Sent(
             target=person["phoneNumber"]["value"],
             request_id=request.headers["Repeatability-Request-ID"],
@@ -49,7 +54,7 @@ class Invitations:
         if answer >= 400:
             error = {"code": "8523", "message": "Invalid target."}
             return httpx.Response(answer, json={"error": error})
-        return httpx.Response(answer)
+        return provider_answer(request, len(self.sent)) if answer == 202 else httpx.Response(answer)
 
     def to(self, target: str) -> list[Sent]:
         return [s for s in self.sent if s.target == target]

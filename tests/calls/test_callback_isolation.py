@@ -76,6 +76,8 @@ def test_a_number_too_large_for_json_is_refused_alone(calls: tuple[Call, Call]) 
     assert outcomes[1] == 1
 
 
+# The view verifies the dialect in force: these post the preview's unsigned envelopes.
+@pytest.mark.dialect("preview")
 def test_the_callback_view_answers_a_nul_with_the_json_error_shape(
     calls: tuple[Call, Call],
 ) -> None:
@@ -87,6 +89,8 @@ def test_the_callback_view_answers_a_nul_with_the_json_error_shape(
     assert not CallEvent.objects.exists()
 
 
+# The view verifies the dialect in force: these post the preview's unsigned envelopes.
+@pytest.mark.dialect("preview")
 @pytest.mark.parametrize("key", ["a\ud800", "a\x00", "caf\u00e9"])
 def test_a_refusal_never_echoes_unstorable_text(calls: tuple[Call, Call], key: str) -> None:
     preview, _ = calls
@@ -159,6 +163,8 @@ def test_a_batch_the_database_refuses_is_stored_one_by_one_refusing_only_the_cul
     ]
 
 
+# The view verifies the dialect in force: these post the preview's unsigned envelopes.
+@pytest.mark.dialect("preview")
 def test_the_callback_view_answers_the_culprit_422_not_503(
     calls: tuple[Call, Call], database_refuses_poison: None
 ) -> None:

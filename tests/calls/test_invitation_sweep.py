@@ -4,7 +4,6 @@ one the provider answered, or a callback told of, is never sent again."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
@@ -17,7 +16,7 @@ from calls.services.inviting import RESEND_AFTER
 from calls.services.placing import REPEATABILITY_WINDOW
 from calls.targets import resolve_targets
 from tests.calls.invitations import ADA, Invitations, live_call
-from tests.calls.test_callback_view import envelope, post
+from tests.provider_callbacks import callback, post
 from tests.provider_fake import fake_transport
 
 T0 = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
@@ -40,16 +39,6 @@ def crashed_invitation(call: Call, operator: User, invitations: Invitations) -> 
     with time_machine.travel(T0, tick=False), pytest.raises(WorkerKilled):
         invite_to_call(call=call, targets=resolve_targets(numbers=[ADA]), actor=operator)
     invitations.answers.clear()
-
-
-def invite_succeeded(number: str) -> dict[str, Any]:
-    data = {
-        "ResultInfo": None,
-        "OperationContext": "invite",
-        "Status": "Completed",
-        "Participants": [{"RawId": "4:" + number, "PhoneNumber": {"Value": number}}],
-    }
-    return envelope("inviteParticipantResult", "InviteParticipantResult", data, T0)
 
 
 @pytest.mark.django_db
@@ -83,7 +72,8 @@ def test_a_callback_confirms_the_invitation_so_it_is_not_sent_again(
     call = live_call()
     crashed_invitation(call, operator, invitations)
 
-    assert post(call, [invite_succeeded(ADA)]).status_code == 200
+    added = callback("AddParticipantSucceeded", call=call, who=ADA, context="invite")
+    assert post(call, [added]).status_code == 200
 
     assert call.participants.get(identifier=ADA).state == ParticipantState.RINGING
     with time_machine.travel(LATER, tick=False):

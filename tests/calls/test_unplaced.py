@@ -14,7 +14,7 @@ from calls.services.unplaced import place_unplaced
 from calls.targets import resolve_targets
 from incidents.models import IncidentStatus
 from incidents.services import declare_incident
-from tests.provider_fake import fake_transport
+from tests.provider_fake import answer, fake_transport
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ class Provider:
         if self.kill_after:
             self.kill_after = False
             raise Killed
-        return httpx.Response(200, json={"callLegId": "leg-1"})
+        return answer(request, 1)
 
 
 @pytest.fixture
