@@ -13,6 +13,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -96,31 +97,31 @@ def recover_and_log() -> None:
         logger.warning("Recovered %d webhook deliveries a stopped worker held.", resent)
 
 
+# The worker's share of each ring sweep, in order: each finds the work of its own rows that a
+# stopped process left (or that outstays), does it, and says how much; the log line says what.
+SWEEPS: tuple[tuple[Callable[[], int], int, str], ...] = (
+    (hang_up_overstaying, logging.INFO, "Hung up %d call-out calls that outstayed their answer."),
+    (recover_escalations, logging.WARNING, "Recovered %d escalations whose step task was lost."),
+    (recover_alerts, logging.WARNING, "Recovered %d alerts a stopped worker left queued."),
+    (recover_reminders, logging.WARNING, "Enqueued again %d reminder firings a worker held."),
+    (resend_pending_invitations, logging.WARNING, "Sent again %d invitations nobody confirmed."),
+    (place_unplaced, logging.WARNING, "Placed %d calls stored but never dialled."),
+    (fail_lost_tasks, logging.WARNING, "Marked failed %d tasks a stopped worker held."),
+)
+
+
 def after_ring_sweep() -> None:
-    """The worker's share of each ring sweep: recover lost work (invitations among it), end
-    calls that outstay."""
+    """The worker's share of each ring sweep: recover lost work (recover_and_log), then every
+    sweep of SWEEPS; one that fails is logged and does not keep the others from running."""
     recover_and_log()
-    hung_up = hang_up_overstaying()
-    if hung_up:
-        logger.info("Hung up %d call-out calls that outstayed their answer.", hung_up)
-    escalations = recover_escalations()
-    if escalations:
-        logger.warning("Recovered %d escalations whose step task was lost.", escalations)
-    alerts = recover_alerts()
-    if alerts:
-        logger.warning("Recovered %d alerts a stopped worker left queued.", alerts)
-    fired = recover_reminders()
-    if fired:
-        logger.warning("Enqueued again %d reminder firings a stopped worker held.", fired)
-    invitations = resend_pending_invitations()
-    if invitations:
-        logger.warning("Sent again %d invitations nobody confirmed.", invitations)
-    placed = place_unplaced()
-    if placed:
-        logger.warning("Placed %d calls a stopped process stored but never dialled.", placed)
-    lost = fail_lost_tasks()
-    if lost:
-        logger.warning("Marked failed %d tasks a stopped worker held.", lost)
+    for sweep, level, said in SWEEPS:
+        try:
+            done = sweep()
+        except Exception:  # the next ring sweep tries it again
+            logger.exception("The sweep %s failed.", sweep.__name__)
+            continue
+        if done:
+            logger.log(level, said, done)
 
 
 async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> None:

@@ -3,6 +3,7 @@ reads live calls from the provider and recovers a dead worker's work when it sta
 no thread behind when it stops."""
 
 import asyncio
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from callouts import worker as worker_module
 from callouts.models import Attempt
 from callouts.services.pacing import plan_round
 from callouts.worker import TaskThread, run_worker_process
@@ -130,3 +132,27 @@ async def test_a_starting_worker_reads_every_live_call_from_the_provider_first(
     await sync_to_async(call.refresh_from_db)()
     assert call.state == CallState.TERMINATED
     assert provider.requests[0] == f"GET /calling/callConnections/{call.provider_call_id}"
+
+
+@pytest.mark.django_db
+def test_one_failing_sweep_does_not_keep_the_others_from_running(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    ran = []
+
+    def broken() -> int:
+        raise RuntimeError("the database went away")
+
+    def working() -> int:
+        ran.append("working")
+        return 2
+
+    monkeypatch.setattr(
+        worker_module,
+        "SWEEPS",
+        ((broken, logging.WARNING, "%d"), (working, logging.INFO, "Did %d.")),
+    )
+    with caplog.at_level(logging.INFO, logger="callouts.worker"):
+        worker_module.after_ring_sweep()
+    assert ran == ["working"]
+    assert "The sweep broken failed." in caplog.text and "Did 2." in caplog.text
