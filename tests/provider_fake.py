@@ -107,18 +107,30 @@ class FakeProvider:
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
         self.responses: list[httpx.Response] = []
+        # What a read of any call says (GA's reconciling reads; the preview has none): by
+        # default nobody has answered yet, as for a call still ringing.
+        self.call_state = "connecting"
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        name = operation(request)
+        if name == "get_call":  # reads answer from the state, never from `responses`
+            body = {"callConnectionId": call_id_of(request), "callConnectionState": self.call_state}
+            return httpx.Response(200, json=body)
+        if name == "list_participants":
+            return httpx.Response(200, json={"value": []})
         if self.responses:
             return self.responses.pop(0)
         return answer(request, len(self.requests))
 
-    def operations(self, *, keys: bool = False) -> list[str]:
-        """The neutral names of the requests so far. Starting to hear a person's keys is GA's
-        alone (the preview hears every key from the start), so it is left out unless `keys`."""
+    def operations(self, *, keys: bool = False, reads: bool = False) -> list[str]:
+        """The neutral names of the requests so far. Starting to hear a person's keys and
+        reading a call are GA's alone (the preview hears every key from the start and cannot
+        read a call), so they are left out unless `keys` / `reads`."""
         names = [operation(request) for request in self.requests]
-        return [name for name in names if keys or name not in ("start_keys", "stop_keys")]
+        left_out = set() if keys else {"start_keys", "stop_keys"}
+        left_out |= set() if reads else {"get_call", "list_participants"}
+        return [name for name in names if name not in left_out]
 
     def sent(self, name: str) -> list[dict[str, Any]]:
         """The JSON bodies of the requests named `name`, in order."""
