@@ -74,15 +74,21 @@ def reconcile_stuck_calls(*, now: datetime | None = None) -> int:
 
 
 def reconcile_live_calls() -> int:
-    """Read every live call (a worker starting: callbacks may have been lost while none ran),
-    in pages of RECONCILE_READS_PER_SWEEP; return how many were read. Raises nothing."""
+    """Read every live call (a worker starting: callbacks may have been lost while none ran)
+    that has not moved within RECONCILE_AFTER_SECONDS, in pages of RECONCILE_READS_PER_SWEEP;
+    return how many were read. Raises nothing.
+
+    A call that moved just now has its callbacks on the way: read, one that has just ended is
+    unknown (404) before its "connected" arrives, and an answered call would count as never
+    answered (state only moves forward). The sweeps read it later if its events stay overdue."""
     if not provider_reads_calls():
         return 0
     started = timezone.now()
+    quiet_since = started - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
     read = 0
     while True:
         # Each read moves reconciled_at past `started`, so every page is a fresh one.
-        unread = Call.objects.filter(state__in=LIVE).filter(
+        unread = Call.objects.filter(state__in=LIVE, updated_at__lt=quiet_since).filter(
             Q(reconciled_at__isnull=True) | Q(reconciled_at__lt=started)
         )
         page = _readable(unread)[: settings.RECONCILE_READS_PER_SWEEP]

@@ -21,7 +21,7 @@ from callouts.models import Attempt
 from callouts.services.pacing import plan_round
 from callouts.worker import TaskThread, run_worker_process
 from calls.client_ga import GaCallAutomationClient
-from calls.models import CallState
+from calls.models import Call, CallState
 from calls.provider import install_client
 from calls.retry_policy import NO_RETRY
 from tests.callouts.conftest import start_callout
@@ -119,6 +119,8 @@ async def test_a_starting_worker_reads_every_live_call_from_the_provider_first(
         )
     )
     call = await sync_to_async(CallFactory.create)(state=CallState.ESTABLISHED)
+    quiet = timezone.now() - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS + 1)
+    await sync_to_async(Call.objects.filter(pk=call.pk).update)(updated_at=quiet)
     worker = asyncio.create_task(run_worker_process(task_interval=0.01))
     try:
         async with asyncio.timeout(20):

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import time_machine
+from django.utils import timezone
 
 from callouts.models import Attempt, Outcome
 from calls.client_ga import GaCallAutomationClient
@@ -223,8 +224,14 @@ def test_worker_start_up_reads_every_live_call_in_pages(ga: GaCalls, settings: A
     ]
     CallFactory.create(state=CallState.TERMINATED)
     CallFactory.create(state=CallState.PENDING, provider_call_id="")
+    quiet = timezone.now() - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS + 1)
+    Call.objects.update(updated_at=quiet)
+    just_moved = CallFactory.create(state=CallState.ESTABLISHED)  # its callbacks are on the way
 
     assert reconcile_live_calls() == 6
+
+    just_moved.refresh_from_db()
+    assert just_moved.state == CallState.ESTABLISHED and just_moved.reconciled_at is None
 
     assert {c.state for c in Call.objects.filter(pk__in=[c.pk for c in live])} == {
         CallState.TERMINATED  # all unknown to this provider: 404
