@@ -140,19 +140,19 @@ def _record_placed(*, call: Call, leg: CallLeg, people: int, actor: User | None)
     return call
 
 
-@transaction.atomic
-@batched_broadcasts()
-def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> None:
-    call = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
-    if call.state != CallState.PENDING:
-        return  # A callback proved the call exists after all.
-    call.state = CallState.FAILED
-    call.last_error = error.message[:500]
-    if not error.retryable:
-        # A definite refusal: the next attempt is a new request, not a repeat of this one.
-        call.create_request_id = uuid.uuid4()
-        call.create_first_sent_at = None
-    call.save(
+def fail_pending_call(call: Call, message: str, *, fresh_request: bool) -> Call | None:
+    """Mark `call` failed with `message` if it is still pending (locked; in the caller's
+    transaction) and announce it; with `fresh_request`, a retry is a new request, not a repeat
+    of this one. Returns the locked call, or None when a callback proved it exists after all."""
+    locked = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
+    if locked.state != CallState.PENDING:
+        return None
+    locked.state = CallState.FAILED
+    locked.last_error = message[:500]
+    if fresh_request:
+        locked.create_request_id = uuid.uuid4()
+        locked.create_first_sent_at = None
+    locked.save(
         update_fields=[
             "state",
             "last_error",
@@ -161,7 +161,18 @@ def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> 
             "updated_at",
         ]
     )
-    announce(call)
+    announce(locked)
+    return locked
+
+
+@transaction.atomic
+@batched_broadcasts()
+def _record_refusal(*, call: Call, error: ProviderError, actor: User | None) -> None:
+    # A definite refusal: the next attempt is a new request, not a repeat of this one.
+    failed = fail_pending_call(call, error.message, fresh_request=not error.retryable)
+    if failed is None:
+        return
+    call = failed
     # Their phones never rang: each of them now counts as not reached.
     waiting = list(call.participants.select_related("contact"))
     for participant in waiting:

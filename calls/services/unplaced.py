@@ -11,7 +11,6 @@ is), for a person to retry, rather than risk ringing anyone twice.
 """
 
 import logging
-import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -20,8 +19,8 @@ from django.utils import timezone
 
 from calls.errors import ProviderFailed
 from calls.models import Call, CallState
-from calls.services.announcements import announce, tell
-from calls.services.placing import REPEATABILITY_WINDOW, place_call
+from calls.services.announcements import tell
+from calls.services.placing import REPEATABILITY_WINDOW, fail_pending_call, place_call
 from incidents.events import batched_broadcasts
 from incidents.models import OPEN_STATUSES, IncidentStatus, TimelineKind
 
@@ -78,24 +77,11 @@ def _claim(call: Call, now: datetime) -> bool:
 @transaction.atomic
 @batched_broadcasts()
 def _give_up(call: Call) -> None:
-    locked = Call.objects.select_for_update(no_key=True).get(pk=call.pk)
-    if locked.state != CallState.PENDING:
-        return
-    locked.state = CallState.FAILED
-    locked.last_error = "Not placed: the server stopped while sending it. Retry to place it."
     # A retry is a new request: the provider has forgotten this one.
-    locked.create_request_id = uuid.uuid4()
-    locked.create_first_sent_at = None
-    locked.save(
-        update_fields=[
-            "state",
-            "last_error",
-            "create_request_id",
-            "create_first_sent_at",
-            "updated_at",
-        ]
-    )
-    announce(locked)
+    message = "Not placed: the server stopped while sending it. Retry to place it."
+    locked = fail_pending_call(call, message, fresh_request=True)
+    if locked is None:
+        return
     tell(
         locked,
         f"The call was not placed: {locked.last_error}",
