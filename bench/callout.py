@@ -56,6 +56,7 @@ from bench.server import (
     wait_for_emulator,
     working,
 )
+from calls.dialects import NEWEST_GA_VERSION
 
 TARGET_RATIO = 0.9
 TARGET_DECLARE_SECONDS = 1.0
@@ -171,6 +172,8 @@ def _run(database: str, options: Options) -> Outcome:
     port = int(emulator.rsplit(":", 1)[1])
     with scratch(
         database,
+        # The default dialect: JWT-signed callbacks, verified as from real ACS.
+        ACS_API_VERSION=NEWEST_GA_VERSION,
         ACS_CONNECTION_STRING=connection_string("127.0.0.1", port, key),
         # The audience of the emulator's callback tokens (GA), as for a real resource's id.
         ACS_RESOURCE_ID=EMULATOR_RESOURCE_ID,
