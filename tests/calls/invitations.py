@@ -1,9 +1,11 @@
-"""A provider at the transport for the invitation tests: it records each invitation it is sent
-(repeatability pair and body), answers per person, and can die mid-request."""
+"""What the invitation tests start from: a live call, and a provider at the transport that records
+each invitation it is sent (repeatability pair and body), answers per person, and can die
+mid-request. The `invitations` fixture (tests/calls/conftest.py) installs one."""
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
 
@@ -13,6 +15,7 @@ from tests.factories import CallFactory
 from tests.provider_fake import answer as provider_answer
 
 ADA, BOB = "+14255550101", "+14255550102"
+T0 = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -25,9 +28,11 @@ class Sent:
 
 @dataclass
 class Invitations:
-    """Answers 202 unless `answers` says otherwise for a person (a status, or an exception to
-    raise after recording the request: it arrived, and its sender never heard back)."""
+    """Invitations to `call`. Answers 202 unless `answers` says otherwise for a person (a status,
+    or an exception to raise after recording the request: it arrived, and its sender never heard
+    back)."""
 
+    call: Call
     sent: list[Sent] = field(default_factory=list)
     answers: dict[str, int | Exception] = field(default_factory=dict)
     # Run inside the request, before it is answered (to look at the database then).

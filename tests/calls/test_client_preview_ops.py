@@ -17,7 +17,7 @@ from calls.provider_types import (
     TextSourceNotSupported,
 )
 from calls.retry_policy import RetryPolicy
-from tests.calls.test_client import CALL, body_of, make_client
+from tests.calls.preview_client import CALL, body_of, make_client
 
 pytestmark = pytest.mark.dialect("preview")
 

@@ -2,24 +2,21 @@
 sent again with the same repeatability pair while the provider remembers it, and given up after;
 one the provider answered, or a callback told of, is never sent again."""
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
 
 from callouts.worker import after_ring_sweep
-from calls.models import Call, ParticipantState
+from calls.models import ParticipantState
 from calls.services import invite_to_call, resend_pending_invitations
 from calls.services.inviting import RESEND_AFTER
 from calls.services.placing import REPEATABILITY_WINDOW
 from calls.targets import resolve_targets
-from tests.calls.invitations import ADA, Invitations, live_call
+from tests.calls.invitations import ADA, T0, Invitations
 from tests.provider_callbacks import callback, post
-from tests.provider_fake import fake_transport
 
-T0 = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 LATER = T0 + RESEND_AFTER + timedelta(seconds=1)
 
 
@@ -27,17 +24,12 @@ class WorkerKilled(Exception):
     """The process died with the request sent and its answer not yet read."""
 
 
-@pytest.fixture
-def invitations() -> Iterator[Invitations]:
-    fake = Invitations()
-    with fake_transport(fake.handle):
-        yield fake
-
-
-def crashed_invitation(call: Call, operator: User, invitations: Invitations) -> None:
+def crashed_invitation(invitations: Invitations, operator: User) -> None:
     invitations.answers[ADA] = WorkerKilled()
     with time_machine.travel(T0, tick=False), pytest.raises(WorkerKilled):
-        invite_to_call(call=call, targets=resolve_targets(numbers=[ADA]), actor=operator)
+        invite_to_call(
+            call=invitations.call, targets=resolve_targets(numbers=[ADA]), actor=operator
+        )
     invitations.answers.clear()
 
 
@@ -45,8 +37,8 @@ def crashed_invitation(call: Call, operator: User, invitations: Invitations) -> 
 def test_an_invitation_whose_sender_died_is_sent_again_with_the_same_pair(
     operator: User, invitations: Invitations
 ) -> None:
-    call = live_call()
-    crashed_invitation(call, operator, invitations)
+    call = invitations.call
+    crashed_invitation(invitations, operator)
     assert call.participants.get(identifier=ADA).state == ParticipantState.INVITED
 
     with time_machine.travel(T0 + RESEND_AFTER - timedelta(seconds=1), tick=False):
@@ -69,8 +61,8 @@ def test_an_invitation_whose_sender_died_is_sent_again_with_the_same_pair(
 def test_a_callback_confirms_the_invitation_so_it_is_not_sent_again(
     operator: User, invitations: Invitations
 ) -> None:
-    call = live_call()
-    crashed_invitation(call, operator, invitations)
+    call = invitations.call
+    crashed_invitation(invitations, operator)
 
     added = callback("AddParticipantSucceeded", call=call, who=ADA, context="invite")
     assert post(call, [added]).status_code == 200
@@ -85,8 +77,8 @@ def test_a_callback_confirms_the_invitation_so_it_is_not_sent_again(
 def test_an_invitation_unanswered_past_the_window_is_given_up(
     operator: User, invitations: Invitations
 ) -> None:
-    call = live_call()
-    crashed_invitation(call, operator, invitations)
+    call = invitations.call
+    crashed_invitation(invitations, operator)
 
     with time_machine.travel(T0 + REPEATABILITY_WINDOW + timedelta(seconds=1), tick=False):
         assert resend_pending_invitations() == 0
@@ -102,8 +94,8 @@ def test_an_invitation_unanswered_past_the_window_is_given_up(
 def test_a_resend_refused_by_the_provider_fails_the_person(
     operator: User, invitations: Invitations
 ) -> None:
-    call = live_call()
-    crashed_invitation(call, operator, invitations)
+    call = invitations.call
+    crashed_invitation(invitations, operator)
     invitations.answers[ADA] = 400
 
     with time_machine.travel(LATER, tick=False):
@@ -117,8 +109,8 @@ def test_a_resend_refused_by_the_provider_fails_the_person(
 def test_a_resend_that_fails_again_on_the_way_is_tried_on_a_later_sweep(
     operator: User, invitations: Invitations
 ) -> None:
-    call = live_call()
-    crashed_invitation(call, operator, invitations)
+    call = invitations.call
+    crashed_invitation(invitations, operator)
     invitations.answers[ADA] = 503
 
     with time_machine.travel(LATER, tick=False):
@@ -135,8 +127,8 @@ def test_a_resend_that_fails_again_on_the_way_is_tried_on_a_later_sweep(
 
 @pytest.mark.django_db
 def test_the_workers_ring_sweep_sends_them_again(operator: User, invitations: Invitations) -> None:
-    call = live_call()
-    crashed_invitation(call, operator, invitations)
+    call = invitations.call
+    crashed_invitation(invitations, operator)
 
     with time_machine.travel(LATER, tick=False):
         after_ring_sweep()

@@ -2,8 +2,7 @@
 of them carries; the provider's answer is taken per person."""
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,18 +19,9 @@ from calls.provider import install_client
 from calls.retry_policy import NO_RETRY
 from calls.services import invite_to_call
 from calls.targets import resolve_targets
-from tests.calls.invitations import ADA, BOB, Invitations, Sent, live_call
-from tests.provider_fake import fake_transport
+from tests.calls.invitations import ADA, BOB, T0, Invitations, Sent, live_call
 
-T0 = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 GA_VERSION = "2026-03-12"
-
-
-@pytest.fixture
-def invitations() -> Iterator[Invitations]:
-    fake = Invitations()
-    with fake_transport(fake.handle):
-        yield fake
 
 
 # serialized_rollback: what the migrations made (role groups) is there, and put back after.
@@ -39,7 +29,7 @@ def invitations() -> Iterator[Invitations]:
 def test_the_invitation_is_committed_before_the_request(
     operator: User, invitations: Invitations
 ) -> None:
-    call = live_call()
+    call = invitations.call
     seen: list[tuple[bool, str, ParticipantState, datetime | None]] = []
 
     def look(sent: Sent) -> None:
@@ -70,7 +60,7 @@ def test_the_invitation_is_committed_before_the_request(
 def test_a_refusal_for_one_person_fails_them_and_rings_the_others(
     operator: User, invitations: Invitations
 ) -> None:
-    call = live_call()
+    call = invitations.call
     invitations.answers[BOB] = 400
 
     invitation = invite_to_call(
@@ -93,7 +83,7 @@ def test_a_refusal_for_one_person_fails_them_and_rings_the_others(
 def test_when_nobody_is_rung_it_fails_after_recording_who_was_refused(
     operator: User, invitations: Invitations
 ) -> None:
-    call = live_call()
+    call = invitations.call
     invitations.answers[ADA] = 400
 
     with pytest.raises(ProviderFailed):
@@ -106,7 +96,7 @@ def test_when_nobody_is_rung_it_fails_after_recording_who_was_refused(
 def test_a_transient_failure_leaves_the_invitation_to_send_again(
     operator: User, invitations: Invitations
 ) -> None:
-    call = live_call()
+    call = invitations.call
     invitations.answers[BOB] = 503  # it may have rung them: not a refusal
 
     invitation = invite_to_call(
@@ -123,7 +113,7 @@ def test_a_transient_failure_leaves_the_invitation_to_send_again(
 def test_a_retry_within_the_window_sends_the_same_pair_and_after_it_a_fresh_one(
     operator: User, invitations: Invitations
 ) -> None:
-    call = live_call()
+    call = invitations.call
     invitations.answers[ADA] = 503
     targets = resolve_targets(numbers=[ADA])
     with time_machine.travel(T0, tick=False), pytest.raises(ProviderFailed):
@@ -150,7 +140,7 @@ def test_a_retry_within_the_window_sends_the_same_pair_and_after_it_a_fresh_one(
 def test_someone_whose_invitation_was_answered_is_not_sent_it_again(
     operator: User, invitations: Invitations
 ) -> None:
-    call = live_call()
+    call = invitations.call
     targets = resolve_targets(numbers=[ADA])
     invite_to_call(call=call, targets=targets, actor=operator)
 
@@ -164,7 +154,7 @@ def test_someone_whose_invitation_was_answered_is_not_sent_it_again(
 def test_someone_whose_attempt_is_over_gets_a_new_invitation(
     operator: User, invitations: Invitations
 ) -> None:
-    call = live_call()
+    call = invitations.call
     targets = resolve_targets(numbers=[ADA])
     invite_to_call(call=call, targets=targets, actor=operator)
     call.participants.update(state=ParticipantState.FAILED)
