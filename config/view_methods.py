@@ -24,9 +24,10 @@ FORM_METHODS = frozenset({"GET", "HEAD", "POST"})
 
 
 def _class_methods(cls: type, names: list[str]) -> set[str]:
-    # Django's View.setup() answers HEAD with get() when the class has no head().
+    # Django's View.setup() answers HEAD with get() when the class has no head() and its
+    # http_method_names has "head" (DRF's @api_view lists only the methods it was given).
     methods = {name.upper() for name in names if hasattr(cls, name)}
-    if "GET" in methods:
+    if "GET" in methods and "head" in names:
         methods.add("HEAD")
     return methods
 
@@ -55,7 +56,10 @@ def allowed_methods(view: Callable[..., Any]) -> frozenset[str]:
         methods |= {"HEAD"} if "GET" in methods else set()
         return frozenset(methods | _class_methods(cls, ["options"]))
     if cls is not None:
-        return frozenset(_class_methods(cls, list(cls.http_method_names)))  # type: ignore[attr-defined]
+        # as_view(http_method_names=[...]) narrows them for one URL.
+        initkwargs: dict[str, Any] = getattr(view, "view_initkwargs", {})
+        names: list[str] = initkwargs.get("http_method_names") or cls.http_method_names  # type: ignore[attr-defined]
+        return frozenset(_class_methods(cls, list(names)))
     declared = _declared_methods(view)
     return FORM_METHODS if declared is None else declared
 

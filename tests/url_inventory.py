@@ -84,18 +84,22 @@ def emulator_routes() -> list[Route]:
     """The embedded emulator's routes under ACS_EMULATOR_PATH, one per path: a path served by
     several Starlette routes (one per method) is one route answering all their methods."""
     emulator = build_app(EmulatorConfig(access_key=emulator_access_key(), time_scale=1.0))
+    entries = [entry for entry in emulator.routes if isinstance(entry, StarletteRoute)]
+    assert len(entries) == len(emulator.routes), "the emulator serves a route that is not a Route"
     merged: dict[str, Route] = {}
-    for entry in emulator.routes:
-        assert isinstance(entry, StarletteRoute), entry
+    for entry in entries:
         path = settings.ACS_EMULATOR_PATH + entry.path
         shape = re.sub(r"\{[^}]+\}", "{}", path)
+        if shape in merged:
+            continue
+        # Every route a path of this shape reaches answers for it: a later, more general
+        # route ("{call_id}/{target}") serves the methods an earlier one does not.
+        sample = re.sub(r"\{[^}]+\}", "x", entry.path)
+        methods = frozenset().union(
+            *(other.methods or () for other in entries if other.path_regex.fullmatch(sample))
+        )
         fmt = re.sub(r"\{([^}:]+)(:[^}]*)?\}", r"%(\1)s", path)
         params = tuple(re.findall(r"\{([^}:]+)", path))
-        methods = frozenset(entry.methods or ())
-        known = merged.get(shape)
-        if known is not None:
-            methods |= known.methods
-            path, fmt, params = known.pattern, known._format, known.params
         merged[shape] = Route("emulator", path, None, entry.endpoint, methods, params, fmt)
     return list(merged.values())
 
