@@ -91,4 +91,6 @@ def build_objects() -> dict[str, Any]:
 
 def build_world() -> World:
     users, tokens = _users()
-    return World(build_objects(), users, tokens)
+    objects = build_objects()
+    objects["staff_user"] = users["admin"].pk  # type: ignore[union-attr]
+    return World(objects, users, tokens)
