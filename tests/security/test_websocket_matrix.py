@@ -60,4 +60,4 @@ async def test_an_address_no_route_serves_is_refused(application: Any) -> None:
         application, "/ws/nothing-here/", headers=[(b"origin", b"http://testserver")]
     )
     with pytest.raises(ValueError, match="No route found"):  # daphne answers it 403
-        await communicator.connect()
+        await communicator.connect(timeout=0.1)  # the router fails at once
