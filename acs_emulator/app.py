@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.types import Receive, Scope, Send
 
 from acs_emulator.api import AcsApi
@@ -46,6 +47,11 @@ class EmulatorApp:
             + ControlApi(self.emulator).routes()
         )
         self._app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """Every route the emulator answers, in the order it tries them."""
+        return list(self._app.routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._app(scope, receive, send)

@@ -29,6 +29,7 @@ from reports.api import IncidentReportViewSet
 from webhooks.api import WebhookViewSet
 
 app_name = "api"
+DOCS_METHODS = ["get", "head"]
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -49,7 +50,7 @@ router.register("reminders", ReminderViewSet, basename="reminder")
 
 
 @extend_schema(exclude=True)
-@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@api_view(["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"])
 def no_such_endpoint(request: Request, path: str) -> Response:
     """Anything else under /api/ is a 404 in the API's error shape, not Django's HTML page."""
     raise NotFound("No such endpoint.")
@@ -64,8 +65,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     *router.urls,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # HTML pages: OPTIONS, which DRF would describe through their template renderer, is a 500.
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", http_method_names=DOCS_METHODS),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", http_method_names=DOCS_METHODS),
+        name="redoc",
+    ),
     re_path(r"^(?P<path>[\s\S]*)$", no_such_endpoint),
 ]
 

@@ -1,5 +1,6 @@
 """Checks for how the process is put together: the provider's API version, callback audience
-and that there is a provider at all (always), and the emulator mount (deploy-time)."""
+and that there is a provider at all (always), the emulator mount and the allowed hosts
+(deploy-time)."""
 
 from typing import Any
 
@@ -72,5 +73,22 @@ def check_emulator_is_not_public_by_accident(**kwargs: Any) -> list[CheckMessage
             hint="Set DEBUG=false and ACS_CONNECTION_STRING to the real resource, or "
             "ACS_EMULATOR=embedded to serve the emulator on purpose (a demo or staging server).",
             id="config.E001",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_allowed_hosts_are_named(**kwargs: Any) -> list[CheckMessage]:
+    # Django's own deploy checks accept "*": then any Host header is believed (absolute links
+    # and redirects built from it), and the WebSocket origin check, which reads ALLOWED_HOSTS,
+    # lets any site's page open a socket with its visitors' session cookies.
+    if "*" not in settings.ALLOWED_HOSTS:
+        return []
+    return [
+        Warning(
+            "ALLOWED_HOSTS contains '*': requests for any host name are served, and WebSocket "
+            "connections are accepted from pages of any origin.",
+            hint="Set ALLOWED_HOSTS to the names the site is served under.",
+            id="config.W002",
         )
     ]

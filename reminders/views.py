@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from config.errors import DomainError
 from reminders import permissions
@@ -34,6 +34,7 @@ def _guard(perms: tuple[str, ...]) -> Callable[[ViewT], ViewT]:
     return decorate
 
 
+@require_safe
 @login_required
 @_guard(permissions.VIEW)
 def reminder_list(request: HttpRequest) -> HttpResponse:
@@ -41,6 +42,7 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reminders/list.html", {"reminders": reminders})
 
 
+@require_safe
 @login_required
 @_guard(permissions.CREATE)
 def reminder_new(request: HttpRequest) -> HttpResponse:
@@ -84,6 +86,7 @@ def reminder_create(request: HttpRequest) -> HttpResponse:
     return render(request, "reminders/new.html", {"form": form}, status=400)
 
 
+@require_safe
 @login_required
 @_guard(permissions.VIEW)
 def reminder_detail(request: HttpRequest, reminder_id: int) -> HttpResponse:
@@ -113,6 +116,7 @@ class _Echo:
         return value
 
 
+@require_safe
 @login_required
 @_guard(permissions.VIEW)
 def reminder_export(request: HttpRequest, reminder_id: int) -> StreamingHttpResponse:

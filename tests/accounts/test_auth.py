@@ -3,45 +3,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
-# Pages anyone may open: signing in, the admin site's own sign-in page, the probes, the
-# icon browsers fetch on the sign-in page too, and the metrics (which check a token or the
-# client's network instead: tests/ops/test_metrics.py).
-PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/readyz", "/metrics", "/favicon.ico"}
-API_PUBLIC = {"/api/schema/", "/api/docs/", "/api/redoc/"}
-
-
-def _static_paths(patterns: list[URLPattern | URLResolver], prefix: str = "") -> list[str]:
-    """Every URL in the project that takes no arguments."""
-    paths: list[str] = []
-    for pattern in patterns:
-        route = str(pattern.pattern)
-        if "<" in route or "(?P" in route or route.startswith("^"):
-            continue
-        if isinstance(pattern, URLResolver):
-            paths += _static_paths(pattern.url_patterns, prefix + route)
-        else:
-            paths.append("/" + prefix + route)
-    return paths
-
-
-@pytest.mark.django_db
-def test_every_page_but_sign_in_requires_a_signed_in_user() -> None:
-    paths = [p for p in _static_paths(get_resolver().url_patterns) if p not in PUBLIC]
-    assert "/" in paths and "/accounts/password_change/" in paths
-    assert "/accounts/password_reset/" not in paths  # no e-mail is configured
-    client = Client()
-    for path in paths:
-        response = client.get(path)
-        if path.startswith("/api/"):
-            # The API authenticates by itself and answers 401 instead of redirecting; its
-            # description is public (tests/test_api_permissions.py covers every endpoint).
-            expected = 200 if path in API_PUBLIC else 401
-            assert response.status_code == expected, path
-            continue
-        assert response.status_code == 302, path
-        assert "login" in response["Location"], path
+# Which pages need a signed-in user, for every route and method, is the security matrix's
+# (tests/security/test_http_matrix.py).
 
 
 @pytest.mark.django_db

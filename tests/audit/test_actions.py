@@ -21,21 +21,19 @@ from tests.callouts.declared import declared_callout
 from tests.conftest import token_client
 from tests.factories import UserFactory
 from tests.provider_fake import FakeProvider
-from tests.test_action_permissions import API, DASHBOARD, Request, _filled, _world
+from tests.security.actions import action_routes, body_for
+from tests.security.matrix import path_for
+from tests.security.requests import is_api
+from tests.security.world import build_objects
 
 pytestmark = pytest.mark.django_db
 
-DECLARE_FORM = {"title": "Fire", "severity": "major", "mode": "bridge", "numbers": "+14255550101"}
-# The dashboard's declare table entry is the form page (GET); the action is its POST.
-DASHBOARD_ACTIONS: dict[Action, list[Request]] = {
-    **DASHBOARD,
-    Action.DECLARE: [("POST", "/incidents/declare/", DECLARE_FORM)],
-}
+ACTION_ROUTES = action_routes()
 ACTIONS = [a for a in Action if a != Action.VIEW]
 
 
 def _world_for(action: Action) -> dict[str, Any]:
-    world = _world()
+    world = build_objects()
     if action == Action.REDIAL:  # only a call that has ended rings its people again
         Call.objects.filter(pk=world["failed_call"]).update(state=CallState.TERMINATED)
     if action == Action.RING_AGAIN:  # only someone whose attempt is over is rung again
@@ -54,9 +52,10 @@ def _send(client: Any, method: str, path: str, body: Any, *, api: bool) -> int:
 
 def _walk(user: User, action: Action, *, api: bool) -> list[AuditEntry]:
     """Each request of `action`, on a fresh world; the one entry each left."""
-    table = API if api else DASHBOARD_ACTIONS
     entries = []
-    for method, path, body in table[action]:
+    for method, route in ACTION_ROUTES[action]:
+        if is_api(route) != api:
+            continue
         world = _world_for(action)
         if api:
             client: Any = token_client(user)
@@ -64,7 +63,8 @@ def _walk(user: User, action: Action, *, api: bool) -> list[AuditEntry]:
             client = Client()
             client.force_login(user)
         before = AuditEntry.objects.count()
-        status = _send(client, method, _filled(path, world), _filled(body, world), api=api)
+        path = path_for(route, world)
+        status = _send(client, method, path, body_for(route, world), api=api)
         assert status < 400, f"{method} {path}: {status}"
         made = list(AuditEntry.objects.order_by("id")[before:])
         assert len(made) == 1, f"{method} {path}: {[str(e) for e in made]}"
@@ -99,7 +99,7 @@ def test_each_api_action_leaves_one_entry(
 def test_the_api_signed_in_by_session_is_told_from_a_token(
     operator: User, provider: FakeProvider
 ) -> None:
-    world = _world()
+    world = build_objects()
     client = Client()
     client.force_login(operator)
     assert client.post(f"/api/calls/{world['call']}/hangup/").status_code == 200
@@ -112,7 +112,7 @@ def test_the_api_signed_in_by_session_is_told_from_a_token(
 
 
 def test_the_address_is_the_clients(operator: User, provider: FakeProvider) -> None:
-    world = _world()
+    world = build_objects()
     client = token_client(operator)
     response = client.post(f"/api/calls/{world['call']}/hangup/", REMOTE_ADDR="203.0.113.7")
     assert response.status_code == 200
@@ -133,7 +133,7 @@ def test_resolving_a_call_out_is_one_entry_however_much_it_stops(
 
 
 def test_what_the_system_does_of_itself_is_no_ones_action(provider: FakeProvider) -> None:
-    world = _world()  # declared with nobody signed in: a test's set-up, like a command's
+    world = build_objects()  # declared with nobody signed in: a test's set-up, like a command's
     hang_up_call(call=Call.objects.get(pk=world["call"]), actor=None, said="Nobody answered.")
     assert not AuditEntry.objects.exists()
 
@@ -141,7 +141,7 @@ def test_what_the_system_does_of_itself_is_no_ones_action(provider: FakeProvider
 def test_background_work_acting_on_purpose_is_recorded_as_the_system(
     provider: FakeProvider,
 ) -> None:
-    world = _world()
+    world = build_objects()
     with acting_for(source=Source.SYSTEM, via="escalation step 2"):
         hang_up_call(call=Call.objects.get(pk=world["call"]), actor=None)
     entry = AuditEntry.objects.get()
@@ -154,7 +154,7 @@ def test_background_work_acting_on_purpose_is_recorded_as_the_system(
 
 
 def test_an_address_that_is_not_one_is_left_out(operator: User, provider: FakeProvider) -> None:
-    world = _world()
+    world = build_objects()
     response = token_client(operator).post(
         f"/api/calls/{world['call']}/hangup/", REMOTE_ADDR="unix:/run/daphne.sock"
     )
@@ -194,4 +194,4 @@ async def test_the_origin_reaches_the_service_under_asgi(provider: FakeProvider)
 
 def _operator_world() -> tuple[dict[str, Any], str]:
     user = assign_role(user=UserFactory.create(username="operator"), role=Role.OPERATOR)
-    return _world(), Token.objects.create(user=user).key
+    return build_objects(), Token.objects.create(user=user).key
