@@ -17,6 +17,10 @@ def parse_json_object(body: bytes, *, allow_empty: bool = False) -> JsonObject:
         value = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise bad_request(f"The request body is not valid JSON: {exc}.") from exc
+    except (ValueError, RecursionError) as exc:
+        # An integer of over 4,300 digits, or nesting deeper than the parser recurses: both
+        # escaped as 500s.
+        raise bad_request("The request body is not JSON the emulator reads.") from exc
     return require_object(value, "body")
 
 

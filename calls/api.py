@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -37,6 +37,7 @@ from calls.services import ingest_callback
 from calls.services.prompts import save_prompt
 from calls.speech import DEFAULT_VOICE
 from config.api_errors import ErrorOutput
+from config.api_parsers import JSONParser
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -19,7 +19,6 @@ Everything here raises only CallbackParseError, so a refusal is one callback's a
 
 import dataclasses
 import logging
-import math
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from django.conf import settings
 from calls.callback_events import AnyCallbackEvent, RosterEntry
 from calls.callback_reading import fail
 from calls.models import Call, CallEvent, Participant
+from config import json_input
 
 IDENTIFIER_LENGTH = min(
     field.max_length or 0
@@ -43,31 +43,12 @@ logger = logging.getLogger(__name__)
 
 
 def check_storable(document: object, where: str = "body") -> None:
-    """Refuse text and numbers the database cannot store, anywhere in a loaded JSON document."""
-    stack: list[tuple[object, str]] = [(document, where)]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, str):
-            _check_text(value, path)
-        elif isinstance(value, float) and not math.isfinite(value):
-            fail("not_finite", f"{path} is a number too large to store.")
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                _check_text(key, f"{path} (a key)")
-                stack.append((item, f"{path}.{key[:40]}"))
-        elif isinstance(value, list):
-            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(value))
-
-
-def _check_text(text: str, path: str) -> None:
-    if "\x00" in text:
-        fail("unstorable_text", f"{path} contains a NUL character.")
-    if text.isascii():
-        return  # nearly always, and then no surrogate either
+    """Refuse text and numbers the database cannot store, anywhere in a loaded JSON document
+    (config.json_input's rule, which every HTTP interface shares)."""
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        fail("unstorable_text", f"{path} contains a lone surrogate, which is not text.")
+        json_input.check_storable(document, where)
+    except json_input.JsonInputError as exc:
+        fail(exc.code, exc.message)
 
 
 def check_fits(event: AnyCallbackEvent) -> None:

@@ -5,15 +5,21 @@ Validation errors add `"errors"`: the field-by-field messages DRF produced.
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, UnreadablePostError
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from config.body_limits import RequestTooLarge
 from config.errors import INVALID, DomainError, error_body
 
 
@@ -43,6 +49,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    else:
+        exc = _unreadable_request(exc)
     response = exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
@@ -53,3 +61,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         body = error_body(codes if isinstance(codes, str) else "error", str(exc.detail))
     response.data = body
     return response
+
+
+def _unreadable_request(exc: Exception) -> Exception:
+    """Django's refusals of a request it cannot read, met by `request.body` or a form parser
+    in a view (the callback and alert views read the body themselves), as API errors: they
+    were Django's HTML 400 page."""
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge(str(exc))
+    if isinstance(exc, SuspiciousOperation):  # too many fields or files, a bad multipart
+        return exceptions.ParseError(str(exc) or "The request could not be read.")
+    if isinstance(exc, UnreadablePostError):  # the client went away while sending it
+        return exceptions.ParseError("The request body could not be read.")
+    return exc

@@ -17,9 +17,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 from calls.background import with_background_work  # noqa: E402
+from config.body_limits import with_body_limit  # noqa: E402
 from config.emulator_mount import with_embedded_emulator  # noqa: E402
+from config.websockets import NoSuchSocket  # noqa: E402
 from incidents.metrics import count_websocket_clients  # noqa: E402
 from incidents.routing import websocket_urlpatterns  # noqa: E402
 
@@ -29,7 +32,8 @@ if settings.DEBUG:
 
     django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
 
-http_app = (
+# One body size limit for everything served over HTTP, the embedded emulator included.
+http_app = with_body_limit(
     with_embedded_emulator(django_asgi_app) if settings.ACS_EMULATOR_ENABLED else django_asgi_app
 )
 
@@ -45,7 +49,15 @@ application = with_background_work(
             "http": http_app,
             "websocket": AllowedHostsOriginValidator(
                 AuthMiddlewareStack(
-                    count_websocket_clients(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
+                    count_websocket_clients(
+                        URLRouter(
+                            [
+                                *websocket_urlpatterns,
+                                # Last: any other path is refused at the handshake.
+                                re_path(r"", NoSuchSocket.as_asgi()),  # type: ignore[arg-type]
+                            ]
+                        )
+                    )
                 )
             ),
         }

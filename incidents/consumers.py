@@ -3,18 +3,18 @@
 from typing import Any, cast
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import User
 from django.http import QueryDict
 
 from callouts.console import RecipientPage
+from config.websockets import JsonFrameConsumer
 from incidents.events import INCIDENT_EVENTS, INCIDENT_LIST_GROUP, incident_group
 from incidents.forms import RecipientFilterForm
 from incidents.models import Incident
 from incidents.selectors import get_incident_for, incident_snapshot, may_view_incidents
 
 
-class IncidentConsumer(AsyncJsonWebsocketConsumer):
+class IncidentConsumer(JsonFrameConsumer):
     """Sends a snapshot on connect and on request ({"type": "resync"}), then every event.
 
     A call-out's snapshot holds the page of its recipient table that the socket's address asks
@@ -73,7 +73,7 @@ class IncidentConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "snapshot", **snapshot})
 
 
-class IncidentListConsumer(AsyncJsonWebsocketConsumer):
+class IncidentListConsumer(JsonFrameConsumer):
     """Tells the list page when an incident was declared or changed; the page then fetches its
     rows again (see incidents.events). Refuses users who may not see incidents."""
 

@@ -12,11 +12,11 @@ Each parser raises AlertRefused with a message that says what is wrong, for the 
 """
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from config import json_input
 from integrations.errors import AlertRefused
 from integrations.models import IntegrationKind
 
@@ -37,9 +37,10 @@ class ParsedAlert:
 def parse_alert(kind: str, body: bytes) -> ParsedAlert:
     """`body` as `kind` sends it. Raises AlertRefused."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise AlertRefused(f"The body is not JSON ({exc}).") from None
+        data = json_input.load_json(body)
+        json_input.check_storable(data)
+    except json_input.JsonInputError as exc:
+        raise AlertRefused(exc.message) from None
     if not isinstance(data, dict):
         raise AlertRefused("The body must be a JSON object.")
     return _PARSERS[IntegrationKind(kind)](data)

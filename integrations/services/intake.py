@@ -24,7 +24,8 @@ def receive_alert(*, token: str, body: bytes) -> Alert:
     integration = Integration.objects.filter(token=token, is_active=True).first()
     if integration is None:
         raise UnknownIntegration("No such integration.")
-    kept = body.decode("utf-8", errors="replace")[:MAX_KEPT_BODY]
+    # As text a database stores: PostgreSQL holds no NUL character, not even to say it was sent.
+    kept = body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")[:MAX_KEPT_BODY]
     try:
         parsed = parse_alert(integration.kind, body)
     except AlertRefused as exc:

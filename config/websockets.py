@@ -1,0 +1,52 @@
+"""What every WebSocket of the app does with frames it cannot read, and with unknown paths.
+
+Channels' JSON consumer raised on a binary frame, an empty one or text that is not JSON: the
+consumer died, the server closed the socket with 1011 and logged a traceback for each frame a
+client chose to send. Here:
+- a binary frame closes the socket with 1003 (unsupported data: the app speaks only text);
+- text that is not JSON the app reads (config.json_input), or is larger than MAX_FRAME_CHARS,
+  is answered with an error frame, `{"type": "error", "code", "message"}`, and the socket
+  stays open;
+- a path no route matches is refused at the handshake (HTTP 403, as for a user who may not
+  see the incident), where Channels' router raised "No route found" (a 500 and a traceback).
+"""
+
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
+
+from config.json_input import JsonInputError, load_json
+
+# Far above any frame the dashboard sends (a resync is 20 characters).
+MAX_FRAME_CHARS = 64 * 1024
+UNSUPPORTED_DATA = 1003
+
+
+class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
+    """AsyncJsonWebsocketConsumer that answers unreadable frames instead of dying on them."""
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        if text_data is None:
+            await self.close(code=UNSUPPORTED_DATA)
+            return
+        if len(text_data) > MAX_FRAME_CHARS:
+            await self.send_error("too_large", f"Frames hold at most {MAX_FRAME_CHARS} characters.")
+            return
+        try:
+            content = load_json(text_data)
+        except JsonInputError as exc:
+            await self.send_error(exc.code, exc.message)
+            return
+        await self.receive_json(content, **kwargs)
+
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+
+class NoSuchSocket(AsyncWebsocketConsumer):
+    """The last route: refuses the handshake (HTTP 403) for any path no other route matches."""
+
+    async def connect(self) -> None:
+        await self.close()

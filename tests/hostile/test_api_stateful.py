@@ -1,0 +1,53 @@
+"""schemathesis's stateful run over the API: sequences of calls that follow the schema's
+OpenAPI links (config.api_schema.LINKS), such as declaring an incident, reading it, its timeline,
+resolving or cancelling it; and a contact created, read, changed, deleted. Every answer must
+be what the schema says, and none a server error. Derandomized, and a few short sequences."""
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.openapi import from_wsgi
+
+from tests.factories import AudioPromptFactory
+from tests.provider_fake import FakeProvider
+from tests.test_api_schema import RESPONSE_CHECKS, wsgi_in_test_transaction
+
+__all__ = ["wsgi_in_test_transaction"]  # the fixture, used by name below
+
+schema = from_wsgi("/api/schema/", get_wsgi_application())
+
+
+def test_the_schema_links_declaring_to_reading_and_resolving() -> None:
+    links = schema.raw_schema["paths"]["/api/incidents/"]["post"]["responses"]["201"]["links"]
+    targets = {link["operationId"] for link in links.values()}
+    assert {"incidents_retrieve", "incidents_resolve_create"} <= targets, targets
+
+
+@pytest.mark.django_db
+def test_linked_calls_answer_as_the_schema_says(
+    admin_user: User, provider: FakeProvider, wsgi_in_test_transaction: None
+) -> None:
+    AudioPromptFactory.create(is_default=True)
+    token = Token.objects.create(user=admin_user).key
+
+    class ApiStateMachine(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": {"Authorization": f"Token {token}"}}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=RESPONSE_CHECKS)
+
+    ApiStateMachine.run(
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=6,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
