@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import django
@@ -148,17 +149,17 @@ def run(rounds: int) -> dict[str, Any]:
         return body
 
     threads = [
-        threading.Thread(target=writer(f"dashboard {w}", lambda w=w: dashboard(rounds, errors, w)))
+        threading.Thread(target=writer(f"dashboard {w}", partial(dashboard, rounds, errors, w)))
         for w in range(DASHBOARDS)
     ]
     threads += [
         threading.Thread(
-            target=writer(f"callbacks {w}", lambda w=w: callbacks(rounds, errors, w, call))
+            target=writer(f"callbacks {w}", partial(callbacks, rounds, errors, w, call))
         )
         for w in range(CALLBACKS)
     ]
     threads += [
-        threading.Thread(target=writer(f"sweeps {w}", lambda w=w: sweeps(rounds, errors, w)))
+        threading.Thread(target=writer(f"sweeps {w}", partial(sweeps, rounds, errors, w)))
         for w in range(SWEEPS)
     ]
     task_threads = _task_workers(start)

@@ -41,6 +41,7 @@ def test_twenty_writers_on_one_sqlite_file_meet_no_lock(tmp_path: Path, provider
     keep = {"PATH", "HOME", "LANG", "VIRTUAL_ENV"}
     env = {k: v for k, v in os.environ.items() if k in keep} | {
         "LOCAL_ENV_FILE": os.devnull,
+        "DEBUG": "true",  # the development settings `make run` uses (no HTTPS redirect)
         "SQLITE_PATH": str(tmp_path / "writers.sqlite3"),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "ACS_CONNECTION_STRING": provider,
