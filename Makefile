@@ -19,7 +19,7 @@ LOCK_DEV := requirements/dev.txt
 LOCAL_SETTINGS := .env.local
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: run test lint typecheck bench bench-faults bench-crash migrate check-migrations lock clean
+.PHONY: run test lint typecheck bench bench-faults bench-crash soak migrate check-migrations lock clean
 
 # The venv gets no pip of its own (seeding it costs more CPU than installing everything else):
 # the pip of the Python that made it installs uv into it, or, where that Python has no pip,
@@ -102,6 +102,12 @@ bench-faults: $(STAMP)
 # Reliability); ARGS="--short" for the couple of minutes CI runs.
 bench-crash: $(STAMP)
 	$(BIN)/python -m bench.crash $(ARGS)
+
+# 30 minutes of WebSocket churn, callbacks and a call-out: RSS, descriptors, database
+# connections and queues stay flat (README, Reliability); ARGS="--minutes 3" for a short one,
+# ARGS="--db postgres --redis" scaled out. Exits 1 on a miss.
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak $(ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles

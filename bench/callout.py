@@ -28,7 +28,6 @@ import sys
 import time
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -44,12 +43,13 @@ from bench.server import (
     Process,
     Scratch,
     databases_to_run,
+    declare,
     django_data,
     free_port,
     manage,
     peak_rss_mb,
     pin_to_load_core,
-    problems,
+    print_problems,
     running,
     scratch,
     serving,
@@ -209,7 +209,9 @@ def _run(database: str, options: Options) -> Outcome:
             # The big call-out starts with the same people: its pacing never gets past them.
             _script_people(phones, numbers[: options.recipients], options.no_answer)
             outcome = _measure(run, options, numbers, cookie, api, phones, worker)
-            _print_problems({"daphne": web, "worker": worker}, log)
+            for name, path in (("daphne", web.stderr_path), ("worker", worker.stderr_path)):
+                print_problems(name, path)
+            print_problems("emulator", log)
     return outcome
 
 
@@ -223,7 +225,7 @@ def _measure(
     worker: Process,
 ) -> Outcome:
     """Dial the small call-out to its end, then declare the big one and let it be paced."""
-    small_s, incident = _declare(api, numbers[: options.recipients])
+    small_s, incident = declare(api, numbers[: options.recipients])
     base_url = str(api.base_url).rstrip("/")
     asyncio.run(_until_finished(base_url, incident, cookie, options.timeout))
     ledger = ledger_once_calls_end(phones, HUNG_UP_WITHIN_S)
@@ -235,7 +237,7 @@ def _measure(
     duplicates, missing = compare(calls, tried)
     ended = [c for c in calls if c["endedAt"] is not None]
     waits = sorted(handovers(ended, options.limit)) or [float("nan")]
-    big_s, big_incident = _declare(api, numbers[: options.big])
+    big_s, big_incident = declare(api, numbers[: options.big])
     time.sleep(options.pace_seconds)
     placed = len(phones.get("/emulator/calls", params={"view": "summary"}).json()["calls"])
     print(
@@ -281,17 +283,6 @@ def _script_people(phones: httpx.Client, numbers: list[str], no_answer: float) -
         phones.put(f"/emulator/behaviours/{number}", json=behaviour).raise_for_status()
 
 
-def _declare(api: httpx.Client, numbers: list[str]) -> tuple[float, int]:
-    """POST a broadcast incident calling `numbers`; the seconds to its 201, and its id."""
-    body = {"title": f"Call-out to {len(numbers)}", "mode": "broadcast", "targets": numbers}
-    sent = time.perf_counter()
-    response = api.post("/api/incidents/", json=body)
-    seconds = time.perf_counter() - sent
-    if response.status_code != 201:
-        raise SystemExit(f"declare answered {response.status_code}: {response.text[:500]}")
-    return seconds, int(response.json()["id"])
-
-
 async def _until_finished(base_url: str, incident: int, cookie: str, timeout: float) -> None:
     """Return once the incident's dashboard hears that its call-out is no longer running."""
     dashboard = (await open_dashboards(base_url, incident, cookie, 1))[0]
@@ -307,16 +298,6 @@ async def _until_finished(base_url: str, incident: int, cookie: str, timeout: fl
         raise SystemExit(f"the call-out was still running after {timeout:g} s.") from None
     finally:
         await close_dashboards([dashboard])
-
-
-def _print_problems(processes: dict[str, Process], emulator_log: Path) -> None:
-    logs = {name: p.stderr_path for name, p in processes.items()} | {"emulator": emulator_log}
-    for name, path in logs.items():
-        found = problems(path)
-        if found:
-            print(f"  {name} log problems: {len(found)}")
-            for line in found[:5]:
-                print(f"    {line}")
 
 
 def _summarise(outcomes: list[Outcome]) -> None:

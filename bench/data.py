@@ -3,6 +3,8 @@
     python -m bench.data prepare   -> JSON: ids, the callback secret and a signed-in session
     python -m bench.data count ID  -> how many CallEvent rows call ID has
     python -m bench.data pending   -> how many stored events wait to be applied
+    python -m bench.data queues    -> JSON: the task queue's ready and running rows, and the
+                                      stored events waiting to be applied
     python -m bench.data callout-pool NUMBERS LIMIT ATTEMPTS WAIT [WINDOW]
                                    -> JSON: a call-out operator (signed in), NUMBERS caller
                                       numbers of LIMIT calls each, a default policy (ATTEMPTS
@@ -33,6 +35,8 @@ from django.db import transaction  # noqa: E402
 from django.db.models import Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django_tasks import TaskResultStatus  # noqa: E402
+from django_tasks_db.models import DBTaskResult  # noqa: E402
 
 from accounts.roles import Role  # noqa: E402
 from accounts.services import assign_role  # noqa: E402
@@ -145,6 +149,16 @@ def people(incident_id: int) -> dict[str, dict[str, object]]:
     return seen
 
 
+def queues() -> dict[str, int]:
+    """What waits: tasks ready (due or not) and running, and events stored but not applied."""
+    tasks = DBTaskResult.objects
+    return {
+        "tasks_ready": tasks.filter(status=TaskResultStatus.READY).count(),
+        "tasks_running": tasks.filter(status=TaskResultStatus.RUNNING).count(),
+        "events_pending": CallEvent.objects.filter(applied_at__isnull=True).count(),
+    }
+
+
 def main(argv: list[str]) -> None:
     if argv[:1] == ["prepare"]:
         print(json.dumps(prepare()))
@@ -152,6 +166,8 @@ def main(argv: list[str]) -> None:
         print(CallEvent.objects.filter(call_id=int(argv[1])).count())
     elif argv[:1] == ["pending"]:
         print(CallEvent.objects.filter(applied_at__isnull=True).count())
+    elif argv == ["queues"]:
+        print(json.dumps(queues()))
     elif argv[:1] == ["callout-pool"] and len(argv) in (5, 6):
         print(json.dumps(callout_pool(*(int(a) for a in argv[1:]))))
     elif argv[:1] == ["attempts"] and len(argv) == 2:

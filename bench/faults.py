@@ -19,7 +19,6 @@ person's attempts 0. `--short` (CI) calls 20 people. Exits 1 when a run misses a
 
 import argparse
 import json
-import random
 import sys
 import time
 from dataclasses import dataclass
@@ -36,13 +35,15 @@ from bench.server import (
     SERVER_CORE,
     Scratch,
     databases_to_run,
+    declare,
     django_data,
     free_port,
     manage,
     pin_to_load_core,
-    problems,
+    print_problems,
     running,
     scratch,
+    script_people,
     serving,
     wait_for_emulator,
     working,
@@ -155,7 +156,7 @@ def _run(database: str, args: argparse.Namespace, *, seed: int) -> Outcome:
         ):
             wait_for_emulator(phones)
             numbers = [f"+{FIRST_RECIPIENT + n}" for n in range(args.recipients)]
-            _script_people(phones, numbers, args.no_answer, seed)
+            script_people(phones, numbers, args.no_answer, seed)
             faults = {
                 "dropCallbackRate": args.drop,
                 "duplicateCallbackRate": args.duplicate,
@@ -166,8 +167,8 @@ def _run(database: str, args: argparse.Namespace, *, seed: int) -> Outcome:
             phones.put("/emulator/faults", json=faults).raise_for_status()
             outcome = _measure(run, api, phones, numbers, args.timeout)
             for name, path in (("daphne", web.stderr_path), ("worker", worker.stderr_path)):
-                _print_problems(name, path)
-            _print_problems("emulator", emulator_log)
+                print_problems(name, path)
+            print_problems("emulator", emulator_log)
     return outcome
 
 
@@ -175,11 +176,7 @@ def _measure(
     run: Scratch, api: httpx.Client, phones: httpx.Client, numbers: list[str], timeout: float
 ) -> Outcome:
     started = time.monotonic()
-    body = {"title": "Faults", "mode": "broadcast", "targets": numbers}
-    response = api.post("/api/incidents/", json=body)
-    if response.status_code != 201:
-        raise SystemExit(f"declare answered {response.status_code}: {response.text[:500]}")
-    incident = str(response.json()["id"])
+    incident = str(declare(api, numbers)[1])
     seen = _until_settled(run, incident, started + timeout)
     seconds = time.monotonic() - started
     ledger_once_calls_end(phones, 30)
@@ -217,29 +214,6 @@ def _until_settled(run: Scratch, incident: str, deadline: float) -> dict[str, di
         if all(p["status"] in FINAL for p in seen.values()) or time.monotonic() > deadline:
             return seen
         time.sleep(2)
-
-
-def _script_people(phones: httpx.Client, numbers: list[str], no_answer: float, seed: int) -> None:
-    chance = random.Random(seed)  # noqa: S311 - the same people for the same seed
-    for number in numbers:
-        if chance.random() < no_answer:
-            behaviour: dict[str, Any] = {"outcome": "no-answer"}
-        else:
-            behaviour = {
-                "outcome": "answer",
-                "answerAfterMs": chance.randint(1000, 3000),
-                "tones": "1",
-                "tonesAfterMs": chance.randint(2000, 5000),
-            }
-        phones.put(f"/emulator/behaviours/{number}", json=behaviour).raise_for_status()
-
-
-def _print_problems(name: str, log: Any) -> None:
-    found = problems(log)
-    if found:
-        print(f"  {name} log problems: {len(found)}")
-        for line in found[:5]:
-            print(f"    {line}")
 
 
 if __name__ == "__main__":

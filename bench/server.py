@@ -4,8 +4,10 @@ The server gets production-like settings (DEBUG off, a random SECRET_KEY) and a 
 connection string, so the embedded emulator is not mounted and nothing dials out.
 """
 
+import contextlib
 import json
 import os
+import random
 import secrets
 import socket
 import subprocess
@@ -77,6 +79,15 @@ def problems(log: Path) -> list[str]:
     """The lines of a process's stderr that mean something went wrong."""
     text = log.read_text(errors="replace")
     return [line for line in text.splitlines() if any(m in line for m in _PROBLEM_MARKS)]
+
+
+def print_problems(name: str, log: Path) -> None:
+    """How many problem lines `name`'s stderr has, and the first five."""
+    found = problems(log)
+    if found:
+        print(f"  {name} log problems: {len(found)}")
+        for line in found[:5]:
+            print(f"    {line}")
 
 
 def databases_to_run(requested: str) -> list[str]:
@@ -152,6 +163,36 @@ def wait_for_emulator(phones: httpx.Client) -> None:
         time.sleep(0.2)
 
 
+def script_people(phones: httpx.Client, numbers: list[str], no_answer: float, seed: int) -> None:
+    """Tell the emulator how each of `numbers` behaves: most answer within 1-3 s (simulated),
+    press 1 2-5 s later and stay on until the app hangs up; `no_answer` of them let it ring.
+    The same people for the same seed."""
+    chance = random.Random(seed)  # noqa: S311 - repeatable, not secret
+    for number in numbers:
+        if chance.random() < no_answer:
+            behaviour: dict[str, object] = {"outcome": "no-answer"}
+        else:
+            behaviour = {
+                "outcome": "answer",
+                "answerAfterMs": chance.randint(1000, 3000),
+                "tones": "1",
+                "tonesAfterMs": chance.randint(2000, 5000),
+            }
+        phones.put(f"/emulator/behaviours/{number}", json=behaviour).raise_for_status()
+
+
+def declare(api: httpx.Client, numbers: list[str], mode: str = "broadcast") -> tuple[float, int]:
+    """POST an incident calling `numbers` (a call-out; or one bridge call) through the API;
+    the seconds to its 201, and its id."""
+    body = {"title": f"Calling {len(numbers)}", "mode": mode, "targets": numbers}
+    sent = time.perf_counter()
+    response = api.post("/api/incidents/", json=body)
+    seconds = time.perf_counter() - sent
+    if response.status_code != 201:
+        raise SystemExit(f"declare answered {response.status_code}: {response.text[:500]}")
+    return seconds, int(response.json()["id"])
+
+
 def _wait_until_said(process: "subprocess.Popen[bytes]", stdout_path: Path) -> None:
     deadline = time.monotonic() + 60
     while not stdout_path.read_bytes():
@@ -173,7 +214,7 @@ def serve(
     With `worker`, daphne only stores callbacks (APPLY_IN_WORKER) and a `manage.py run_worker`
     on LOAD_CORE applies them; that needs TEST_REDIS_URL for the channel layer.
     """
-    settings = {"APPLY_IN_WORKER": "true", "REDIS_URL": _redis_url()} if worker else {}
+    settings = {"APPLY_IN_WORKER": "true", "REDIS_URL": redis_url()} if worker else {}
     with scratch(database, **settings) as run:
         fixture = Fixture(**json.loads(django_data(run.env, "prepare")))
         with serving(run, application) as web, ExitStack() as applier:
@@ -272,10 +313,11 @@ def _run(command: list[str], env: dict[str, str]) -> str:
     return result.stdout
 
 
-def _redis_url() -> str:
+def redis_url() -> str:
+    """TEST_REDIS_URL, for a run whose processes reach the dashboards through Redis."""
     url = os.environ.get("TEST_REDIS_URL", "")
     if not url:
-        raise SystemExit("--worker needs TEST_REDIS_URL (workers reach dashboards through Redis).")
+        raise SystemExit("This run needs TEST_REDIS_URL (the Redis channel layer).")
     return url
 
 
@@ -302,6 +344,21 @@ def _wait_until_healthy(port: int, process: "subprocess.Popen[bytes]") -> None:
 def pin_to_load_core() -> None:
     """Keep this (load-generating) process off the server's core."""
     os.sched_setaffinity(0, {LOAD_CORE})
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS (the resident set now) of `pid` alone, in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def open_files(pid: int) -> list[str]:
+    """What each of `pid`'s open file descriptors points at (a path, `socket:[...]`, ...)."""
+    targets = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # closed while listed
+            targets.append(os.readlink(fd))
+    return targets
 
 
 def peak_rss_mb(pid: int) -> float:
