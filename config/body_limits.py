@@ -49,7 +49,7 @@ class RequestTooLarge(APIException):
     default_detail = "The request body is too large."
 
 
-def with_body_limit(app: ASGIApp) -> ASGIApp:
+def with_body_limit(app: Callable[..., Awaitable[None]]) -> ASGIApp:
     """`app`, with HTTP bodies over `body_limit` answered 413 before `app` sees them."""
 
     async def limited(scope: Scope, receive: Receive, send: Send) -> None:

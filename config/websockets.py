@@ -3,10 +3,11 @@
 Channels' JSON consumer raised on a binary frame, an empty one or text that is not JSON: the
 consumer died, the server closed the socket with 1011 and logged a traceback for each frame a
 client chose to send. Here:
-- a binary frame closes the socket with 1003 (unsupported data: the app speaks only text);
-- text that is not JSON the app reads (config.json_input), or is larger than MAX_FRAME_CHARS,
-  is answered with an error frame, `{"type": "error", "code", "message"}`, and the socket
-  stays open;
+- a binary frame, text that is not JSON the app reads (config.json_input), or text longer
+  than MAX_FRAME_CHARS is answered with an error frame, `{"type": "error", "code",
+  "message"}`, and the socket stays open. Not a 1003 (unsupported data) close for the
+  binary frame: daphne's WebSocket library (autobahn) lets a server close only with 1000 or
+  3000-4999, and raises for any other code, which ends the socket with 1011 and a traceback;
 - a path no route matches is refused at the handshake (HTTP 403, as for a user who may not
   see the incident), where Channels' router raised "No route found" (a 500 and a traceback).
 """
@@ -19,7 +20,6 @@ from config.json_input import JsonInputError, load_json
 
 # Far above any frame the dashboard sends (a resync is 20 characters).
 MAX_FRAME_CHARS = 64 * 1024
-UNSUPPORTED_DATA = 1003
 
 
 class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
@@ -29,7 +29,7 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
     ) -> None:
         if text_data is None:
-            await self.close(code=UNSUPPORTED_DATA)
+            await self.send_error("binary_frame", "This socket reads JSON in text frames only.")
             return
         if len(text_data) > MAX_FRAME_CHARS:
             await self.send_error("too_large", f"Frames hold at most {MAX_FRAME_CHARS} characters.")

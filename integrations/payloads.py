@@ -40,7 +40,7 @@ def parse_alert(kind: str, body: bytes) -> ParsedAlert:
         data = json_input.load_json(body)
         json_input.check_storable(data)
     except json_input.JsonInputError as exc:
-        raise AlertRefused(exc.message) from None
+        raise AlertRefused(f"The body is not JSON the app reads: {exc.message}") from None
     if not isinstance(data, dict):
         raise AlertRefused("The body must be a JSON object.")
     return _PARSERS[IntegrationKind(kind)](data)

@@ -51,8 +51,9 @@ class Target:
 
 def make_world() -> dict[str, object]:
     """Ids of one of everything, by the names URL parameters give them."""
-    world: dict[str, object] = dict(one_of_everything())
-    call = Call.objects.get(pk=world["call"])
+    ids = one_of_everything()
+    world: dict[str, object] = dict(ids)
+    call = Call.objects.get(pk=ids["call"])
     callout = CalloutFactory.create(incident_id=world["incident"])
     world["recipient"] = RecipientFactory.create(callout=callout).pk
     world["secret"] = call.callback_secret
