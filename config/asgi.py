@@ -32,10 +32,11 @@ if settings.DEBUG:
 
     django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
 
-# One body size limit for everything served over HTTP, the embedded emulator included.
-http_app = with_body_limit(
+served_app = (
     with_embedded_emulator(django_asgi_app) if settings.ACS_EMULATOR_ENABLED else django_asgi_app
 )
+# One body size limit for everything served over HTTP, the embedded emulator included.
+http_app = with_body_limit(served_app)
 
 # Everything imported so far lives as long as the process: freeze it out of the collector's
 # scans, and collect the young generation less often. Full collections over a heap of Django

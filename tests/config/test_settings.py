@@ -51,7 +51,7 @@ def test_with_debug_off_the_emulator_is_not_served_and_without_a_resource_nothin
         "--no-imports",
         "-c",
         "from django.conf import settings; from config import asgi;"
-        " print(settings.ACS_EMULATOR_ENABLED, asgi.http_app is asgi.django_asgi_app)",
+        " print(settings.ACS_EMULATOR_ENABLED, asgi.served_app is asgi.django_asgi_app)",
         env=env,
     )
     assert mounted.stdout.split() == ["False", "True"], mounted.stderr
