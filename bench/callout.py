@@ -23,7 +23,6 @@ Exits 1 when a run misses a target.
 import argparse
 import asyncio
 import json
-import random
 import sys
 import time
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ from bench.server import (
     print_problems,
     running,
     scratch,
+    script_people,
     serving,
     wait_for_emulator,
     working,
@@ -207,7 +207,10 @@ def _run(database: str, options: Options) -> Outcome:
             count = max(options.big, options.recipients)
             numbers = [f"+{FIRST_RECIPIENT + n}" for n in range(count)]
             # The big call-out starts with the same people: its pacing never gets past them.
-            _script_people(phones, numbers[: options.recipients], options.no_answer)
+            # People count their key from the message's start, as people listen.
+            script_people(
+                phones, numbers[: options.recipients], options.no_answer, 10, tones_after="message"
+            )
             outcome = _measure(run, options, numbers, cookie, api, phones, worker)
             for name, path in (("daphne", web.stderr_path), ("worker", worker.stderr_path)):
                 print_problems(name, path)
@@ -263,24 +266,6 @@ def _measure(
         declare_big_s=big_s,
         rss_mb=peak_rss_mb(worker.pid),
     )
-
-
-def _script_people(phones: httpx.Client, numbers: list[str], no_answer: float) -> None:
-    """Most answer within 1-3 s (simulated), press 1 2-5 s into the message and stay on until
-    the app hangs up; `no_answer` of them let it ring. The same people for every run (seeded)."""
-    chance = random.Random(10)
-    for number in numbers:
-        if chance.random() < no_answer:
-            behaviour: dict[str, Any] = {"outcome": "no-answer"}
-        else:
-            behaviour = {
-                "outcome": "answer",
-                "answerAfterMs": chance.randint(1000, 3000),
-                "tones": "1",
-                "tonesAfterMs": chance.randint(2000, 5000),
-                "tonesAfter": "message",  # counted from the message's start, as people listen
-            }
-        phones.put(f"/emulator/behaviours/{number}", json=behaviour).raise_for_status()
 
 
 async def _until_finished(base_url: str, incident: int, cookie: str, timeout: float) -> None:

@@ -163,10 +163,18 @@ def wait_for_emulator(phones: httpx.Client) -> None:
         time.sleep(0.2)
 
 
-def script_people(phones: httpx.Client, numbers: list[str], no_answer: float, seed: int) -> None:
+def script_people(
+    phones: httpx.Client,
+    numbers: list[str],
+    no_answer: float,
+    seed: int,
+    *,
+    tones_after: str | None = None,
+) -> None:
     """Tell the emulator how each of `numbers` behaves: most answer within 1-3 s (simulated),
-    press 1 2-5 s later and stay on until the app hangs up; `no_answer` of them let it ring.
-    The same people for the same seed."""
+    press 1 2-5 s later (from the answer, or from `tones_after`: "message", its start) and stay
+    on until the app hangs up; `no_answer` of them let it ring. The same people for the same
+    seed."""
     chance = random.Random(seed)  # noqa: S311 - repeatable, not secret
     for number in numbers:
         if chance.random() < no_answer:
@@ -178,6 +186,8 @@ def script_people(phones: httpx.Client, numbers: list[str], no_answer: float, se
                 "tones": "1",
                 "tonesAfterMs": chance.randint(2000, 5000),
             }
+            if tones_after is not None:
+                behaviour["tonesAfter"] = tones_after
         phones.put(f"/emulator/behaviours/{number}", json=behaviour).raise_for_status()
 
 

@@ -4,7 +4,6 @@ emulator): never a 5xx, and every error in the emulator's error shape: the 2021 
 `{"code", "message"}`, GA's the same wrapped in `{"error": ...}` (the product's own shapes)."""
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,29 +11,11 @@ from django.conf import settings
 from starlette.testclient import TestClient
 
 from acs_emulator.config import GA_API_VERSIONS
-from calls.provider import emulator_access_key
-from config.body_limits import with_body_limit
-from config.emulator_mount import with_embedded_emulator
-from tests.acs_emulator.signing import HmacAuth
 from tests.hostile.bodies import ERROR_KEYS, Hostile, describe, hostile_bodies
 from tests.hostile.routes import targets
 
 BODIES = hostile_bodies()
 GA_BASE = "/calling/callConnections"
-
-
-async def _no_django(scope: Any, receive: Any, send: Any) -> None:
-    raise AssertionError(f"{scope['path']} reached Django, not the emulator")
-
-
-@pytest.fixture
-def emulator() -> Iterator[TestClient]:
-    app = with_body_limit(with_embedded_emulator(_no_django))
-    # Not entered: the emulator needs no lifespan (acs_emulator.app), and Django is not behind it.
-    client = TestClient(app, raise_server_exceptions=False)
-    client.auth = HmacAuth(emulator_access_key())
-    yield client
-    client.close()
 
 
 def _is_emulator_error(response: Any) -> bool:

@@ -4,8 +4,6 @@ API, the callback endpoint or the emulator has the JSON error shape. Derandomize
 examples on every run."""
 
 import json
-from collections.abc import Iterator
-from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -16,10 +14,6 @@ from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from starlette.testclient import TestClient
 
-from calls.provider import emulator_access_key
-from config.body_limits import with_body_limit
-from config.emulator_mount import with_embedded_emulator
-from tests.acs_emulator.signing import HmacAuth
 from tests.hostile.bodies import describe, is_error_shape
 from tests.hostile.routes import Target, make_world, targets
 from tests.provider_fake import FakeProvider
@@ -52,20 +46,6 @@ HYPOTHESIS = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-
-
-async def _no_django(scope: Any, receive: Any, send: Any) -> None:
-    raise AssertionError(f"{scope['path']} reached Django, not the emulator")
-
-
-@pytest.fixture
-def emulator() -> Iterator[TestClient]:
-    app = with_body_limit(with_embedded_emulator(_no_django))
-    # Not entered: the emulator needs no lifespan (acs_emulator.app), and Django is not behind it.
-    client = TestClient(app, raise_server_exceptions=False)
-    client.auth = HmacAuth(emulator_access_key())
-    yield client
-    client.close()
 
 
 @pytest.fixture
