@@ -86,6 +86,13 @@ class Call(models.Model):
     # When the app last read the call from the provider because a callback was overdue
     # (calls.services.reconciling): each read is spent once per overdue event.
     reconciled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the provider first answered a request to hear someone's keys on this call
+    # (calls.services.keys), accepting or refusing it: on GA the welcome prompt waits for it,
+    # so that a key pressed as soon as the message starts is heard.
+    keys_answered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the welcome prompt was claimed for playing (calls.services.welcome), before the
+    # request: both of its triggers may fire, in different processes, and it plays once.
+    welcome_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)

@@ -81,6 +81,13 @@ def provider_reads_calls() -> bool:
     return is_ga(settings.ACS_API_VERSION)
 
 
+def provider_hears_keys_from_start() -> bool:
+    """Whether the provider reports every key on a call from the start (the 2021 preview); on
+    GA a person's keys are heard only once recognition was started for them
+    (calls.services.keys), and a key pressed before that is dropped."""
+    return not is_ga(settings.ACS_API_VERSION)
+
+
 def provider_speaks_text() -> bool:
     """Whether the provider speaks a typed prompt itself (GA); the 2021 preview plays only
     files, so there the app renders the text (calls.speech)."""

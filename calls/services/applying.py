@@ -173,6 +173,7 @@ def _apply_call_state(batch: CallBatch, event: ev.CallStateChanged) -> None:
     if state == CallState.ESTABLISHING:
         start_ringing(batch.in_state(ParticipantState.INVITED))
     elif state == CallState.ESTABLISHED and call.prompt_id:
+        # On GA it waits for someone's keys to be heard; if they are not yet, that plays it.
         play_welcome_prompt_after_commit(call, batch.run_aside)
     elif state == CallState.TERMINATED:
         joined = batch.in_state(ParticipantState.JOINED)

@@ -1,13 +1,14 @@
 """Hearing keys: once a participant joins, ask the provider to report every key they press.
 
 On GA, continuous DTMF recognition is started per participant, and its ToneReceived events
-name who pressed; the 2021 preview reports every key on the call from the start (the client's
-start_continuous_dtmf does nothing there), so the services need not know which is in use.
-The request is made after the apply that saw the person join has committed, through
-`run_aside` (calls.services.welcome), and a refusal becomes a timeline line. Each request is
-claimed first (Participant.keys_listened_at), once: a request lost with its process (a worker
-killed after the commit) is made by the sweep (listen_again_for_keys), by whichever process
-claims it.
+name who pressed; a key pressed before it started is dropped. The 2021 preview reports every
+key on the call from the start (the client's start_continuous_dtmf does nothing there). The
+request is made after the apply that saw the person join has committed, through `run_aside`
+(calls.services.welcome), and a refusal becomes a timeline line. Each request is claimed first
+(Participant.keys_listened_at), once: a request lost with its process (a worker killed after
+the commit) is made by the sweep (listen_again_for_keys), by whichever process claims it.
+Once the provider answered (accepted, or refused: the call must not stay silent), the call's
+welcome prompt may play (Call.keys_answered_at, calls.services.welcome).
 """
 
 from datetime import datetime, timedelta
@@ -17,7 +18,8 @@ from django.utils import timezone
 
 from calls.models import Call, CallState, Participant, ParticipantState
 from calls.provider import provider_client, provider_request
-from calls.services.welcome import RunAside
+from calls.provider_types import ProviderNotFound
+from calls.services.welcome import RunAside, play_welcome_prompt
 from config.errors import DomainError
 from incidents.models import TimelineKind
 from incidents.timeline import add_timeline_entry
@@ -72,13 +74,28 @@ def _listen(incident_id: int, participant: Participant, provider_call_id: str) -
     if not claimed:
         return False  # another process asked, or they left, or a newer join will ask
     try:
-        with provider_request(f"listen for {participant}'s keys", gone_is_done=True):
-            provider_client().start_continuous_dtmf(
-                provider_call_id,
-                target=participant.identifier,
-                operation_context=keys_context(participant),
-            )
+        with provider_request(f"listen for {participant}'s keys"):
+            try:
+                provider_client().start_continuous_dtmf(
+                    provider_call_id,
+                    target=participant.identifier,
+                    operation_context=keys_context(participant),
+                )
+            except ProviderNotFound:
+                return True  # the call or the person is gone: nothing to hear or play to
     except DomainError as exc:
+        # The prompt plays all the same: a call that never plays its message helps nobody.
+        text = f"{exc.message.rstrip('.')}; their keys go unheard."
         with transaction.atomic():
-            add_timeline_entry(incident_id=incident_id, kind=TimelineKind.ERROR, text=exc.message)
+            add_timeline_entry(incident_id=incident_id, kind=TimelineKind.ERROR, text=text)
+    _keys_answered(participant.call_id)
     return True
+
+
+def _keys_answered(call_id: int) -> None:
+    # The first answer on the call is what the welcome prompt waits for (on a bridge it does
+    # not wait for everyone); if the call is established already, this trigger is the second.
+    Call.objects.filter(pk=call_id, keys_answered_at__isnull=True).update(
+        keys_answered_at=timezone.now()
+    )
+    play_welcome_prompt(call_id=call_id)

@@ -1,5 +1,13 @@
 """The welcome prompt: once a call is established, it plays the call's prompt on a loop.
 
+On GA a key pressed before the app listens for it is dropped (calls.services.keys), so there
+the prompt also waits until the provider answered a request to hear someone's keys
+(Call.keys_answered_at): the message never starts before its keys can be heard. The two
+triggers, the call established (applying) and keys answered (keys), come in either order,
+possibly in different processes; each tries, and the claim (Call.welcome_claimed_at, one
+conditional UPDATE that also checks the other's fact) lets whichever comes second play, once.
+On a bridge the first person whose keys are answered lets it play: it never waits for all.
+
 Playing is a provider request, made after the apply that saw the call established has
 committed, and handed to `run_aside`: the callback pipeline passes its own, so that the request
 never holds up the pipeline's thread; elsewhere it runs at once (run_now).
@@ -8,9 +16,12 @@ never holds up the pipeline's thread; elsewhere it runs at once (run_now).
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from callouts.selectors import answer_recorded
-from calls.models import Call, MediaState
+from calls.models import Call, CallState, MediaState
+from calls.provider import provider_hears_keys_from_start
 from calls.services.actions import cancel_media, play_prompt
 from config.errors import DomainError
 from incidents.models import TimelineKind
@@ -25,26 +36,47 @@ def run_now(work: Callable[[], None]) -> None:
 
 
 def play_welcome_prompt_after_commit(call: Call, run_aside: RunAside) -> None:
-    """Once this transaction commits, have `run_aside` play the call's prompt, unless the call
-    has none or already plays something; a refusal becomes a timeline line."""
+    """Once this transaction commits, have `run_aside` play the call's prompt, if it may yet
+    (play_welcome_prompt)."""
 
     def play() -> None:
-        fresh = Call.objects.select_related("prompt").get(pk=call.pk)
-        if fresh.prompt is None or fresh.media_state != MediaState.IDLE:
-            return
-        if answer_recorded(fresh.pk):
-            return  # a key beat the prompt: its confirmation plays instead
-        try:
-            play_prompt(call=fresh, prompt=fresh.prompt, loop=True, actor=None)
-            # The key's cancel-then-confirm runs on another thread (or process) and may have
-            # gone out before this play arrived: the prompt would loop ahead of the queued
-            # confirmation for ever. Cancel both; the cancelled confirmation ends the call.
-            if answer_recorded(fresh.pk):
-                cancel_media(call=fresh, actor=None)
-        except DomainError as exc:
-            with transaction.atomic():
-                add_timeline_entry(
-                    incident_id=fresh.incident_id, kind=TimelineKind.ERROR, text=exc.message
-                )
+        play_welcome_prompt(call_id=call.pk)
 
     transaction.on_commit(lambda: run_aside(play))
+
+
+def play_welcome_prompt(*, call_id: int) -> bool:
+    """Play call `call_id`'s prompt on a loop if it is established, has a prompt, was not
+    claimed yet and (on GA) someone's keys were answered; return whether this claimed it. Once
+    claimed it is never tried again: nothing plays if the call already plays something or a
+    key beat it, and a refusal becomes a timeline line."""
+    # Each trigger wrote its own fact and committed before this runs, so of two racing
+    # triggers at least the second sees both; the claim keeps both from playing.
+    heard = Q() if provider_hears_keys_from_start() else Q(keys_answered_at__isnull=False)
+    claimed = Call.objects.filter(
+        heard,
+        pk=call_id,
+        state=CallState.ESTABLISHED,
+        prompt__isnull=False,
+        welcome_claimed_at__isnull=True,
+    ).update(welcome_claimed_at=timezone.now())
+    if not claimed:
+        return False
+    fresh = Call.objects.select_related("prompt").get(pk=call_id)
+    if fresh.prompt is None or fresh.media_state != MediaState.IDLE:
+        return True
+    if answer_recorded(fresh.pk):
+        return True  # a key beat the prompt: its confirmation plays instead
+    try:
+        play_prompt(call=fresh, prompt=fresh.prompt, loop=True, actor=None)
+        # The key's cancel-then-confirm runs on another thread (or process) and may have
+        # gone out before this play arrived: the prompt would loop ahead of the queued
+        # confirmation for ever. Cancel both; the cancelled confirmation ends the call.
+        if answer_recorded(fresh.pk):
+            cancel_media(call=fresh, actor=None)
+    except DomainError as exc:
+        with transaction.atomic():
+            add_timeline_entry(
+                incident_id=fresh.incident_id, kind=TimelineKind.ERROR, text=exc.message
+            )
+    return True
