@@ -2,7 +2,8 @@
 
 The person presses 9: the emulator fetches and plays the spoken confirmation the app serves,
 the app hangs up on its PlayResult, and the call's end rings the person into a new bridge call.
-The attempt is placed from a shell here (the pacer is not what this test is about).
+A person who presses 1 as soon as the message starts is heard, even when the app learns late
+that they joined. The attempt is placed from a shell here (the pacer is not what this is about).
 """
 
 import json
@@ -114,3 +115,25 @@ def test_pressing_9_confirms_aloud_ends_the_call_and_rings_them_into_a_new_bridg
     assert not any("confirmed the answer" in line for line in seen["timeline"])
     # The person never hangs up (their behaviour stays on the line): the app ended the call.
     assert seen["call"] == "terminated"
+
+
+def test_a_key_pressed_as_soon_as_the_message_starts_is_heard(daphne_server: LiveServer) -> None:
+    # Every callback is held 1.5 s, so the person joins (and on GA the app can start listening
+    # for their keys) 1.5 s after the call connects: a prompt played on connect would start
+    # before anything listens, and their 1 would be dropped (as real ACS drops it).
+    emulator = httpx.Client(base_url=f"{daphne_server.url}/acs-emulator/emulator", timeout=10)
+    emulator.post("/reset").raise_for_status()
+    faults = {"delayCallbackRate": 1, "delayCallbackMs": 1500}
+    emulator.put("/faults", json=faults).raise_for_status()
+    behaviour = {"tones": "1", "tonesAfter": "message", "tonesAfterMs": 200}
+    emulator.put(f"/behaviours/{NUMBER.replace('+', '%2B')}", json=behaviour).raise_for_status()
+    try:
+        ids = _shell(daphne_server, PLACE_ONE_ATTEMPT.format(number=NUMBER))
+        deadline = time.monotonic() + 30
+        seen = _read_back(daphne_server, ids)
+        while not seen["outcome"] and time.monotonic() < deadline:
+            time.sleep(0.3)
+            seen = _read_back(daphne_server, ids)
+    finally:
+        emulator.delete("/faults")
+    assert (seen["outcome"], seen["keys"]) == ("acknowledged", "1"), seen
