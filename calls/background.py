@@ -12,7 +12,8 @@ answers them; on a second such thread it applies what is stored
 provider sends a call's next event only once the last one is answered, so a call's end
 (Terminating, then Terminated) would otherwise wait for two applies before it is even stored. Every
 RING_SWEEP_SECONDS the sweeper gives up on unanswered phones (on GA reading their calls from
-the provider first), reads calls whose ending is overdue, and also wakes the pipeline, which
+the provider first), reads calls whose ending is overdue, makes key requests and plays welcome
+prompts lost with their process, and also wakes the pipeline, which
 applies events any process stored but did not apply (it crashed, say). Several processes may
 run all this at once: the services lock each call. No task queue is needed.
 """
@@ -38,7 +39,7 @@ from calls.services.applying import has_pending_events
 from calls.services.ingest import CallbackOutcome, CallbackSink, Delivery, store_and_apply
 from calls.services.keys import listen_again_for_keys
 from calls.services.reconciling import reconcile_stuck_calls
-from calls.services.welcome import RunAside
+from calls.services.welcome import RunAside, play_lost_welcome_prompts
 
 logger = logging.getLogger(__name__)
 ASGIApp = Any
@@ -196,6 +197,7 @@ async def sweep_forever(
             expired = await database_sync_to_async(expire_unanswered)()
             await database_sync_to_async(reconcile_stuck_calls)()
             await database_sync_to_async(listen_again_for_keys)()
+            await database_sync_to_async(play_lost_welcome_prompts)()
             if after_sweep is not None:
                 await database_sync_to_async(after_sweep)()
         except Exception:  # The sweeper must outlive a bad moment (a locked database, say).

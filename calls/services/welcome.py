@@ -5,7 +5,8 @@ the prompt also waits until the provider answered a request to hear someone's ke
 (Call.keys_answered_at): the message never starts before its keys can be heard. The two
 triggers, the call established (applying) and keys answered (keys), come in either order,
 possibly in different processes; each tries, and the claim (Call.welcome_claimed_at, one
-conditional UPDATE that also checks the other's fact) lets whichever comes second play, once.
+conditional UPDATE that also checks the other's fact) lets whichever comes second play, once;
+if that one's process dies first, the sweep plays it (play_lost_welcome_prompts).
 On a bridge the first person whose keys are answered lets it play: it never waits for all.
 
 Playing is a provider request, made after the apply that saw the call established has
@@ -14,6 +15,7 @@ never holds up the pipeline's thread; elsewhere it runs at once (run_now).
 """
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -29,6 +31,10 @@ from incidents.timeline import add_timeline_entry
 
 # Runs a provider request that follows an apply: run_now, or the pipeline's run_aside.
 RunAside = Callable[[Callable[[], None]], None]
+# How long after a call's keys were answered the sweep takes its unclaimed prompt for lost,
+# and the most it plays per sweep.
+PROMPT_LOST_AFTER = timedelta(seconds=10)
+SWEEP_LIMIT = 50
 
 
 def run_now(work: Callable[[], None]) -> None:
@@ -80,3 +86,17 @@ def play_welcome_prompt(*, call_id: int) -> bool:
                 incident_id=fresh.incident_id, kind=TimelineKind.ERROR, text=exc.message
             )
     return True
+
+
+def play_lost_welcome_prompts(*, now: datetime | None = None) -> int:
+    """Play the prompts that nobody claimed on established calls whose keys were answered more
+    than PROMPT_LOST_AFTER ago (the process that was to play it died; at most SWEEP_LIMIT);
+    return how many were claimed. Safe from several processes: each is claimed once."""
+    answered_before = (now or timezone.now()) - PROMPT_LOST_AFTER
+    lost = Call.objects.filter(
+        state=CallState.ESTABLISHED,
+        prompt__isnull=False,
+        welcome_claimed_at__isnull=True,
+        keys_answered_at__lt=answered_before,
+    ).values_list("pk", flat=True)[:SWEEP_LIMIT]
+    return sum(play_welcome_prompt(call_id=pk) for pk in list(lost))

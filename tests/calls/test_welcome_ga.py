@@ -10,6 +10,7 @@ import pytest
 
 from calls.models import Call, CallMode, CallState, MediaState, ParticipantState
 from calls.services.keys import listen_again_for_keys
+from calls.services.welcome import play_lost_welcome_prompts
 from incidents.models import TimelineKind
 from tests.callouts.lines import Lines, state
 from tests.factories import AudioPromptFactory, CallFactory, ParticipantFactory
@@ -139,3 +140,18 @@ def test_on_the_preview_the_prompt_plays_on_connect_as_keys_are_heard_from_the_s
     call = _call()
     lines.run(lines.deliver(call, state(call, "CallConnected")))
     assert provider.operations(keys=True) == ["play"]
+
+
+def test_a_prompt_whose_play_was_lost_with_its_process_is_played_by_the_sweep_once(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = _call()
+    lines.run(lines.deliver(call, _joined(call)))  # heard before the call was established
+    lines.deliver(call, state(call, "CallConnected"))  # its play's process dies: never run
+    assert provider.operations(keys=True) == ["start_keys"]
+    call.refresh_from_db()
+    assert call.keys_answered_at is not None
+    assert play_lost_welcome_prompts(now=call.keys_answered_at + timedelta(seconds=5)) == 0
+    assert play_lost_welcome_prompts(now=call.keys_answered_at + timedelta(seconds=11)) == 1
+    assert play_lost_welcome_prompts(now=call.keys_answered_at + timedelta(seconds=12)) == 0
+    assert provider.operations(keys=True) == ["start_keys", "play"]
