@@ -93,6 +93,9 @@ class Call(models.Model):
     # When the welcome prompt was claimed for playing (calls.services.welcome), before the
     # request: both of its triggers may fire, in different processes, and it plays once.
     welcome_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When that play was done with (played, refused, or not needed): a claim left without it
+    # past calls.services.welcome.CLAIM_LEASE died with its process and is played again.
+    welcome_done_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -154,6 +157,9 @@ class Participant(models.Model):
     # claimed before the request): a join whose request was lost (a worker killed after the
     # commit) is asked again by the sweep.
     keys_listened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the provider answered that request (accepted or refused): a claim left unanswered
+    # past calls.services.welcome.CLAIM_LEASE died with its process and is asked again.
+    keys_answered_at = models.DateTimeField(null=True, blank=True, editable=False)
     # An invitation into a running call (calls.services.inviting), stored before the request:
     # its Repeatability-Request-ID (also its operation context) and -First-Sent, so a retry or
     # the resend sweep rings them once. Empty for people a create-call dialled.

@@ -259,7 +259,8 @@ def _join(
         )
         batch.save_and_announce(
             participant,
-            *("provider_participant_id", "state", "joined_at", "left_at", "keys_listened_at"),
+            *("provider_participant_id", "state", "joined_at", "left_at"),
+            *("keys_listened_at", "keys_answered_at"),
             says=f"{who} joined the call.",
         )
 

@@ -7,10 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
+import time_machine
+from django.utils import timezone
 
 from calls.models import Call, CallMode, CallState, MediaState, ParticipantState
 from calls.services.keys import listen_again_for_keys
-from calls.services.welcome import play_lost_welcome_prompts
+from calls.services.welcome import CLAIM_LEASE, play_lost_welcome_prompts
 from incidents.models import TimelineKind
 from tests.callouts.lines import Lines, state
 from tests.factories import AudioPromptFactory, CallFactory, ParticipantFactory
@@ -155,3 +157,58 @@ def test_a_prompt_whose_play_was_lost_with_its_process_is_played_by_the_sweep_on
     assert play_lost_welcome_prompts(now=call.keys_answered_at + timedelta(seconds=11)) == 1
     assert play_lost_welcome_prompts(now=call.keys_answered_at + timedelta(seconds=12)) == 0
     assert provider.operations(keys=True) == ["start_keys", "play"]
+
+
+# A claim is a lease: one whose process died mid-request (after the claim, before the
+# provider answered) lapses after CLAIM_LEASE and the sweep makes the request again, once.
+
+
+def test_a_listen_whose_process_died_mid_request_is_asked_again_once_its_claim_lapses(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = _call()
+    play, _dies_mid_request = lines.deliver(call, state(call, "CallConnected"), _joined(call))
+    lines.run([play])
+    claimed_at = timezone.now()
+    call.participants.update(keys_listened_at=claimed_at)  # claimed; the request never answered
+    with time_machine.travel(claimed_at + CLAIM_LEASE - timedelta(seconds=1), tick=False):
+        assert listen_again_for_keys() == 0  # it may still be on its way
+    with time_machine.travel(claimed_at + CLAIM_LEASE + timedelta(seconds=1), tick=False):
+        assert listen_again_for_keys() == 1
+    with time_machine.travel(claimed_at + 3 * CLAIM_LEASE, tick=False):
+        assert listen_again_for_keys() == 0  # answered this time
+        assert play_lost_welcome_prompts() == 0
+    assert provider.operations(keys=True) == ["start_keys", "play"]
+
+
+def test_a_play_whose_process_died_mid_request_is_played_again_once_its_claim_lapses(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = _call()
+    lines.run(lines.deliver(call, _joined(call)))
+    lines.deliver(call, state(call, "CallConnected"))  # its play is claimed, and the process dies
+    claimed_at = timezone.now()
+    Call.objects.filter(pk=call.pk).update(welcome_claimed_at=claimed_at)
+    with time_machine.travel(claimed_at + CLAIM_LEASE - timedelta(seconds=1), tick=False):
+        assert play_lost_welcome_prompts() == 0
+    with time_machine.travel(claimed_at + CLAIM_LEASE + timedelta(seconds=1), tick=False):
+        assert play_lost_welcome_prompts() == 1
+    with time_machine.travel(claimed_at + 3 * CLAIM_LEASE, tick=False):
+        assert play_lost_welcome_prompts() == 0
+    assert provider.operations(keys=True) == ["start_keys", "play"]
+
+
+def test_a_refused_listen_and_a_refused_play_are_never_made_again(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    refused = {"error": {"code": "8523", "message": "Invalid request."}}
+    provider.responses += [httpx.Response(400, json=refused), httpx.Response(400, json=refused)]
+    call = _call()
+    lines.run(lines.deliver(call, state(call, "CallConnected"), _joined(call)))
+    assert call.incident.timeline.filter(kind=TimelineKind.ERROR).count() == 2
+    with time_machine.travel(timezone.now() + 3 * CLAIM_LEASE, tick=False):
+        assert listen_again_for_keys() == 0
+        assert play_lost_welcome_prompts() == 0
+    assert provider.operations(keys=True) == ["start_keys", "play"]
+    call.refresh_from_db()
+    assert call.media_state == MediaState.IDLE and call.welcome_done_at is not None

@@ -162,6 +162,7 @@ def test_a_callout_survives_a_killed_worker_and_reaches_the_other_daphne(tmp_pat
                 tried = _attempts(database_url)
         except BaseException:
             print(log_tails(tmp_path))
+            print(_unfinished(database_url))
             raise
     people = {_number(i): _person(i) for i in range(RECIPIENTS)}
     outcomes = Counter((people[who], status, outcomes) for who, (status, outcomes) in tried.items())
@@ -297,3 +298,28 @@ def _attempts(database_url: str) -> dict[str, tuple[str, tuple[str, ...]]]:
             earlier = tried.get(identifier, (status, ()))[1]
             tried[identifier] = (status, earlier + ((outcome,) if outcome is not None else ()))
     return tried
+
+
+def _unfinished(database_url: str) -> str:
+    """What a failed run left unfinished: each recipient still pending or dialling, with its
+    attempts' calls and every event stored for them, to tell a lost callback from a lost task."""
+    recipients = """
+        SELECT r.identifier, r.status, a.number, a.outcome, a.claimed_at, a.answered_at,
+               a.ended_at, a.hang_up_at, c.id, c.state, c.media_state, c.provider_call_id,
+               c.reconciled_at, c.updated_at
+        FROM callouts_recipient r LEFT JOIN callouts_attempt a ON a.recipient_id = r.id
+        LEFT JOIN calls_call c ON c.id = a.call_id
+        WHERE r.status IN ('pending', 'dialling') ORDER BY r.position, a.number
+    """
+    events = """
+        SELECT event_type, received_at, applied_at FROM calls_callevent
+        WHERE call_id = %s ORDER BY id
+    """
+    lines = ["Unfinished recipients (attempt, call, its events):"]
+    with psycopg.connect(database_url) as conn:
+        for row in conn.execute(recipients).fetchall():
+            lines.append("  " + " | ".join(map(str, row)))
+            if row[8] is not None:
+                for event in conn.execute(events, (row[8],)).fetchall():
+                    lines.append("      " + " | ".join(map(str, event)))
+    return "\n".join(lines)
