@@ -277,6 +277,11 @@ class Attempt(models.Model):
     # When its call is hung up if still up (callouts.services.overstaying): the answer window
     # from when it was answered, then a grace for the spoken confirmation once a key answered.
     hang_up_at = models.DateTimeField(null=True, blank=True)
+    # The person pressed "join the bridge" and their call has ended (stored with that end), and
+    # when they were put through or told why not (callouts.services.bridging): a wish still
+    # unsettled a lease later was lost with its worker and is taken up again.
+    bridge_wanted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    bridge_settled_at = models.DateTimeField(null=True, blank=True, editable=False)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     keys = models.CharField(max_length=50, blank=True)
     provider_code = models.CharField(max_length=50, blank=True)
@@ -297,6 +302,11 @@ class Attempt(models.Model):
                 fields=["caller_number"],
                 condition=Q(ended_at__isnull=True),
                 name="attempt_in_flight",
+            ),
+            models.Index(
+                fields=["bridge_wanted_at"],
+                condition=Q(bridge_wanted_at__isnull=False, bridge_settled_at__isnull=True),
+                name="attempt_bridge_unsettled",
             ),
             models.Index(
                 fields=["hang_up_at"],

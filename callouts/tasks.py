@@ -47,11 +47,12 @@ def join_bridge(attempt_id: int, give_up_at: str) -> None:
 
 
 def is_queued(work: Task[Any, Any], row_id: int, *, by: datetime | None = None) -> bool:
-    """Whether `work` for `row_id` waits in the queue, not yet taken by a worker (to run by
-    `by`, if given). A task a worker has taken may be lost with that worker: it does not count.
+    """Whether `work` for `row_id` (its first argument) waits in the queue, not yet taken by a
+    worker (to run by `by`, if given). A task a worker has taken may be lost with that worker:
+    it does not count.
     """
     waiting = DBTaskResult.objects.filter(
-        status=TaskResultStatus.READY, task_path=work.module_path, args_kwargs__args=[row_id]
+        status=TaskResultStatus.READY, task_path=work.module_path, args_kwargs__args__0=row_id
     )
     if by is not None:
         # No run_after is stored as the end of time, and means "as soon as possible".

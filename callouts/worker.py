@@ -23,6 +23,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Worker
 
 from callouts.lost_tasks import fail_lost_tasks
+from callouts.services.bridging import recover_bridge_joins
 from callouts.services.overstaying import hang_up_overstaying
 from callouts.services.recovery import recover
 from calls.background import run_worker
@@ -105,6 +106,7 @@ SWEEPS: tuple[tuple[Callable[[], int], int, str], ...] = (
     (recover_alerts, logging.WARNING, "Recovered %d alerts a stopped worker left queued."),
     (recover_reminders, logging.WARNING, "Enqueued again %d reminder firings a worker held."),
     (resend_pending_invitations, logging.WARNING, "Sent again %d invitations nobody confirmed."),
+    (recover_bridge_joins, logging.WARNING, "Recovered %d people's wish to join the bridge."),
     (place_unplaced, logging.WARNING, "Placed %d calls stored but never dialled."),
     (fail_lost_tasks, logging.WARNING, "Marked failed %d tasks a stopped worker held."),
 )

@@ -98,7 +98,10 @@ def on_call_state(batch: CallBatch, attempt: Attempt, event: ev.CallStateChanged
     """The call moved: once it has ended, someone who asked to join the bridge is rung into it."""
     if event.state != ev.CallState.TERMINATED or attempt.outcome != Outcome.ACKNOWLEDGED:
         return
-    if answering_action(attempt) == KeyAction.JOIN_BRIDGE:
+    if answering_action(attempt) == KeyAction.JOIN_BRIDGE and attempt.bridge_wanted_at is None:
+        # Stored with the call's end, so a worker that dies before ringing them loses nothing.
+        attempt.bridge_wanted_at = timezone.now()
+        attempt.save(update_fields=["bridge_wanted_at"])
         _after_commit(batch, partial(ring_into_bridge, attempt_id=attempt.pk))
 
 

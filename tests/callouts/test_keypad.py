@@ -1,12 +1,16 @@
 """The keypad map on a call-out's call, driven by stored callbacks through the applier."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from callouts.models import Outcome, RecipientStatus
+from callouts.services.bridging import recover_bridge_joins, ring_into_bridge
 from callouts.tasks import join_bridge
 from calls.models import Call, CallMode, CallState, MediaState, ParticipantState
 from incidents.models import TimelineKind
@@ -285,3 +289,50 @@ def test_no_prompt_once_the_key_was_answered(lines: Lines, provider: FakeProvide
     type(made).objects.filter(pk=made.pk).update(outcome=Outcome.ACKNOWLEDGED)
     lines.run(welcome)
     assert provider.played() == []
+
+
+def test_a_wish_to_join_the_bridge_lost_with_its_worker_is_taken_up_again_once(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = pressed_9_and_heard_the_confirmation(lines, provider)
+    lines.deliver(call, state(call, "CallDisconnected"))  # stored; its worker dies before ringing
+    wanted_at = attempt_of(call).bridge_wanted_at
+    assert wanted_at is not None and provider.dialled() == []
+    assert recover_bridge_joins() == 0  # its own worker may still be at it
+    with time_machine.travel(wanted_at + timedelta(seconds=61), tick=False):
+        assert recover_bridge_joins() == 1
+        assert recover_bridge_joins() == 0  # one is queued
+        (task,) = queued("join_bridge")
+        join_bridge.call(*task.args_kwargs["args"])
+        join_bridge.call(*task.args_kwargs["args"])  # run twice (a worker killed after it)
+        assert recover_bridge_joins() == 0  # settled
+    assert provider.dialled() == [[attempt_of(call).recipient.identifier]]
+    assert Call.objects.filter(incident=call.incident, mode=CallMode.BRIDGE).count() == 1
+
+
+def test_ringing_them_into_a_live_bridge_twice_invites_them_once(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = pressed_9_and_heard_the_confirmation(lines, provider)
+    CallFactory.create(incident=call.incident, mode=CallMode.BRIDGE, state=CallState.ESTABLISHED)
+    lines.run(lines.deliver(call, state(call, "CallDisconnected")))
+    attempt = attempt_of(call)
+    assert attempt.bridge_settled_at is not None
+    ring_into_bridge(attempt_id=attempt.pk)  # a duplicate run (recovered while it ran)
+    assert provider.invited() == [attempt.recipient.identifier]
+
+
+def test_a_wish_given_up_on_is_settled_and_not_taken_up_again(
+    lines: Lines, provider: FakeProvider
+) -> None:
+    call = pressed_9_and_heard_the_confirmation(lines, provider)
+    CallFactory.create(incident=call.incident, mode=CallMode.BRIDGE, state=CallState.ESTABLISHING)
+    lines.run(lines.deliver(call, state(call, "CallDisconnected")))
+    attempt = attempt_of(call)
+    ring_into_bridge(attempt_id=attempt.pk, give_up_at=timezone.now())  # the bridge never came
+    line = call.incident.timeline.filter(kind=TimelineKind.ERROR).get()
+    assert "which has not connected" in line.text
+    DBTaskResult.objects.filter(task_path=join_bridge.module_path).delete()  # its retries ran
+    with time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False):
+        assert recover_bridge_joins() == 0
+    assert attempt_of(call).bridge_settled_at is not None and provider.operations() == []
