@@ -9,17 +9,25 @@ client chose to send. Here:
   binary frame: daphne's WebSocket library (autobahn) lets a server close only with 1000 or
   3000-4999, and raises for any other code, which ends the socket with 1011 and a traceback;
 - a path no route matches is refused at the handshake (HTTP 403, as for a user who may not
-  see the incident), where Channels' router raised "No route found" (a 500 and a traceback).
+  see the incident), where Channels' router raised "No route found" (a 500 and a traceback);
+- a frame sent while the client is leaving (a broadcast that crossed its close) is dropped:
+  autobahn raises Disconnected for it, which killed the consumer with a traceback, and a
+  dashboard that comes back resyncs anyway.
 """
 
+import logging
 from typing import Any
 
+from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEvent
+from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
 from config.json_input import JsonInputError, load_json
 
 # Far above any frame the dashboard sends (a resync is 20 characters).
 MAX_FRAME_CHARS = 64 * 1024
+
+logger = logging.getLogger(__name__)
 
 
 class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
@@ -40,6 +48,17 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(exc.code, exc.message)
             return
         await self.receive_json(content, **kwargs)
+
+    async def __call__(
+        self, scope: Any, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        async def send_unless_gone(message: ASGISendEvent) -> None:
+            try:
+                await send(message)
+            except (Disconnected, ConnectionError) as exc:
+                logger.debug("Frame to %s dropped, its client has left: %s", scope["path"], exc)
+
+        await super().__call__(scope, receive, send_unless_gone)
 
     async def send_error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})
