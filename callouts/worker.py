@@ -1,5 +1,8 @@
-"""One worker process (`manage.py run_worker`): the task engine's database worker on a thread of
-its own, next to the callback applier and the ring sweep (calls.background) on the main loop.
+"""One worker process (`manage.py run_worker`): the task engine's database worker on
+WORKER_TASK_THREADS threads of their own, next to the callback applier and the ring sweep
+(calls.background) on the main loop. Several threads, because a task spends much of its time
+waiting for the provider's answer (a create-call) or the database: meanwhile another thread
+takes the next pacing, and a freed line waits less for its next call.
 
 Any number of these may run side by side, on any machines: the task engine claims each task
 for one worker (SKIP LOCKED on PostgreSQL, an exclusive transaction on SQLite), and what a task
@@ -66,9 +69,13 @@ class TaskThread:
 
     def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
         """Let the task in progress finish, then stop; False if it did not within `timeout`."""
-        self.worker.running = False
+        self.ask_to_stop()
         self._thread.join(timeout)
         return not self._thread.is_alive()
+
+    def ask_to_stop(self) -> None:
+        """Take no task after the one in progress (stop() waits for that)."""
+        self.worker.running = False
 
     def _run(self) -> None:
         try:
@@ -127,7 +134,7 @@ def after_ring_sweep() -> None:
 
 
 async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> None:
-    """Run the task thread, the callback applier (with APPLY_IN_WORKER; else web processes
+    """Run the task threads, the callback applier (with APPLY_IN_WORKER; else web processes
     apply) and the ring sweep followed by after_ring_sweep, until cancelled; then let the task
     in progress finish."""
     # Callbacks may have been lost while no worker ran: ask the provider how each live call
@@ -136,8 +143,9 @@ async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> Non
     if read:
         logger.info("Read %d live calls from the provider at start-up.", read)
     await database_sync_to_async(recover_and_log)()
-    tasks = TaskThread(interval=task_interval)
-    tasks.start()
+    threads = [TaskThread(interval=task_interval) for _ in range(settings.WORKER_TASK_THREADS)]
+    for thread in threads:
+        thread.start()
     try:
         await run_worker(
             settings.WORKER_POLL_MS / 1000,
@@ -145,5 +153,8 @@ async def run_worker_process(*, task_interval: float = TASK_POLL_SECONDS) -> Non
             after_sweep=after_ring_sweep,
         )
     finally:
-        if not await asyncio.to_thread(tasks.stop):
-            logger.warning("A task was still running after %s s; left.", STOP_TIMEOUT_SECONDS)
+        for thread in threads:  # all at once: each finishes its task meanwhile
+            thread.ask_to_stop()
+        for thread in threads:
+            if not await asyncio.to_thread(thread.stop):
+                logger.warning("A task was still running after %s s; left.", STOP_TIMEOUT_SECONDS)

@@ -1,4 +1,4 @@
-"""The worker process: the task engine's worker on its own thread next to the applier, which
+"""The worker process: the task engine's worker on threads of its own next to the applier, which
 reads live calls from the provider and recovers a dead worker's work when it starts, and leaves
 no thread behind when it stops."""
 
@@ -134,6 +134,23 @@ async def test_a_starting_worker_reads_every_live_call_from_the_provider_first(
     await sync_to_async(call.refresh_from_db)()
     assert call.state == CallState.TERMINATED
     assert provider.requests[0] == f"GET /calling/callConnections/{call.provider_call_id}"
+
+
+async def test_a_worker_runs_its_tasks_on_each_of_its_threads_and_stops_them_all(
+    pool: Any, acs: CountingProvider, settings: Any
+) -> None:
+    settings.WORKER_TASK_THREADS = 2
+    await sync_to_async(start_callout)(3)
+    worker = asyncio.create_task(run_worker_process(task_interval=0.01))
+    try:
+        assert await asyncio.to_thread(acs.placed.wait, 20)
+        assert len(_task_threads()) == 2
+    finally:
+        worker.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await worker
+    assert _task_threads() == []
+    assert await sync_to_async(_placed)() == 3 and len(acs.requests) == 3  # each once
 
 
 @pytest.mark.django_db
